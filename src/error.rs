@@ -1,0 +1,178 @@
+//! The one error type of the crate.
+
+use std::fmt;
+
+/// Which side of the array a `diff` padding belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PadSide {
+    /// NumPy's `prepend=`.
+    Prepend,
+    /// NumPy's `append=`.
+    Append,
+}
+
+impl fmt::Display for PadSide {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PadSide::Prepend => "prepend",
+            PadSide::Append => "append",
+        })
+    }
+}
+
+/// Every way a call into this crate can be refused.
+///
+/// No public function of this crate panics on bad input: each bad argument is one of these
+/// variants, and its message names the axis and the sizes involved, so that it says what to fix.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{array, Axis};
+/// use ndarray_gradient::{ArrayGradientExt, GradientError};
+///
+/// let f = array![1.0, 2.0, 4.0];
+/// // np.gradient(f, axis=1) raises AxisError; here it is a typed error.
+/// let err = f.gradient_axis(Axis(1)).unwrap_err();
+/// assert_eq!(err, GradientError::AxisOutOfBounds { axis: 1, ndim: 1 });
+/// assert_eq!(err.to_string(), "axis 1 is out of bounds for an array of dimension 1");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum GradientError {
+    /// The axis does not exist in the array.
+    AxisOutOfBounds {
+        /// The axis that was asked for.
+        axis: usize,
+        /// The number of dimensions of the array.
+        ndim: usize,
+    },
+    /// The same axis was listed twice in [`GradientOptions::axes`](crate::GradientOptions::axes).
+    RepeatedAxis {
+        /// The axis listed more than once.
+        axis: usize,
+    },
+    /// The axis has fewer points than the edge order needs (edge order + 1).
+    AxisTooShort {
+        /// The axis being differentiated.
+        axis: usize,
+        /// Its length.
+        len: usize,
+        /// The smallest length that works.
+        min: usize,
+    },
+    /// A coordinate array does not have one coordinate per point of its axis.
+    CoordinatesLength {
+        /// The axis the coordinates belong to.
+        axis: usize,
+        /// The length of that axis.
+        expected: usize,
+        /// The length of the coordinate array.
+        got: usize,
+    },
+    /// A scalar spacing is zero, infinite or NaN.
+    InvalidSpacing {
+        /// The axis the spacing belongs to.
+        axis: usize,
+        /// The spacing, as `f64`.
+        spacing: f64,
+    },
+    /// A coordinate is infinite or NaN.
+    CoordinatesNotFinite {
+        /// The axis the coordinates belong to.
+        axis: usize,
+        /// The position of the first non-finite coordinate.
+        index: usize,
+    },
+    /// The coordinates are neither strictly increasing nor strictly decreasing.
+    CoordinatesNotMonotonic {
+        /// The axis the coordinates belong to.
+        axis: usize,
+        /// The first position `i` where `x[i]`, `x[i + 1]` break the direction set by `x[0]`, `x[1]`
+        /// (or repeat a value).
+        index: usize,
+    },
+    /// A `diff` padding array does not fit the array it pads.
+    PadShape {
+        /// Whether it was the prepended or the appended array.
+        side: PadSide,
+        /// The axis being differentiated.
+        axis: usize,
+        /// The shape of the array being differentiated.
+        expected: Vec<usize>,
+        /// The shape of the padding array.
+        got: Vec<usize>,
+    },
+    /// An output array given to an `_into` method does not have the shape of the result.
+    OutputShape {
+        /// The shape the result has.
+        expected: Vec<usize>,
+        /// The shape of the output array given.
+        got: Vec<usize>,
+    },
+    /// An `_into` method was given a different number of output arrays than axes it computes.
+    OutputCount {
+        /// The number of axes differentiated.
+        expected: usize,
+        /// The number of output arrays given.
+        got: usize,
+    },
+    /// `diff` of a zero-dimensional array (it has no axis to difference along).
+    ZeroDimensional,
+}
+
+impl fmt::Display for GradientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use GradientError::*;
+        match self {
+            AxisOutOfBounds { axis, ndim } => {
+                write!(f, "axis {axis} is out of bounds for an array of dimension {ndim}")
+            }
+            RepeatedAxis { axis } => write!(f, "axis {axis} is listed more than once"),
+            AxisTooShort { axis, len, min } => write!(
+                f,
+                "axis {axis} has {len} points, too few for the gradient: \
+                 this edge order needs at least {min}"
+            ),
+            CoordinatesLength { axis, expected, got } => write!(
+                f,
+                "the coordinates for axis {axis} have {got} values, \
+                 but the axis has {expected} points: give one coordinate per point"
+            ),
+            InvalidSpacing { axis, spacing } => write!(
+                f,
+                "the spacing for axis {axis} is {spacing}: it must be finite and non-zero"
+            ),
+            CoordinatesNotFinite { axis, index } => write!(
+                f,
+                "coordinate {index} of axis {axis} is not finite: coordinates must be finite numbers"
+            ),
+            CoordinatesNotMonotonic { axis, index } => write!(
+                f,
+                "the coordinates of axis {axis} are not strictly monotonic at index {index}: \
+                 they must strictly increase or strictly decrease"
+            ),
+            PadShape {
+                side,
+                axis,
+                expected,
+                got,
+            } => write!(
+                f,
+                "the {side} array has shape {got:?}, which does not fit an array of shape \
+                 {expected:?} along axis {axis}: all dimensions except axis {axis} must match"
+            ),
+            OutputShape { expected, got } => write!(
+                f,
+                "the output array has shape {got:?}, but the result has shape {expected:?}"
+            ),
+            OutputCount { expected, got } => write!(
+                f,
+                "{got} output arrays were given for {expected} axes: give one per axis"
+            ),
+            ZeroDimensional => f.write_str("diff needs an array with at least one dimension, but this one has none"),
+        }
+    }
+}
+
+impl std::error::Error for GradientError {}

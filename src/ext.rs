@@ -1,0 +1,406 @@
+//! The extension trait: `gradient` and `diff` as methods on ndarray arrays.
+
+use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension};
+
+use crate::diff;
+use crate::element::{DiffElement, GradientElement};
+use crate::error::GradientError;
+use crate::gradient::{self, Plan};
+use crate::options::{GradientOptions, Pad};
+
+mod private {
+    pub trait Sealed {}
+    impl<S: ndarray::Data, D> Sealed for ndarray::ArrayBase<S, D> {}
+}
+
+/// NumPy's `np.gradient` and `np.diff` as methods on any ndarray array.
+///
+/// Implemented for [`ArrayBase`] with any data that can be read (`Array`, `ArrayView`,
+/// `ArrayViewMut`, `ArcArray`, `CowArray`) and any dimensionality, `IxDyn` included. The trait
+/// is sealed. Bring it into scope with `use ndarray_gradient::ArrayGradientExt;`.
+///
+/// Every method returns `Err(GradientError)` for bad input and never panics on it.
+///
+/// # `diff` and ndarray's own `diff`
+///
+/// ndarray 0.17 has an inherent `diff(n, axis)` on [`ArrayRef`], which panics when
+/// `n >= len`. Method lookup finds this trait's `diff` first on every array type above, so
+/// `a.diff(1, Axis(0))` is this crate's. On a bare `&ArrayRef` (a function parameter typed
+/// `&ArrayRef<A, D>`), `r.diff(..)` is ndarray's; call this crate's as `r.view().diff(..)` or
+/// `ArrayGradientExt::diff(&r.view(), ..)`.
+///
+/// ```
+/// use ndarray::{array, ArrayRef1, Axis};
+/// use ndarray_gradient::ArrayGradientExt;
+///
+/// fn steps(r: &ArrayRef1<i32>) -> ndarray::Array1<i32> {
+///     r.view().diff(1, Axis(0)).unwrap() // this crate's diff, not ndarray's
+/// }
+/// assert_eq!(steps(&array![1, 4, 9]), array![3, 5]);
+/// ```
+pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
+    /// The gradient along every axis with unit spacing and first-order edges:
+    /// `np.gradient(f)`. One array per axis, in axis order; an empty `Vec` for a 0-d array.
+    ///
+    /// Interior points use central differences, `(f[i+1] - f[i-1]) / 2`, the two ends one-sided
+    /// differences. Integer arrays are computed and returned in `f64`.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::AxisTooShort`] if an axis has fewer than 2 points.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndarray_gradient::ArrayGradientExt;
+    ///
+    /// let f = array![[2, 5, 8], [3, 6, 9], [4, 7, 10]];
+    /// let g = f.gradient().unwrap(); // np.gradient(f)
+    /// assert_eq!(g[0], array![[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]);
+    /// assert_eq!(g[1], array![[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]);
+    /// ```
+    fn gradient(&self) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    where
+        A: GradientElement;
+
+    /// The gradient along one axis with unit spacing and first-order edges:
+    /// `np.gradient(f, axis=k)`.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::AxisOutOfBounds`], [`GradientError::AxisTooShort`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::ArrayGradientExt;
+    ///
+    /// let f = array![2.0, 5.0, f64::NAN, 9.0, 12.0];
+    /// let g = f.gradient_axis(Axis(0)).unwrap(); // np.gradient(f)
+    /// assert_eq!(g[0], 3.0);
+    /// assert!(g[1].is_nan() && g[3].is_nan());
+    /// assert_eq!((g[2], g[4]), (2.0, 3.0));
+    /// ```
+    fn gradient_axis(&self, axis: Axis) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement;
+
+    /// The gradient with options: any spacing per axis, a subset of axes, the edge order.
+    /// `np.gradient(f, *varargs, axis=..., edge_order=...)`. One array per axis, in the order
+    /// of [`GradientOptions::axes`] (all axes in order if not set).
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::AxisOutOfBounds`] and [`GradientError::RepeatedAxis`] for the axes;
+    /// [`GradientError::InvalidSpacing`], [`GradientError::CoordinatesLength`],
+    /// [`GradientError::CoordinatesNotFinite`], [`GradientError::CoordinatesNotMonotonic`] for
+    /// the spacings; [`GradientError::AxisTooShort`]. Every argument is checked before any
+    /// result is computed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions};
+    ///
+    /// let f = array![[3.0, 7.0, 2.0], [8.0, 9.0, 1.0], [4.0, 6.0, 5.0]];
+    /// // dx, dy = np.gradient(f, axis=(1, 0), edge_order=2)
+    /// let opts = GradientOptions::new().axes([Axis(1), Axis(0)]).edge_order(EdgeOrder::Second);
+    /// let g = f.gradient_with(&opts).unwrap();
+    /// assert_eq!(g[0].row(0), array![11.0, -0.5, -12.0]);
+    /// assert_eq!(g[1].column(0), array![7.5, 0.5, -6.5]);
+    /// ```
+    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    where
+        A: GradientElement;
+
+    /// The gradient along one axis with options: `np.gradient(f, h_or_x, axis=k,
+    /// edge_order=...)`. The spacing is the one `opts` gives `axis`; `axis` takes the place of
+    /// any [`GradientOptions::axes`] selection.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions};
+    ///
+    /// let f = array![1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
+    /// let x = array![0.0, 1.0, 1.5, 3.5, 4.0, 6.0];
+    /// // np.gradient(f, x, edge_order=2)
+    /// let opts = GradientOptions::new().coordinates(Axis(0), &x).edge_order(EdgeOrder::Second);
+    /// let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
+    /// assert_eq!(g, array![-1.0, 2.9999999999999996, 3.5, 6.700000000000001, 6.899999999999999, -1.8999999999999968]);
+    /// ```
+    fn gradient_axis_with(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement;
+
+    /// [`gradient_axis_with`](Self::gradient_axis_with) written into `out`, an array of the
+    /// input's shape and any memory layout, without allocating. NumPy has no `out=` for
+    /// `gradient`.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with), and [`GradientError::OutputShape`] if `out`
+    /// does not have the input's shape. On error `out` is unchanged.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Array2, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]];
+    /// let mut out = Array2::zeros((2, 3));
+    /// // out[...] = np.gradient(f, 0.5, axis=1)
+    /// f.gradient_axis_into(Axis(1), &GradientOptions::new().spacing(0.5), &mut out).unwrap();
+    /// assert_eq!(out, array![[2.0, 3.0, 4.0], [6.0, 7.0, 8.0]]);
+    /// ```
+    fn gradient_axis_into(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement;
+
+    /// [`gradient_with`](Self::gradient_with) written into `outs`, one array per axis
+    /// differentiated (in the same order), each of the input's shape and any layout.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with), [`GradientError::OutputCount`] if the number
+    /// of outputs is not the number of axes, [`GradientError::OutputShape`] if one has the
+    /// wrong shape. On error no output is changed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]];
+    /// let (mut g0, mut g1) = (Array2::zeros((2, 3)), Array2::zeros((2, 3)));
+    /// f.gradient_into(&GradientOptions::new(), &mut [&mut g0, &mut g1]).unwrap();
+    /// assert_eq!(g0, array![[1.0, 3.0, 5.0], [1.0, 3.0, 5.0]]);
+    /// assert_eq!(g1, array![[1.0, 1.5, 2.0], [3.0, 3.5, 4.0]]);
+    /// ```
+    fn gradient_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        outs: &mut [&mut ArrayRef<A::Output, D>],
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement;
+
+    /// The `n`-th discrete difference along `axis`: `np.diff(a, n, axis)`.
+    ///
+    /// Computed as `n` repeated first differences, as NumPy does, so floating-point results
+    /// are NumPy's bits. The element type is kept: integers wrap (two's complement, no panic in
+    /// debug builds), `bool` uses XOR. `n == 0` returns a copy; `n >= len` returns an array
+    /// with an empty `axis`.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::ZeroDimensional`], [`GradientError::AxisOutOfBounds`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::ArrayGradientExt;
+    ///
+    /// let x = array![1, 2, 4, 7, 0];
+    /// assert_eq!(x.diff(1, Axis(0)).unwrap(), array![1, 2, 3, -7]); // np.diff(x)
+    /// assert_eq!(x.diff(2, Axis(0)).unwrap(), array![1, 1, -10]);  // np.diff(x, n=2)
+    /// assert_eq!(x.diff(9, Axis(0)).unwrap().len(), 0);            // np.diff(x, n=9)
+    /// let u = array![1u8, 0, 255, 3];
+    /// assert_eq!(u.diff(1, Axis(0)).unwrap(), array![255, 255, 4]); // wraps, as NumPy
+    /// ```
+    fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement;
+
+    /// [`diff`](Self::diff) of the array with values put before and after it along `axis`:
+    /// `np.diff(a, n, axis, prepend=..., append=...)`. See [`Pad`] for the shapes accepted.
+    ///
+    /// With `n == 0` the result is the padded array. (NumPy 2.x returns `a` and drops the
+    /// padding there, numpy/numpy#23040.)
+    ///
+    /// # Errors
+    ///
+    /// As [`diff`](Self::diff), and [`GradientError::PadShape`] when a padding array does not
+    /// fit.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, Pad};
+    ///
+    /// let x = array![[1.0, 3.0], [6.0, 10.0]];
+    /// // np.diff(x, axis=0, prepend=0.0): undoes a cumulative sum
+    /// let d = x.diff_with(1, Axis(0), Some(Pad::Scalar(0.0)), None).unwrap();
+    /// assert_eq!(d, array![[1.0, 3.0], [5.0, 7.0]]);
+    /// ```
+    fn diff_with(
+        &self,
+        n: usize,
+        axis: Axis,
+        prepend: Option<Pad<'_, A, D>>,
+        append: Option<Pad<'_, A, D>>,
+    ) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement;
+
+    /// [`diff`](Self::diff) written into `out`, whose shape must be the input's with `axis`
+    /// shortened by `n` (to no less than 0); any memory layout.
+    ///
+    /// # Errors
+    ///
+    /// As [`diff`](Self::diff), and [`GradientError::OutputShape`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Array1, Axis};
+    /// use ndarray_gradient::ArrayGradientExt;
+    ///
+    /// let x = array![1.0, 2.0, 4.0, 7.0];
+    /// let mut out = Array1::zeros(3);
+    /// x.diff_into(1, Axis(0), &mut out).unwrap(); // np.diff(x, out=...) has no NumPy form
+    /// assert_eq!(out, array![1.0, 2.0, 3.0]);
+    /// ```
+    fn diff_into(&self, n: usize, axis: Axis, out: &mut ArrayRef<A, D>) -> Result<(), GradientError>
+    where
+        A: DiffElement;
+}
+
+impl<A, S, D> ArrayGradientExt<A, D> for ArrayBase<S, D>
+where
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    fn gradient(&self) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    where
+        A: GradientElement,
+    {
+        self.gradient_with(&GradientOptions::new())
+    }
+
+    fn gradient_axis(&self, axis: Axis) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        self.gradient_axis_with(axis, &GradientOptions::new())
+    }
+
+    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let plan = Plan::new(&f, opts.get_axes(), opts)?;
+        Ok(gradient::gradient_owned(f, &plan))
+    }
+
+    fn gradient_axis_with(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let plan = Plan::new(&f, Some(&[axis]), opts)?;
+        Ok(gradient::gradient_owned(f, &plan).pop().expect("one axis planned"))
+    }
+
+    fn gradient_axis_into(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let plan = Plan::new(&f, Some(&[axis]), opts)?;
+        let mut outs = [out];
+        gradient::check_outputs(&f, &outs, 1)?;
+        gradient::gradient_into(f, &plan, &mut outs);
+        Ok(())
+    }
+
+    fn gradient_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        outs: &mut [&mut ArrayRef<A::Output, D>],
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let plan = Plan::new(&f, opts.get_axes(), opts)?;
+        gradient::check_outputs(&f, outs, plan.axes.len())?;
+        gradient::gradient_into(f, &plan, outs);
+        Ok(())
+    }
+
+    fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement,
+    {
+        self.diff_with(n, axis, None, None)
+    }
+
+    fn diff_with(
+        &self,
+        n: usize,
+        axis: Axis,
+        prepend: Option<Pad<'_, A, D>>,
+        append: Option<Pad<'_, A, D>>,
+    ) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement,
+    {
+        let a = self.view();
+        diff::check_axis(&a, axis)?;
+        let padded = diff::pad(&a, axis, prepend, append)?;
+        let a = padded.as_ref().map_or(a, |p| p.view());
+        let mut out = crate::kernel::alloc_like(&a, Some((axis, diff::result_len(&a, n, axis))));
+        diff::diff_into_view(a, n, axis, out.view_mut());
+        Ok(out)
+    }
+
+    fn diff_into(&self, n: usize, axis: Axis, out: &mut ArrayRef<A, D>) -> Result<(), GradientError>
+    where
+        A: DiffElement,
+    {
+        let a = self.view();
+        diff::check_axis(&a, axis)?;
+        let mut expected = a.shape().to_vec();
+        expected[axis.index()] = diff::result_len(&a, n, axis);
+        if out.shape() != expected.as_slice() {
+            return Err(GradientError::OutputShape {
+                expected,
+                got: out.shape().to_vec(),
+            });
+        }
+        diff::diff_into_view(a, n, axis, out.view_mut());
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! `np.gradient`: validating a call, then running one kernel per axis.
+
+use ndarray::{Array, ArrayRef, ArrayView, Axis, Dimension};
+
+use crate::element::GradientElement;
+use crate::error::GradientError;
+use crate::kernel::{GradientKernel, alloc_like, dispatch};
+use crate::options::GradientOptions;
+use crate::stencil::AxisStencil;
+
+/// A validated call: the axes in output order, each with its stencil.
+pub(crate) struct Plan<R> {
+    pub(crate) axes: Vec<(Axis, AxisStencil<R>)>,
+}
+
+fn check_axis(axis: Axis, ndim: usize) -> Result<(), GradientError> {
+    if axis.index() >= ndim {
+        return Err(GradientError::AxisOutOfBounds {
+            axis: axis.index(),
+            ndim,
+        });
+    }
+    Ok(())
+}
+
+impl<R: num_traits::Float> Plan<R> {
+    /// Checks every argument before any work is done: axes (in range, not repeated), then the
+    /// spacing of each axis, then each axis's length against the edge order.
+    pub(crate) fn new<A, D: Dimension>(
+        f: &ArrayView<'_, A, D>,
+        axes: Option<&[Axis]>,
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Self, GradientError> {
+        let ndim = f.ndim();
+        let axes: Vec<Axis> = match axes {
+            Some(list) => list.to_vec(),
+            None => (0..ndim).map(Axis).collect(),
+        };
+        for (i, &axis) in axes.iter().enumerate() {
+            check_axis(axis, ndim)?;
+            if axes[..i].contains(&axis) {
+                return Err(GradientError::RepeatedAxis { axis: axis.index() });
+            }
+        }
+        for axis in opts.spaced_axes() {
+            check_axis(axis, ndim)?;
+        }
+        let axes = axes
+            .into_iter()
+            .map(|axis| {
+                let stencil = AxisStencil::new(
+                    axis.index(),
+                    f.len_of(axis),
+                    &opts.spacing_of(axis),
+                    opts.get_edge_order(),
+                )?;
+                Ok((axis, stencil))
+            })
+            .collect::<Result<_, GradientError>>()?;
+        Ok(Plan { axes })
+    }
+}
+
+/// The gradient along every planned axis, each in a new array laid out like `f`.
+pub(crate) fn gradient_owned<A: GradientElement, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    plan: &Plan<A::Real>,
+) -> Vec<Array<A::Output, D>> {
+    plan.axes
+        .iter()
+        .map(|(axis, stencil)| {
+            let mut out = alloc_like(&f, None);
+            dispatch(&GradientKernel { stencil }, f.view(), out.view_mut(), *axis);
+            out
+        })
+        .collect()
+}
+
+/// Checks that every output has the shape of `f`.
+pub(crate) fn check_outputs<A, B, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    outs: &[&mut ArrayRef<B, D>],
+    expected_count: usize,
+) -> Result<(), GradientError> {
+    if outs.len() != expected_count {
+        return Err(GradientError::OutputCount {
+            expected: expected_count,
+            got: outs.len(),
+        });
+    }
+    for out in outs {
+        if out.shape() != f.shape() {
+            return Err(GradientError::OutputShape {
+                expected: f.shape().to_vec(),
+                got: out.shape().to_vec(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The gradient along every planned axis, into the caller's arrays (shapes checked).
+pub(crate) fn gradient_into<A: GradientElement, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    plan: &Plan<A::Real>,
+    outs: &mut [&mut ArrayRef<A::Output, D>],
+) {
+    for ((axis, stencil), out) in plan.axes.iter().zip(outs.iter_mut()) {
+        dispatch(&GradientKernel { stencil }, f.view(), out.view_mut(), *axis);
+    }
+}

@@ -1,0 +1,74 @@
+//! NumPy's `np.gradient` and `np.diff` for [`ndarray`], bit for bit.
+//!
+//! ```
+//! use ndarray::{array, Axis};
+//! use ndarray_gradient::ArrayGradientExt;
+//!
+//! let f = array![[3.0, 7.0, 2.0], [8.0, 9.0, 1.0], [4.0, 6.0, 5.0]];
+//! let g = f.gradient().unwrap();                     // dy, dx = np.gradient(f)
+//! assert_eq!(g[1], array![[4.0, -0.5, -5.0], [1.0, -3.5, -8.0], [2.0, 0.5, -1.0]]);
+//! let d = f.diff(1, Axis(1)).unwrap();               // np.diff(f, axis=1)
+//! assert_eq!(d, array![[4.0, -5.0], [1.0, -8.0], [2.0, -1.0]]);
+//! ```
+//!
+//! Bring [`ArrayGradientExt`] into scope and call its methods on any array: `Array`,
+//! `ArrayView`, `ArcArray`, `CowArray`, of any dimensionality.
+//!
+//! # Exactness
+//!
+//! For `f64` and integer arrays every result is the same IEEE value NumPy 2.x computes: the
+//! same formulas, in the same operation order, without fused multiply-add. `f32` arrays match
+//! NumPy called with `float32` spacing or coordinates; complex arrays match NumPy's complex
+//! arithmetic. NaN and infinity propagate as in NumPy. The parity tests compare against
+//! fixtures written by NumPy, with `to_bits()`.
+//!
+//! # For NumPy users
+//!
+//! | NumPy | this crate |
+//! |---|---|
+//! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient) → `Vec` of arrays (one per axis) |
+//! | `np.gradient(f, axis=k)` | [`f.gradient_axis(Axis(k))`](ArrayGradientExt::gradient_axis) |
+//! | `np.gradient(f, h)` | `f.gradient_with(&GradientOptions::new().spacing(h))` |
+//! | `np.gradient(f, h0, h1)` | `.axis_spacing(Axis(0), h0.into()).axis_spacing(Axis(1), h1.into())` |
+//! | `np.gradient(f, x)` (coordinates) | `.coordinates(Axis(0), &x)` |
+//! | `np.gradient(f, h0, x1)` (mixed) | `.axis_spacing(Axis(0), h0.into()).coordinates(Axis(1), &x1)` |
+//! | `np.gradient(f, axis=(1, 0))` | `.axes([Axis(1), Axis(0)])` |
+//! | `np.gradient(f, h, axis=k)` | `f.gradient_axis_with(Axis(k), &GradientOptions::new().spacing(h))` |
+//! | `np.gradient(f, edge_order=2)` | `.edge_order(EdgeOrder::Second)` |
+//! | `np.diff(a)` (last axis) | [`a.diff(1, Axis(a.ndim() - 1))`](ArrayGradientExt::diff) |
+//! | `np.diff(a, n, axis=k)` | `a.diff(n, Axis(k))` |
+//! | `np.diff(a, prepend=v, append=w)` | [`a.diff_with(1, axis, Some(Pad::Scalar(v)), Some(Pad::Array(w.view())))`](ArrayGradientExt::diff_with) |
+//! | (no NumPy form) | [`gradient_axis_into`](ArrayGradientExt::gradient_axis_into), [`gradient_into`](ArrayGradientExt::gradient_into), [`diff_into`](ArrayGradientExt::diff_into): write into your arrays |
+//!
+//! Spacings and coordinates have the element's real type: `f64` for `f64`, integer and
+//! `Complex<f64>` arrays, `f32` for `f32` and `Complex<f32>` arrays.
+//!
+//! # Errors instead of NumPy's warnings
+//!
+//! Every bad argument is a [`GradientError`], never a panic. Where NumPy silently returns
+//! `inf`/`NaN` (zero spacing, repeated coordinates) this crate refuses the call; see the README
+//! for the full list of deliberate differences.
+//!
+//! # Features
+//!
+//! - `rayon`: large arrays are split across rayon's thread pool (see
+//!   [`with_parallel_threshold`]). Results are bit-identical to the serial ones.
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod diff;
+mod element;
+mod error;
+mod ext;
+mod gradient;
+mod kernel;
+mod options;
+mod parallel;
+mod stencil;
+
+pub use element::{DiffElement, GradientElement, GradientFloat};
+pub use error::{GradientError, PadSide};
+pub use ext::ArrayGradientExt;
+pub use options::{EdgeOrder, GradientOptions, Pad, Spacing};
+pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
