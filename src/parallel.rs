@@ -11,6 +11,7 @@ use std::cell::Cell;
 pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 16;
 
 /// The smallest block worth a task of its own.
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 pub(crate) const MIN_BLOCK: usize = 1 << 14;
 
 thread_local! {
