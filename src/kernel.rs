@@ -11,6 +11,7 @@ use ndarray::{
     Array, ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, ShapeBuilder, Slice, Zip,
 };
 
+use crate::alloc::zeroed_vec;
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{AxisStencil, Divide, Edge, ExactReciprocal, Interior, difference, weighted};
 
@@ -20,7 +21,9 @@ const MIN_LANE_LEN: usize = 16;
 /// One computation along an axis, generic over the dimension so that dynamic-dimensional
 /// arrays can be dispatched to static ones and large arrays split into blocks.
 pub(crate) trait AxisKernel<A, B>: Sync {
-    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, B, D>, axis: Axis);
+    /// Computes the output points `first..first + out.len_of(axis)` along `axis` from `f`, which
+    /// holds the whole input along `axis` (and the block's part of the other axes).
+    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, B, D>, axis: Axis, first: usize);
 }
 
 /// Runs `kernel` on `f` → `out` along `axis`: dynamic dimensions become static ones (`IxDyn`
@@ -61,26 +64,34 @@ where
 {
     use ndarray::parallel::prelude::*;
     let total = f.len().max(out.len());
-    let threshold = crate::parallel::threshold();
-    if total >= threshold {
-        // Split along the outermost other axis, so that each block keeps long contiguous runs.
-        let other = (0..f.ndim())
-            .filter(|&k| k != axis.index() && f.len_of(Axis(k)) >= 2)
-            .max_by_key(|&k| (f.len_of(Axis(k)) >= 8, f.stride_of(Axis(k)).unsigned_abs()));
-        if let Some(k) = other {
-            let len = f.len_of(Axis(k));
-            let blocks = (total / crate::parallel::MIN_BLOCK.max(threshold / 4).max(1))
-                .clamp(2, 64)
-                .min(len);
-            let chunk = len.div_ceil(blocks);
-            out.axis_chunks_iter_mut(Axis(k), chunk)
-                .into_par_iter()
-                .zip(f.axis_chunks_iter(Axis(k), chunk))
-                .for_each(|(o, fb)| kernel.run(fb, o, axis));
-            return;
-        }
+    if total < crate::parallel::threshold() {
+        return kernel.run(f, out, axis, 0);
     }
-    kernel.run(f, out, axis)
+    // Cut along the outermost axis in memory, so that every block is one contiguous run of the
+    // output (and of the page faults that fill it).
+    let Some(k) = (0..out.ndim())
+        .filter(|&k| out.len_of(Axis(k)) >= 2)
+        .max_by_key(|&k| out.stride_of(Axis(k)).unsigned_abs())
+        .map(Axis)
+    else {
+        return kernel.run(f, out, axis, 0);
+    };
+    let len = out.len_of(k);
+    let blocks = (total / crate::parallel::MIN_BLOCK).clamp(2, 16).min(len);
+    let chunk = len.div_ceil(blocks);
+    if k == axis {
+        // Blocks of output points along the differentiated axis; each reads the input it needs.
+        out.axis_chunks_iter_mut(k, chunk)
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, o)| kernel.run(f.view(), o, axis, i * chunk));
+    } else {
+        // Independent blocks across the other axis.
+        out.axis_chunks_iter_mut(k, chunk)
+            .into_par_iter()
+            .zip(f.axis_chunks_iter(k, chunk))
+            .for_each(|(o, fb)| kernel.run(fb, o, axis, 0));
+    }
 }
 
 #[cfg(not(feature = "rayon"))]
@@ -89,7 +100,7 @@ where
     D: Dimension,
     K: AxisKernel<A, B>,
 {
-    kernel.run(f, out, axis)
+    kernel.run(f, out, axis, 0)
 }
 
 /// Whether `axis` can be walked lane by lane as slices.
@@ -107,12 +118,13 @@ pub(crate) fn alloc_like<A, B: Clone + Default, D: Dimension>(
     if let Some((axis, len)) = len_of_axis {
         shape[axis.index()] = len;
     }
-    if f.is_standard_layout() {
-        return Array::from_elem(shape, B::default());
-    }
+    let data = zeroed_vec(shape.size());
     let ndim = f.ndim();
-    if ndim > 1 && f.view().reversed_axes().is_standard_layout() {
-        return Array::from_elem(shape.f(), B::default());
+    if f.is_standard_layout() || ndim <= 1 {
+        return Array::from_shape_vec(shape, data).expect("the vector has the shape's size");
+    }
+    if f.view().reversed_axes().is_standard_layout() {
+        return Array::from_shape_vec(shape.f(), data).expect("the vector has the shape's size");
     }
     // Order the axes by decreasing |stride|; ties (and length-1 axes) keep their order.
     let mut order: Vec<usize> = (0..ndim).collect();
@@ -130,7 +142,9 @@ pub(crate) fn alloc_like<A, B: Clone + Default, D: Dimension>(
         permuted[i] = shape[k];
         inverse[k] = i;
     }
-    Array::from_elem(permuted, B::default()).permuted_axes(inverse)
+    Array::from_shape_vec(permuted, data)
+        .expect("the vector has the shape's size")
+        .permuted_axes(inverse)
 }
 
 /// The gradient along one axis with a prepared stencil.
@@ -139,19 +153,27 @@ pub(crate) struct GradientKernel<'s, R> {
 }
 
 impl<A: GradientElement> AxisKernel<A, A::Output> for GradientKernel<'_, A::Real> {
-    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, A::Output, D>, axis: Axis) {
+    fn run<D: Dimension>(
+        &self,
+        f: ArrayView<'_, A, D>,
+        mut out: ArrayViewMut<'_, A::Output, D>,
+        axis: Axis,
+        first: usize,
+    ) {
         let st = self.stencil;
         if lanes_are_slices(&f, &out, axis) {
             let lanes = Zip::from(out.lanes_mut(axis)).and(f.lanes(axis));
             match &st.interior {
                 Interior::Uniform { two_h } => match ExactReciprocal::of::<A::Output>(*two_h) {
-                    Some(q) => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), st, q)),
-                    None => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), st, Divide(*two_h))),
+                    Some(q) => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, q)),
+                    None => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, Divide(*two_h))),
                 },
-                Interior::NonUniform { w } => lanes.for_each(|o, fl| lane_weighted(slice(fl), slice_mut(o), st, w)),
+                Interior::NonUniform { w } => {
+                    lanes.for_each(|o, fl| lane_weighted(slice(fl), slice_mut(o), first, st, w))
+                }
             }
         } else {
-            planes(f, out, axis, st);
+            planes(f, out, axis, first, st);
         }
     }
 }
@@ -164,6 +186,12 @@ fn slice_mut<'a, A>(lane: ArrayViewMut<'a, A, Ix1>) -> &'a mut [A] {
     lane.into_slice().expect("lanes_are_slices checked the stride")
 }
 
+/// The interior points (`1..n-1`) among the output points `first..first + m`.
+fn interior(first: usize, m: usize, n: usize) -> std::ops::Range<usize> {
+    let (a, b) = (first.max(1), (first + m).min(n - 1));
+    a..b.max(a)
+}
+
 /// An edge value of one lane.
 #[inline(always)]
 fn lane_edge<A: GradientElement>(f: &[A], edge: &Edge<A::Real>) -> A::Output {
@@ -172,31 +200,47 @@ fn lane_edge<A: GradientElement>(f: &[A], edge: &Edge<A::Real>) -> A::Output {
     edge.apply([at(s), at(s + 1), at(s + 2)])
 }
 
-fn lane_uniform<A, Q>(f: &[A], o: &mut [A::Output], st: &AxisStencil<A::Real>, q: Q)
+/// The edges that fall among the output points `first..first + o.len()` of a lane.
+fn lane_edges<A: GradientElement>(f: &[A], o: &mut [A::Output], first: usize, st: &AxisStencil<A::Real>) {
+    let n = f.len();
+    if first == 0 {
+        o[0] = lane_edge(f, &st.first);
+    }
+    if first + o.len() == n {
+        o[n - 1 - first] = lane_edge(f, &st.last);
+    }
+}
+
+fn lane_uniform<A, Q>(f: &[A], o: &mut [A::Output], first: usize, st: &AxisStencil<A::Real>, q: Q)
 where
     A: GradientElement,
     Q: crate::stencil::Quotient<A::Output>,
 {
-    let n = f.len();
-    if n > 2 {
-        for (o, (lo, hi)) in o[1..n - 1].iter_mut().zip(f.iter().zip(&f[2..])) {
-            *o = difference(lo.to_output(), hi.to_output(), q);
-        }
+    let r = interior(first, o.len(), f.len());
+    let samples = f[r.start - 1..r.end - 1].iter().zip(&f[r.start + 1..r.end + 1]);
+    for (o, (lo, hi)) in o[r.start - first..r.end - first].iter_mut().zip(samples) {
+        *o = difference(lo.to_output(), hi.to_output(), q);
     }
-    o[0] = lane_edge(f, &st.first);
-    o[n - 1] = lane_edge(f, &st.last);
+    lane_edges(f, o, first, st);
 }
 
-fn lane_weighted<A: GradientElement>(f: &[A], o: &mut [A::Output], st: &AxisStencil<A::Real>, w: &[[A::Real; 3]]) {
-    let n = f.len();
-    if n > 2 {
-        let samples = f.iter().zip(&f[1..]).zip(&f[2..]);
-        for ((o, w), ((f0, f1), f2)) in o[1..n - 1].iter_mut().zip(w).zip(samples) {
-            *o = weighted(*w, f0.to_output(), f1.to_output(), f2.to_output());
-        }
+fn lane_weighted<A: GradientElement>(
+    f: &[A],
+    o: &mut [A::Output],
+    first: usize,
+    st: &AxisStencil<A::Real>,
+    w: &[[A::Real; 3]],
+) {
+    let r = interior(first, o.len(), f.len());
+    let samples = f[r.start - 1..r.end - 1]
+        .iter()
+        .zip(&f[r.start..r.end])
+        .zip(&f[r.start + 1..r.end + 1]);
+    let weights = &w[r.start - 1..r.end - 1];
+    for ((o, w), ((f0, f1), f2)) in o[r.start - first..r.end - first].iter_mut().zip(weights).zip(samples) {
+        *o = weighted(*w, f0.to_output(), f1.to_output(), f2.to_output());
     }
-    o[0] = lane_edge(f, &st.first);
-    o[n - 1] = lane_edge(f, &st.last);
+    lane_edges(f, o, first, st);
 }
 
 /// The hyperplane walk: every output plane from the input planes its stencil reads.
@@ -204,27 +248,35 @@ fn planes<A: GradientElement, D: Dimension>(
     f: ArrayView<'_, A, D>,
     mut out: ArrayViewMut<'_, A::Output, D>,
     axis: Axis,
+    first: usize,
     st: &AxisStencil<A::Real>,
 ) {
     let n = st.len;
+    let m = out.len_of(axis);
     let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
     for (pos, edge) in [(0, &st.first), (n - 1, &st.last)] {
+        if !(first..first + m).contains(&pos) {
+            continue;
+        }
         let s = edge.start();
-        Zip::from(out.slice_axis_mut(axis, Slice::from(pos..pos + 1)))
+        let p = pos - first;
+        Zip::from(out.slice_axis_mut(axis, Slice::from(p..p + 1)))
             .and(plane(s))
             .and(plane(s + 1))
             .and(plane((s + 2).min(n - 1)))
             .for_each(|o, &a, &b, &c| *o = edge.apply([a.to_output(), b.to_output(), c.to_output()]));
     }
-    if n <= 2 {
+    let r = interior(first, m, n);
+    if r.is_empty() {
         return;
     }
+    let out_of = |k: usize| Slice::from(k - first..k + 1 - first);
     match &st.interior {
         Interior::Uniform { two_h } => {
-            // out[1:-1] = (f[2:] - f[:-2]) / 2h, one Zip over the shifted input.
-            let zip = Zip::from(out.slice_axis_mut(axis, Slice::new(1, Some(-1), 1)))
-                .and(f.slice_axis(axis, Slice::new(0, Some(-2), 1)))
-                .and(f.slice_axis(axis, Slice::from(2..)));
+            // out[a:b] = (f[a+1:b+1] - f[a-1:b-1]) / 2h, one Zip over the shifted input.
+            let zip = Zip::from(out.slice_axis_mut(axis, Slice::from(r.start - first..r.end - first)))
+                .and(f.slice_axis(axis, Slice::from(r.start - 1..r.end - 1)))
+                .and(f.slice_axis(axis, Slice::from(r.start + 1..r.end + 1)));
             match ExactReciprocal::of::<A::Output>(*two_h) {
                 Some(q) => zip.for_each(|o, &lo, &hi| *o = difference(lo.to_output(), hi.to_output(), q)),
                 None => {
@@ -234,8 +286,9 @@ fn planes<A: GradientElement, D: Dimension>(
             }
         }
         Interior::NonUniform { w } => {
-            for (i, &w) in (1..n - 1).zip(w) {
-                Zip::from(out.slice_axis_mut(axis, Slice::from(i..i + 1)))
+            for i in r {
+                let w = w[i - 1];
+                Zip::from(out.slice_axis_mut(axis, out_of(i)))
                     .and(plane(i - 1))
                     .and(plane(i))
                     .and(plane(i + 1))
@@ -249,7 +302,10 @@ fn planes<A: GradientElement, D: Dimension>(
 pub(crate) struct FirstDifference;
 
 impl<A: DiffElement> AxisKernel<A, A> for FirstDifference {
-    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, A, D>, axis: Axis) {
+    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, A, D>, axis: Axis, first: usize) {
+        // Output point i reads f[i] and f[i + 1].
+        let m = out.len_of(axis);
+        let f = f.slice_axis(axis, Slice::from(first..first + m + 1));
         if lanes_are_slices(&f, &out, axis) {
             Zip::from(out.lanes_mut(axis)).and(f.lanes(axis)).for_each(|o, fl| {
                 let fl = slice(fl);

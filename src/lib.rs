@@ -57,6 +57,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod alloc;
 mod diff;
 mod element;
 mod error;

@@ -1,0 +1,252 @@
+//! Times this crate on the cases of `scripts/bench_vs_numpy.py` and prints one JSON object per
+//! line. The script runs NumPy on the same cases in the same run and prints the ratio table;
+//! run this binary alone to time the crate only:
+//!
+//! ```text
+//! cargo run --release --features rayon --example bench_cases -- [--quick] [CASE_PREFIX...]
+//! ```
+//!
+//! Every case is timed as the median of repeated calls after a warm-up; allocating cases
+//! include the allocation (and its page faults), as NumPy's do.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ndarray::{Array, Array1, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder};
+use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions, with_parallel_threshold};
+use num_complex::Complex64;
+
+/// Median and minimum time of `f`, repeated until `budget` is spent (at least `min_reps`).
+fn time(budget: Duration, min_reps: usize, mut f: impl FnMut()) -> (f64, f64) {
+    f(); // warm-up: page in, fill caches, let the allocator settle
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < min_reps || (start.elapsed() < budget && samples.len() < 10_000) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_secs_f64());
+    }
+    samples.sort_by(f64::total_cmp);
+    (samples[samples.len() / 2], samples[0])
+}
+
+/// The test function of every case: smooth, no zeros, different along every axis.
+fn field<D: Dimension>(shape: D, fortran: bool) -> Array<f64, D> {
+    let shape = if fortran {
+        shape.f()
+    } else {
+        shape.into_shape_with_order()
+    };
+    let mut k = 0.0_f64;
+    Array::from_shape_simple_fn(shape, || {
+        k += 1.0;
+        (k * 0.001).sin() + 0.5 * (k * 0.37).cos()
+    })
+}
+
+fn coords(n: usize) -> Array1<f64> {
+    // Non-uniform: every step differs.
+    Array1::from_shape_fn(n, |i| i as f64 + 0.25 * ((i as f64) * 0.7).sin())
+}
+
+struct Case {
+    name: String,
+    elements: usize,
+    run: Box<dyn FnMut()>,
+}
+
+fn case(name: impl Into<String>, elements: usize, run: impl FnMut() + 'static) -> Case {
+    Case {
+        name: name.into(),
+        elements,
+        run: Box::new(run),
+    }
+}
+
+/// Adds the same case serial and (with the `rayon` feature) parallel.
+fn schedules(cases: &mut Vec<Case>, name: &str, elements: usize, run: impl Fn() + Clone + 'static) {
+    let serial = run.clone();
+    cases.push(case(format!("{name}/serial"), elements, move || {
+        with_parallel_threshold(usize::MAX, &serial)
+    }));
+    if cfg!(feature = "rayon") {
+        cases.push(case(format!("{name}/parallel"), elements, move || {
+            with_parallel_threshold(ndarray_gradient::DEFAULT_PARALLEL_THRESHOLD, &run)
+        }));
+    }
+}
+
+fn all_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+
+    // Small arrays: per-call overhead. Static dimensions, as such arrays are usually held.
+    let f1 = field(ndarray::Ix1(1000), false);
+    small(&mut cases, "1000", f1);
+    let f2 = field(ndarray::Ix2(32, 32), false);
+    small(&mut cases, "32x32", f2);
+
+    // Large arrays, every axis, C and F order.
+    for (name, shape) in [
+        ("1024x1024", vec![1024, 1024]),
+        ("4096x4096", vec![4096, 4096]),
+        ("64x64x64", vec![64, 64, 64]),
+        ("256x256x256", vec![256, 256, 256]),
+    ] {
+        for fortran in [false, true] {
+            let order = if fortran { "F" } else { "C" };
+            let f = field(IxDyn(&shape), fortran);
+            let n = f.len();
+            let tag = format!("{name}/{order}");
+            let f1 = f.clone();
+            cases.push(case(format!("copy/{tag}"), n, move || {
+                black_box(f1.to_owned());
+            }));
+            let f1 = f.clone();
+            let mut out = ArrayD::<f64>::zeros(IxDyn(&shape).set_f(fortran));
+            cases.push(case(format!("assign/{tag}"), n, move || {
+                out.assign(&f1);
+                black_box(&out);
+            }));
+            for axis in 0..shape.len() {
+                // Static dimension, as most users hold their arrays.
+                let fs = f.clone();
+                schedules(&mut cases, &format!("gradient_axis/{tag}/axis{axis}"), n, move || {
+                    with_static(&fs, |a| black_box(a.gradient_axis(Axis(axis)).is_ok()));
+                });
+                let fd = f.clone();
+                schedules(
+                    &mut cases,
+                    &format!("gradient_axis_dyn/{tag}/axis{axis}"),
+                    n,
+                    move || {
+                        black_box(fd.gradient_axis(Axis(axis)).unwrap());
+                    },
+                );
+                let fc = f.clone();
+                let x = coords(shape[axis]);
+                schedules(&mut cases, &format!("coordinates/{tag}/axis{axis}"), n, move || {
+                    let opts = GradientOptions::new().coordinates(Axis(axis), &x);
+                    with_static(&fc, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                });
+                let fe = f.clone();
+                schedules(&mut cases, &format!("edge2/{tag}/axis{axis}"), n, move || {
+                    let opts = GradientOptions::new().edge_order(EdgeOrder::Second);
+                    with_static(&fe, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                });
+                let fi = f.clone();
+                let mut out = ArrayD::<f64>::zeros(IxDyn(&shape).set_f(fortran));
+                cases.push(case(
+                    format!("gradient_axis_into/{tag}/axis{axis}/serial"),
+                    n,
+                    move || {
+                        with_parallel_threshold(usize::MAX, || {
+                            fi.gradient_axis_into(Axis(axis), &GradientOptions::new(), &mut out)
+                                .unwrap()
+                        });
+                        black_box(&out);
+                    },
+                ));
+                for k in [1, 3] {
+                    let fd = f.clone();
+                    schedules(&mut cases, &format!("diff{k}/{tag}/axis{axis}"), n, move || {
+                        with_static(&fd, |a| black_box(a.diff(k, Axis(axis)).is_ok()));
+                    });
+                }
+            }
+            let fa = f.clone();
+            schedules(&mut cases, &format!("gradient/{tag}"), n, move || {
+                with_static(&fa, |a| black_box(a.gradient().is_ok()));
+            });
+        }
+        // Other element types, C order, last axis.
+        let f = field(IxDyn(&shape), false);
+        let n = f.len();
+        let last = shape.len() - 1;
+        let f32s = f.mapv(|v| v as f32);
+        schedules(&mut cases, &format!("f32/{name}/C/axis0"), n, move || {
+            black_box(f32s.gradient_axis(Axis(0)).unwrap());
+        });
+        let cs = f.mapv(|v| Complex64::new(v, -v));
+        schedules(&mut cases, &format!("complex128/{name}/C/axis{last}"), n, move || {
+            black_box(cs.gradient_axis(Axis(last)).unwrap());
+        });
+    }
+    cases
+}
+
+fn small<D: Dimension + 'static>(cases: &mut Vec<Case>, name: &str, f: Array<f64, D>) {
+    let n = f.len();
+    let f1 = f.clone();
+    schedules(cases, &format!("gradient/{name}"), n, move || {
+        black_box(f1.gradient().unwrap());
+    });
+    cases.push(case(format!("copy/{name}"), n, move || {
+        black_box(f.to_owned());
+    }));
+}
+
+/// Runs `f` on the array converted to its static dimension (2-D or 3-D here).
+fn with_static<R>(a: &ArrayD<f64>, f: impl Fn(&dyn StaticCall) -> R) -> R {
+    match a.ndim() {
+        1 => f(&a.view().into_dimensionality::<ndarray::Ix1>().unwrap()),
+        2 => f(&a.view().into_dimensionality::<ndarray::Ix2>().unwrap()),
+        _ => f(&a.view().into_dimensionality::<ndarray::Ix3>().unwrap()),
+    }
+}
+
+/// The calls the benchmark makes, object-safe so `with_static` can hand out any dimension.
+trait StaticCall {
+    fn gradient_axis(&self, axis: Axis) -> Result<(), ndarray_gradient::GradientError>;
+    fn gradient_axis_with(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, f64>,
+    ) -> Result<(), ndarray_gradient::GradientError>;
+    fn gradient(&self) -> Result<(), ndarray_gradient::GradientError>;
+    fn diff(&self, n: usize, axis: Axis) -> Result<(), ndarray_gradient::GradientError>;
+}
+
+impl<D: Dimension> StaticCall for ndarray::ArrayView<'_, f64, D> {
+    fn gradient_axis(&self, axis: Axis) -> Result<(), ndarray_gradient::GradientError> {
+        black_box(ArrayGradientExt::gradient_axis(self, axis)?);
+        Ok(())
+    }
+    fn gradient_axis_with(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, f64>,
+    ) -> Result<(), ndarray_gradient::GradientError> {
+        black_box(ArrayGradientExt::gradient_axis_with(self, axis, opts)?);
+        Ok(())
+    }
+    fn gradient(&self) -> Result<(), ndarray_gradient::GradientError> {
+        black_box(ArrayGradientExt::gradient(self)?);
+        Ok(())
+    }
+    fn diff(&self, n: usize, axis: Axis) -> Result<(), ndarray_gradient::GradientError> {
+        black_box(ArrayGradientExt::diff(self, n, axis)?);
+        Ok(())
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let list = args.iter().any(|a| a == "--list");
+    let prefixes: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let budget = Duration::from_millis(if quick { 150 } else { 600 });
+    for mut c in all_cases() {
+        if !prefixes.is_empty() && !prefixes.iter().any(|p| c.name.starts_with(p.as_str())) {
+            continue;
+        }
+        if list {
+            println!("{}", c.name);
+            continue;
+        }
+        let (median, min) = time(budget, 5, &mut c.run);
+        println!(
+            "{{\"case\": \"{}\", \"elements\": {}, \"median_s\": {:e}, \"min_s\": {:e}}}",
+            c.name, c.elements, median, min
+        );
+    }
+}
