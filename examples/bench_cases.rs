@@ -229,8 +229,54 @@ impl<D: Dimension> StaticCall for ndarray::ArrayView<'_, f64, D> {
     }
 }
 
+/// `VmRSS` and `VmHWM` of this process, in bytes (Linux).
+fn rss_and_peak() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|k| k * 1024)
+    };
+    Some((kb("VmRSS:")?, kb("VmHWM:")?))
+}
+
+/// Peak memory of an allocating call beyond the input: the high-water mark is reset (Linux
+/// `clear_refs`) once the input exists, so the growth is the outputs plus any temporaries.
+fn peak_memory() {
+    let measure = |name: &str, output_bytes: usize, run: &dyn Fn() -> usize| {
+        if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+            return;
+        }
+        let Some((before, _)) = rss_and_peak() else { return };
+        let kept = run();
+        let Some((_, peak)) = rss_and_peak() else { return };
+        println!(
+            "{{\"case\": \"peak/{name}\", \"extra_bytes\": {}, \"output_bytes\": {output_bytes}, \"kept\": {kept}}}",
+            peak.saturating_sub(before)
+        );
+    };
+    let f2 = field(ndarray::Ix2(4096, 4096), false);
+    let bytes2 = f2.len() * 8;
+    for axis in 0..2 {
+        measure(&format!("gradient_axis/4096x4096/C/axis{axis}"), bytes2, &|| {
+            f2.gradient_axis(Axis(axis)).unwrap().len()
+        });
+    }
+    let f3 = field(ndarray::Ix3(256, 256, 256), false);
+    let bytes3 = f3.len() * 8;
+    measure("gradient/256x256x256/C", 3 * bytes3, &|| f3.gradient().unwrap().len());
+    let x = coords(256);
+    measure("coordinates/256x256x256/C/axis0", bytes3, &|| {
+        f3.gradient_axis_with(Axis(0), &GradientOptions::new().coordinates(Axis(0), &x))
+            .unwrap()
+            .len()
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--peak-memory") {
+        return peak_memory();
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let list = args.iter().any(|a| a == "--list");
     let prefixes: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();

@@ -108,7 +108,10 @@ def run_rust(args):
     cmd = ["cargo", "run", "--quiet", "--release", "--features", "rayon", "--example", "bench_cases", "--"]
     cmd += (["--quick"] if args.quick else []) + args.prefixes
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    peak_cmd = cmd[: cmd.index("--") + 1] + ["--peak-memory"]
+    peak = subprocess.run(peak_cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    parse = lambda text: [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return parse(out), parse(peak)
 
 
 def floor_key(case):
@@ -143,7 +146,8 @@ def main():
     parser.add_argument("prefixes", nargs="*", help="only cases whose name starts with one of these")
     args = parser.parse_args()
 
-    rust = {r["case"]: r for r in run_rust(args)}
+    timed, peaks = run_rust(args)
+    rust = {r["case"]: r for r in timed}
     budget = 0.15 if args.quick else 0.6
     cache, numpy_times = {}, {}
     for case in rust:
@@ -168,14 +172,14 @@ def main():
             + " |"
         )
     table = "\n".join(rows)
-    targets = check_targets(rust, numpy_times)
+    targets = check_targets(rust, numpy_times, peaks)
     text = f"Machine: {machine()}\n\n{table}\n\n{targets}\n"
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)
 
 
-def check_targets(rust, numpy_times):
+def check_targets(rust, numpy_times, peaks):
     """PASS/MISS for each target row of the performance issue."""
     lines = ["| target | worst measured | verdict |", "|---|---|---|"]
 
@@ -226,6 +230,10 @@ def check_targets(rust, numpy_times):
                 if c and t(other):
                     layout.append((other, t(other) / c))
     row("F-order and IxDyn within 1.25x of C static", layout, lambda v: v <= 1.25, "{:.2f}x".format)
+    # Peak memory beyond the input, over the outputs' size: 1.00 means no temporaries at all.
+    row("peak memory = input + outputs + O(lane)",
+        [(p["case"], p["extra_bytes"] / p["output_bytes"]) for p in peaks], lambda v: v <= 1.01,
+        "{:.4f}x the outputs".format)
     return "\n".join(lines)
 
 

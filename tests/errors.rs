@@ -1,0 +1,684 @@
+//! Every `GradientError` variant: which call produces it, with which fields, and what its message
+//! says. Also the inputs that look suspicious but are valid (empty or size-1 axes that are not
+//! differentiated, `diff` with `n >= len`), and that `_into` outputs survive a failed call.
+
+use std::error::Error;
+
+use ndarray::prelude::*;
+use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientError, GradientOptions, Pad, PadSide, Spacing};
+
+/// Asserts that the error's message contains every one of `parts`.
+fn assert_message_has(err: &GradientError, parts: &[&str]) {
+    let msg = err.to_string();
+    for part in parts {
+        assert!(msg.contains(part), "message {msg:?} does not mention {part:?}");
+    }
+}
+
+/// A value no computation in this file produces, to detect writes into `_into` outputs.
+const UNTOUCHED: f64 = -7.25;
+
+fn f23() -> Array2<f64> {
+    array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]]
+}
+
+// ---------------------------------------------------------------------------------------------
+// AxisOutOfBounds
+
+#[test]
+fn gradient_axis_out_of_bounds() {
+    let err = f23().gradient_axis(Axis(2)).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 2, ndim: 2 });
+    assert_message_has(&err, &["axis 2", "dimension 2"]);
+}
+
+#[test]
+fn gradient_with_axes_out_of_bounds() {
+    let opts = GradientOptions::new().axes([Axis(0), Axis(3)]);
+    let err = f23().gradient_with(&opts).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 3, ndim: 2 });
+    assert_message_has(&err, &["axis 3", "dimension 2"]);
+}
+
+#[test]
+fn spacing_for_a_missing_axis_is_out_of_bounds() {
+    let opts = GradientOptions::new().axis_spacing(Axis(5), 1.0.into());
+    let err = f23().gradient_with(&opts).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 5, ndim: 2 });
+    assert_message_has(&err, &["axis 5", "dimension 2"]);
+
+    // Also when only another axis is differentiated, and for coordinates.
+    let x = array![0.0, 1.0, 2.0];
+    let opts = GradientOptions::new().coordinates(Axis(2), &x);
+    let err = f23().gradient_axis_with(Axis(1), &opts).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 2, ndim: 2 });
+}
+
+#[test]
+fn diff_axis_out_of_bounds() {
+    let a = array![1, 2, 4];
+    let err = a.diff(1, Axis(1)).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 1, ndim: 1 });
+    assert_message_has(&err, &["axis 1", "dimension 1"]);
+
+    // n == 0 does not skip the check (unlike NumPy, which returns `a` unvalidated).
+    let err = a.diff(0, Axis(4)).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 4, ndim: 1 });
+    let err = a.diff_with(1, Axis(1), Some(Pad::Scalar(0)), None).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 1, ndim: 1 });
+}
+
+#[test]
+fn diff_into_axis_out_of_bounds() {
+    let mut out = Array2::from_elem((2, 3), UNTOUCHED);
+    let err = f23().diff_into(1, Axis(2), &mut out).unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 2, ndim: 2 });
+    assert_message_has(&err, &["axis 2", "dimension 2"]);
+    assert!(out.iter().all(|&v| v == UNTOUCHED));
+}
+
+#[test]
+fn gradient_axis_into_axis_out_of_bounds() {
+    let mut out = Array2::from_elem((2, 3), UNTOUCHED);
+    let err = f23()
+        .gradient_axis_into(Axis(7), &GradientOptions::new(), &mut out)
+        .unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 7, ndim: 2 });
+    assert_message_has(&err, &["axis 7", "dimension 2"]);
+    assert!(out.iter().all(|&v| v == UNTOUCHED));
+}
+
+// ---------------------------------------------------------------------------------------------
+// RepeatedAxis
+
+#[test]
+fn repeated_axis() {
+    let opts = GradientOptions::new().axes([Axis(1), Axis(0), Axis(1)]);
+    let err = f23().gradient_with(&opts).unwrap_err();
+    assert_eq!(err, GradientError::RepeatedAxis { axis: 1 });
+    assert_message_has(&err, &["axis 1"]);
+
+    let (mut g0, mut g1, mut g2) = (f23(), f23(), f23());
+    let err = f23()
+        .gradient_into(&opts, &mut [&mut g0, &mut g1, &mut g2])
+        .unwrap_err();
+    assert_eq!(err, GradientError::RepeatedAxis { axis: 1 });
+    assert_eq!((g0, g1, g2), (f23(), f23(), f23()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// AxisTooShort
+
+#[test]
+fn edge_order_one_needs_two_points() {
+    let err = array![5.0].gradient_axis(Axis(0)).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2
+        }
+    );
+    assert_message_has(&err, &["axis 0", "1 points", "at least 2"]);
+}
+
+#[test]
+fn edge_order_two_needs_three_points() {
+    let f = array![[1.0, 2.0], [3.0, 5.0], [4.0, 9.0]];
+    let opts = GradientOptions::new().edge_order(EdgeOrder::Second);
+    let err = f.gradient_axis_with(Axis(1), &opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 1,
+            len: 2,
+            min: 3
+        }
+    );
+    assert_message_has(&err, &["axis 1", "2 points", "at least 3"]);
+    // The same length is enough for edge order 1.
+    assert!(f.gradient_axis(Axis(1)).is_ok());
+}
+
+#[test]
+fn zero_length_axis_is_too_short() {
+    let f = Array2::<f64>::zeros((3, 0));
+    let err = f.gradient_axis(Axis(1)).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 1,
+            len: 0,
+            min: 2
+        }
+    );
+    assert_message_has(&err, &["axis 1", "0 points", "at least 2"]);
+}
+
+#[test]
+fn all_axes_fail_on_the_short_one() {
+    let f = array![[1.0], [2.0], [4.0]]; // shape (3, 1)
+    let err = f.gradient().unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 1,
+            len: 1,
+            min: 2
+        }
+    );
+    assert_message_has(&err, &["axis 1", "1 points", "at least 2"]);
+
+    // Every argument is checked before any output is written: axis 0 could be computed, but
+    // its output stays untouched.
+    let mut g0 = Array2::from_elem((3, 1), UNTOUCHED);
+    let mut g1 = Array2::from_elem((3, 1), UNTOUCHED);
+    let err = f
+        .gradient_into(&GradientOptions::new(), &mut [&mut g0, &mut g1])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 1,
+            len: 1,
+            min: 2
+        }
+    );
+    assert!(g0.iter().chain(&g1).all(|&v| v == UNTOUCHED));
+}
+
+#[test]
+fn short_coordinates_report_the_short_axis() {
+    // NumPy raises IndexError from `diffx[0]` here; this crate reports the real problem.
+    let f = array![3.0];
+    let x = array![1.0];
+    let opts = GradientOptions::new().coordinates(Axis(0), &x);
+    let err = f.gradient_axis_with(Axis(0), &opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// CoordinatesLength
+
+#[test]
+fn coordinates_of_the_wrong_length() {
+    let x = array![0.0, 1.0, 2.0, 3.0];
+    let opts = GradientOptions::new().coordinates(Axis(1), &x);
+    let err = f23().gradient_with(&opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::CoordinatesLength {
+            axis: 1,
+            expected: 3,
+            got: 4
+        }
+    );
+    assert_message_has(&err, &["axis 1", "4 values", "3 points"]);
+
+    let short = array![0.0, 1.0];
+    let opts = GradientOptions::new().coordinates(Axis(1), &short);
+    let err = f23().gradient_axis_with(Axis(1), &opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::CoordinatesLength {
+            axis: 1,
+            expected: 3,
+            got: 2
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// InvalidSpacing
+
+#[test]
+fn zero_and_infinite_spacing_are_invalid() {
+    let f = array![1.0, 2.0, 4.0];
+    for h in [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY] {
+        let err = f.gradient_with(&GradientOptions::new().spacing(h)).unwrap_err();
+        assert_eq!(err, GradientError::InvalidSpacing { axis: 0, spacing: h });
+        let shown = h.to_string(); // "0", "-0", "inf", "-inf"
+        assert_message_has(&err, &["axis 0", &shown]);
+    }
+}
+
+#[test]
+fn nan_spacing_is_invalid() {
+    // NaN != NaN, so the variant is matched instead of compared with assert_eq.
+    let f = array![[1.0, 2.0], [4.0, 8.0]];
+    let opts = GradientOptions::new().axis_spacing(Axis(1), Spacing::Uniform(f64::NAN));
+    let err = f.gradient_with(&opts).unwrap_err();
+    assert!(
+        matches!(err, GradientError::InvalidSpacing { axis: 1, spacing } if spacing.is_nan()),
+        "{err:?}"
+    );
+    assert_message_has(&err, &["axis 1", "NaN"]);
+}
+
+#[test]
+fn invalid_f32_spacing_is_reported_as_f64() {
+    let f = array![1.0f32, 2.0, 4.0];
+    let err = f
+        .gradient_axis_with(Axis(0), &GradientOptions::new().spacing(f32::INFINITY))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::InvalidSpacing {
+            axis: 0,
+            spacing: f64::INFINITY
+        }
+    );
+}
+
+#[test]
+fn spacing_is_checked_before_the_axis_length() {
+    // Both the spacing and the length are wrong: the spacing is reported (NumPy's order).
+    let f = array![1.0];
+    let err = f.gradient_with(&GradientOptions::new().spacing(0.0)).unwrap_err();
+    assert_eq!(err, GradientError::InvalidSpacing { axis: 0, spacing: 0.0 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CoordinatesNotFinite
+
+#[test]
+fn non_finite_coordinates() {
+    let f = array![1.0, 2.0, 4.0, 7.0];
+    for (x, index) in [
+        (array![0.0, 1.0, f64::NAN, 3.0], 2),
+        (array![f64::NEG_INFINITY, 1.0, 2.0, 3.0], 0),
+        (array![0.0, 1.0, 2.0, f64::INFINITY], 3),
+        (array![0.0, f64::NAN, f64::INFINITY, 3.0], 1),
+    ] {
+        let opts = GradientOptions::new().coordinates(Axis(0), &x);
+        let err = f.gradient_axis_with(Axis(0), &opts).unwrap_err();
+        assert_eq!(err, GradientError::CoordinatesNotFinite { axis: 0, index }, "{x}");
+        assert_message_has(&err, &["axis 0", &format!("coordinate {index}")]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CoordinatesNotMonotonic
+
+fn monotonic_error(x: Array1<f64>) -> GradientError {
+    let f = Array1::<f64>::zeros(x.len());
+    let opts = GradientOptions::new().coordinates(Axis(0), &x);
+    f.gradient_axis_with(Axis(0), &opts).unwrap_err()
+}
+
+#[test]
+fn repeated_coordinate_reports_its_index() {
+    // x[1] == x[2]: the pair starting at index 1 breaks strict monotonicity.
+    let err = monotonic_error(array![0.0, 1.0, 1.0, 2.0]);
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 0, index: 1 });
+    assert_message_has(&err, &["axis 0", "index 1"]);
+
+    // A repeat at the very start, and in decreasing coordinates.
+    let err = monotonic_error(array![1.0, 1.0, 2.0]);
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 0, index: 0 });
+    let err = monotonic_error(array![3.0, 2.0, 2.0, 1.0]);
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 0, index: 1 });
+}
+
+#[test]
+fn direction_change_in_the_middle() {
+    let err = monotonic_error(array![0.0, 1.0, 3.0, 2.0, 4.0]);
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 0, index: 2 });
+    assert_message_has(&err, &["axis 0", "index 2"]);
+
+    let err = monotonic_error(array![5.0, 4.0, 6.0]);
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 0, index: 1 });
+}
+
+#[test]
+fn decreasing_coordinates_are_accepted() {
+    let f = array![[0.0, 1.0, 2.0, 3.0], [0.0, 2.0, 4.0, 6.0]];
+    let x = array![3.0, 2.0, 0.5, 0.0];
+    let opts = GradientOptions::new().coordinates(Axis(1), &x);
+    let g = f.gradient_axis_with(Axis(1), &opts).unwrap();
+    // f increases while x decreases: the first-order edges are -1 (row 0) and -2 (row 1).
+    assert_eq!(g[[0, 0]], -1.0);
+    assert_eq!(g[[1, 3]], -4.0);
+    assert!(g.iter().all(|&v| v < 0.0), "{g}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// PadShape
+
+#[test]
+fn prepend_with_the_wrong_other_dimension() {
+    let a = array![[1, 2, 3], [4, 5, 6]]; // (2, 3), differenced along axis 1
+    let bad = Array2::<i32>::zeros((3, 1));
+    let err = a.diff_with(1, Axis(1), Some(Pad::Array(bad.view())), None).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::PadShape {
+            side: PadSide::Prepend,
+            axis: 1,
+            expected: vec![2, 3],
+            got: vec![3, 1],
+        }
+    );
+    assert_message_has(&err, &["prepend", "axis 1", "[3, 1]", "[2, 3]"]);
+}
+
+#[test]
+fn append_with_the_wrong_other_dimension() {
+    let a = array![[1, 2, 3], [4, 5, 6]]; // (2, 3), differenced along axis 0
+    let fits = Array2::<i32>::zeros((5, 3)); // any length along the differenced axis
+    let bad = Array2::<i32>::zeros((3, 1));
+    let err = a
+        .diff_with(1, Axis(0), Some(Pad::Array(fits.view())), Some(Pad::Array(bad.view())))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::PadShape {
+            side: PadSide::Append,
+            axis: 0,
+            expected: vec![2, 3],
+            got: vec![3, 1],
+        }
+    );
+    assert_message_has(&err, &["append", "axis 0", "[3, 1]", "[2, 3]"]);
+}
+
+#[test]
+fn pad_with_the_wrong_number_of_dimensions() {
+    let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0, 2.0, 4.0, 7.0, 11.0, 16.0]).unwrap();
+    let flat = ArrayD::<f64>::zeros(IxDyn(&[3]));
+    let err = a
+        .diff_with(1, Axis(1), None, Some(Pad::Array(flat.view())))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::PadShape {
+            side: PadSide::Append,
+            axis: 1,
+            expected: vec![2, 3],
+            got: vec![3],
+        }
+    );
+    assert_message_has(&err, &["append", "axis 1", "[3]", "[2, 3]"]);
+
+    let deep = ArrayD::<f64>::zeros(IxDyn(&[2, 1, 1]));
+    let err = a
+        .diff_with(1, Axis(1), Some(Pad::Array(deep.view())), None)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::PadShape {
+            side: PadSide::Prepend,
+            axis: 1,
+            expected: vec![2, 3],
+            got: vec![2, 1, 1],
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// OutputShape and OutputCount
+
+#[test]
+fn gradient_axis_into_wrong_output_shape() {
+    let mut out = Array2::from_elem((3, 2), UNTOUCHED);
+    let err = f23()
+        .gradient_axis_into(Axis(0), &GradientOptions::new(), &mut out)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::OutputShape {
+            expected: vec![2, 3],
+            got: vec![3, 2]
+        }
+    );
+    assert_message_has(&err, &["[3, 2]", "[2, 3]"]);
+    assert!(out.iter().all(|&v| v == UNTOUCHED));
+}
+
+#[test]
+fn gradient_into_wrong_output_shape() {
+    let mut g0 = Array2::from_elem((2, 3), UNTOUCHED);
+    let mut g1 = Array2::from_elem((2, 4), UNTOUCHED);
+    let err = f23()
+        .gradient_into(&GradientOptions::new(), &mut [&mut g0, &mut g1])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::OutputShape {
+            expected: vec![2, 3],
+            got: vec![2, 4]
+        }
+    );
+    assert_message_has(&err, &["[2, 4]", "[2, 3]"]);
+    // The first output had the right shape, and is still untouched.
+    assert!(g0.iter().chain(&g1).all(|&v| v == UNTOUCHED));
+}
+
+#[test]
+fn diff_into_wrong_output_shape() {
+    let mut out = Array2::from_elem((2, 3), UNTOUCHED);
+    let err = f23().diff_into(1, Axis(1), &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::OutputShape {
+            expected: vec![2, 2],
+            got: vec![2, 3]
+        }
+    );
+    assert_message_has(&err, &["[2, 3]", "[2, 2]"]);
+    assert!(out.iter().all(|&v| v == UNTOUCHED));
+
+    // n >= len: the expected shape has an empty axis.
+    let mut out = Array2::from_elem((2, 1), UNTOUCHED);
+    let err = f23().diff_into(5, Axis(1), &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::OutputShape {
+            expected: vec![2, 0],
+            got: vec![2, 1]
+        }
+    );
+}
+
+#[test]
+fn gradient_into_wrong_output_count() {
+    let mut g0 = Array2::from_elem((2, 3), UNTOUCHED);
+    let err = f23()
+        .gradient_into(&GradientOptions::new(), &mut [&mut g0])
+        .unwrap_err();
+    assert_eq!(err, GradientError::OutputCount { expected: 2, got: 1 });
+    assert_message_has(&err, &["1 output", "2 axes"]);
+    assert!(g0.iter().all(|&v| v == UNTOUCHED));
+
+    let mut g1 = Array2::from_elem((2, 3), UNTOUCHED);
+    let opts = GradientOptions::new().axes([Axis(1)]);
+    let err = f23().gradient_into(&opts, &mut [&mut g0, &mut g1]).unwrap_err();
+    assert_eq!(err, GradientError::OutputCount { expected: 1, got: 2 });
+    assert_message_has(&err, &["2 output", "1 axes"]);
+    assert!(g0.iter().chain(&g1).all(|&v| v == UNTOUCHED));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZeroDimensional
+
+#[test]
+fn diff_of_a_zero_dimensional_array() {
+    let a = arr0(3.0);
+    let err = a.diff(1, Axis(0)).unwrap_err();
+    assert_eq!(err, GradientError::ZeroDimensional);
+    assert_message_has(&err, &["dimension"]);
+
+    assert_eq!(a.diff(0, Axis(0)).unwrap_err(), GradientError::ZeroDimensional);
+    assert_eq!(
+        a.diff_with(1, Axis(0), Some(Pad::Scalar(1.0)), None).unwrap_err(),
+        GradientError::ZeroDimensional
+    );
+    let mut out = arr0(UNTOUCHED);
+    assert_eq!(
+        a.diff_into(1, Axis(0), &mut out).unwrap_err(),
+        GradientError::ZeroDimensional
+    );
+    assert_eq!(out[()], UNTOUCHED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The error type itself
+
+fn gradient_through_box(f: &Array1<f64>) -> Result<Array1<f64>, Box<dyn Error>> {
+    Ok(f.gradient_axis(Axis(0))?)
+}
+
+#[test]
+fn error_type_works_as_a_boxed_std_error() {
+    let boxed = gradient_through_box(&array![1.0]).unwrap_err();
+    assert!(boxed.source().is_none());
+    assert_eq!(
+        boxed.to_string(),
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2
+        }
+        .to_string()
+    );
+    let err = boxed
+        .downcast_ref::<GradientError>()
+        .expect("a GradientError inside the box");
+    assert_eq!(
+        *err,
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2
+        }
+    );
+    assert!(gradient_through_box(&array![1.0, 3.0]).is_ok());
+}
+
+#[test]
+fn error_type_is_clone_and_partial_eq() {
+    let err = GradientError::PadShape {
+        side: PadSide::Append,
+        axis: 0,
+        expected: vec![1, 2],
+        got: vec![3],
+    };
+    let copy = err.clone();
+    assert_eq!(copy, err);
+    assert_ne!(copy, GradientError::ZeroDimensional);
+    assert_ne!(
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2
+        },
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 3
+        }
+    );
+    fn assert_traits<E: Error + Clone + PartialEq + Send + Sync + 'static>() {}
+    assert_traits::<GradientError>();
+}
+
+#[test]
+fn into_outputs_unchanged_on_spacing_errors() {
+    let f = f23();
+    let repeated = array![1.0, 1.0]; // for axis 0
+    let bad = [
+        GradientOptions::new().spacing(0.0),
+        GradientOptions::new().coordinates(Axis(0), &repeated),
+        GradientOptions::new()
+            .edge_order(EdgeOrder::Second)
+            .axes([Axis(0), Axis(1)]),
+    ];
+    for opts in &bad {
+        let mut g0 = Array2::from_elem((2, 3), UNTOUCHED);
+        let mut g1 = Array2::from_elem((2, 3), UNTOUCHED);
+        assert!(f.gradient_into(opts, &mut [&mut g0, &mut g1]).is_err());
+        assert!(g0.iter().chain(&g1).all(|&v| v == UNTOUCHED));
+        assert!(f.gradient_axis_into(Axis(0), opts, &mut g0).is_err());
+        assert!(g0.iter().all(|&v| v == UNTOUCHED));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Valid inputs that look like errors
+
+#[test]
+fn empty_axis_that_is_not_differentiated_is_fine() {
+    let f = Array2::<f64>::zeros((3, 0));
+    let g = f.gradient_axis(Axis(0)).unwrap();
+    assert_eq!(g.shape(), &[3, 0]);
+
+    let g = f.gradient_with(&GradientOptions::new().axes([Axis(0)])).unwrap();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].shape(), &[3, 0]);
+
+    let mut out = Array2::<f64>::zeros((3, 0));
+    f.gradient_axis_into(Axis(0), &GradientOptions::new(), &mut out)
+        .unwrap();
+}
+
+#[test]
+fn size_one_axis_that_is_not_differentiated_is_fine() {
+    let f = Array2::<f64>::ones((1, 3));
+    assert_eq!(f.gradient_axis(Axis(1)).unwrap(), Array2::<f64>::zeros((1, 3)));
+    let f = array![[[1.0], [3.0], [7.0]]]; // (1, 3, 1)
+    let opts = GradientOptions::new().axes([Axis(1)]).spacing(2.0);
+    assert_eq!(f.gradient_with(&opts).unwrap(), vec![array![[[1.0], [1.5], [2.0]]]]);
+}
+
+#[test]
+fn gradient_of_a_zero_dimensional_array_is_empty() {
+    let f = arr0(2.5);
+    assert_eq!(f.gradient().unwrap(), Vec::<Array0<f64>>::new());
+    f.gradient_into(&GradientOptions::new(), &mut []).unwrap();
+    // But a single axis does not exist.
+    assert_eq!(
+        f.gradient_axis(Axis(0)).unwrap_err(),
+        GradientError::AxisOutOfBounds { axis: 0, ndim: 0 }
+    );
+}
+
+#[test]
+fn empty_axes_list_gives_no_results() {
+    // axis=() in NumPy. Nothing is differentiated, so nothing is too short.
+    let f = array![1.0];
+    assert!(f.gradient_with(&GradientOptions::new().axes([])).unwrap().is_empty());
+}
+
+#[test]
+fn diff_with_n_at_least_len_is_empty() {
+    let a = array![1, 4, 9];
+    for n in [3, 4, 100] {
+        assert_eq!(a.diff(n, Axis(0)).unwrap(), Array1::<i32>::zeros(0), "n = {n}");
+    }
+    let f = f23();
+    assert_eq!(f.diff(3, Axis(1)).unwrap().shape(), &[2, 0]);
+    assert_eq!(f.diff(9, Axis(0)).unwrap().shape(), &[0, 3]);
+    let mut out = Array2::<f64>::zeros((2, 0));
+    f.diff_into(7, Axis(1), &mut out).unwrap();
+    // An empty axis stays empty.
+    assert_eq!(Array1::<f64>::zeros(0).diff(1, Axis(0)).unwrap().len(), 0);
+}
+
+#[test]
+fn diff_with_n_zero_is_a_copy() {
+    let f = f23();
+    let view = f.t(); // a non-standard layout
+    let copy = view.diff(0, Axis(1)).unwrap();
+    assert_eq!(copy, view);
+    let mut out = Array2::zeros((3, 2));
+    view.diff_into(0, Axis(0), &mut out).unwrap();
+    assert_eq!(out, view);
+}
