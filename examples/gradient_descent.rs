@@ -56,8 +56,8 @@ impl Sampled {
         let f = Array2::from_shape_fn((ny, nx), |(i, j)| rosenbrock(x[j], y[i]));
         // dfdy, dfdx = np.gradient(f, hy, hx)
         let opts = GradientOptions::new()
-            .axis_spacing(Axis(0), (y[1] - y[0]).into())
-            .axis_spacing(Axis(1), (x[1] - x[0]).into());
+            .axis_spacing(Axis(0), y[1] - y[0])
+            .axis_spacing(Axis(1), x[1] - x[0]);
         let mut g = f.gradient_with(&opts).unwrap();
         let (dfdx, dfdy) = (g.pop().unwrap(), g.pop().unwrap());
         Sampled { x, y, f, dfdx, dfdy }

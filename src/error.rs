@@ -37,7 +37,7 @@ impl fmt::Display for PadSide {
 /// assert_eq!(err, GradientError::AxisOutOfBounds { axis: 1, ndim: 1 });
 /// assert_eq!(err.to_string(), "axis 1 is out of bounds for an array of dimension 1");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GradientError {
     /// The axis does not exist in the array.
@@ -70,11 +70,13 @@ pub enum GradientError {
         /// The length of the coordinate array.
         got: usize,
     },
-    /// A scalar spacing is zero, infinite or NaN.
+    /// A spacing is zero, infinite or NaN, or so large or small that the stencil's
+    /// coefficients overflow (NumPy returns `0`, `inf` or `nan` there).
     InvalidSpacing {
         /// The axis the spacing belongs to.
         axis: usize,
-        /// The spacing, as `f64`.
+        /// The spacing (or the offending coordinate step), as `f64`. Errors compare it by bits,
+        /// so an error with a NaN spacing equals its clone.
         spacing: f64,
     },
     /// A coordinate is infinite or NaN.
@@ -174,5 +176,69 @@ impl fmt::Display for GradientError {
         }
     }
 }
+
+impl PartialEq for GradientError {
+    fn eq(&self, other: &Self) -> bool {
+        use GradientError::*;
+        match (self, other) {
+            (AxisOutOfBounds { axis: a, ndim: n }, AxisOutOfBounds { axis: b, ndim: m }) => (a, n) == (b, m),
+            (RepeatedAxis { axis: a }, RepeatedAxis { axis: b }) => a == b,
+            (
+                AxisTooShort {
+                    axis: a,
+                    len: l,
+                    min: n,
+                },
+                AxisTooShort {
+                    axis: b,
+                    len: k,
+                    min: m,
+                },
+            ) => (a, l, n) == (b, k, m),
+            (
+                CoordinatesLength {
+                    axis: a,
+                    expected: e,
+                    got: g,
+                },
+                CoordinatesLength {
+                    axis: b,
+                    expected: f,
+                    got: h,
+                },
+            ) => (a, e, g) == (b, f, h),
+            (InvalidSpacing { axis: a, spacing: s }, InvalidSpacing { axis: b, spacing: t }) => {
+                a == b && s.to_bits() == t.to_bits()
+            }
+            (CoordinatesNotFinite { axis: a, index: i }, CoordinatesNotFinite { axis: b, index: j }) => {
+                (a, i) == (b, j)
+            }
+            (CoordinatesNotMonotonic { axis: a, index: i }, CoordinatesNotMonotonic { axis: b, index: j }) => {
+                (a, i) == (b, j)
+            }
+            (
+                PadShape {
+                    side: s,
+                    axis: a,
+                    expected: e,
+                    got: g,
+                },
+                PadShape {
+                    side: t,
+                    axis: b,
+                    expected: f,
+                    got: h,
+                },
+            ) => (s, a, e, g) == (t, b, f, h),
+            (OutputShape { expected: e, got: g }, OutputShape { expected: f, got: h }) => (e, g) == (f, h),
+            (OutputCount { expected: e, got: g }, OutputCount { expected: f, got: h }) => (e, g) == (f, h),
+            (ZeroDimensional, ZeroDimensional) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Equality is total: the one float field is compared by its bits.
+impl Eq for GradientError {}
 
 impl std::error::Error for GradientError {}

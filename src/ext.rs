@@ -59,6 +59,10 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// let g = f.gradient().unwrap(); // np.gradient(f)
     /// assert_eq!(g[0], array![[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]);
     /// assert_eq!(g[1], array![[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]);
+    ///
+    /// // dy, dx = np.gradient(f): a Vec of known length destructures through an array.
+    /// let [dy, dx]: [_; 2] = f.gradient().unwrap().try_into().unwrap();
+    /// assert_eq!((dy[[0, 0]], dx[[0, 0]]), (1.0, 3.0));
     /// ```
     fn gradient(&self) -> Result<Vec<Array<A::Output, D>>, GradientError>
     where
@@ -109,8 +113,8 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// // dx, dy = np.gradient(f, axis=(1, 0), edge_order=2)
     /// let opts = GradientOptions::new().axes([Axis(1), Axis(0)]).edge_order(EdgeOrder::Second);
     /// let g = f.gradient_with(&opts).unwrap();
-    /// assert_eq!(g[0].row(0), array![11.0, -0.5, -12.0]);
-    /// assert_eq!(g[1].column(0), array![7.5, 0.5, -6.5]);
+    /// assert_eq!(g[0].row(0), array![8.5, -0.5, -9.5]);
+    /// assert_eq!(g[1].column(0), array![9.5, 0.5, -8.5]);
     /// ```
     fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
     where

@@ -6,7 +6,7 @@ use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{GradientKernel, alloc_like, dispatch};
 use crate::options::GradientOptions;
-use crate::stencil::AxisStencil;
+use crate::stencil::{AxisStencil, Steps};
 
 /// A validated call: the axes in output order, each with its stencil.
 pub(crate) struct Plan<R> {
@@ -42,8 +42,10 @@ impl<R: num_traits::Float> Plan<R> {
                 return Err(GradientError::RepeatedAxis { axis: axis.index() });
             }
         }
+        // Every spacing given is checked, also for axes not differentiated in this call.
         for axis in opts.spaced_axes() {
             check_axis(axis, ndim)?;
+            Steps::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis))?;
         }
         let axes = axes
             .into_iter()

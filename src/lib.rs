@@ -29,9 +29,9 @@
 //! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient) → `Vec` of arrays (one per axis) |
 //! | `np.gradient(f, axis=k)` | [`f.gradient_axis(Axis(k))`](ArrayGradientExt::gradient_axis) |
 //! | `np.gradient(f, h)` | `f.gradient_with(&GradientOptions::new().spacing(h))` |
-//! | `np.gradient(f, h0, h1)` | `.axis_spacing(Axis(0), h0.into()).axis_spacing(Axis(1), h1.into())` |
+//! | `np.gradient(f, h0, h1)` | `.axis_spacing(Axis(0), h0).axis_spacing(Axis(1), h1)` |
 //! | `np.gradient(f, x)` (coordinates) | `.coordinates(Axis(0), &x)` |
-//! | `np.gradient(f, h0, x1)` (mixed) | `.axis_spacing(Axis(0), h0.into()).coordinates(Axis(1), &x1)` |
+//! | `np.gradient(f, h0, x1)` (mixed) | `.axis_spacing(Axis(0), h0).coordinates(Axis(1), &x1)` |
 //! | `np.gradient(f, axis=(1, 0))` | `.axes([Axis(1), Axis(0)])` |
 //! | `np.gradient(f, h, axis=k)` | `f.gradient_axis_with(Axis(k), &GradientOptions::new().spacing(h))` |
 //! | `np.gradient(f, edge_order=2)` | `.edge_order(EdgeOrder::Second)` |

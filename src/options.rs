@@ -90,7 +90,7 @@ pub enum Spacing<'a, R> {
 /// let x = array![1.0, 1.5, 3.5];
 /// // np.gradient(f, 2., x)
 /// let opts = GradientOptions::new()
-///     .axis_spacing(Axis(0), 2.0.into())
+///     .axis_spacing(Axis(0), 2.0)
 ///     .coordinates(Axis(1), &x);
 /// let g = f.gradient_with(&opts).unwrap();
 /// assert_eq!(g[0], array![[1.0, 1.0, -0.5], [1.0, 1.0, -0.5]]);
@@ -149,8 +149,9 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         self
     }
 
-    /// The spacing of one axis, a scalar or coordinates; it replaces any spacing set before for
-    /// that axis. `np.gradient(f, h0, x1)` is `.axis_spacing(Axis(0), h0.into())` and
+    /// The spacing of one axis: a scalar (`h` or `Spacing::Uniform(h)`) or coordinates
+    /// (`Spacing::Coordinates(x.view())`); it replaces any spacing set before for that axis.
+    /// `np.gradient(f, h0, x1)` is `.axis_spacing(Axis(0), h0)` and
     /// `.axis_spacing(Axis(1), Spacing::Coordinates(x1.view()))`.
     ///
     /// ```
@@ -160,14 +161,14 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// // np.gradient(f, 2.0, 0.5)
     /// let opts = GradientOptions::new()
     ///     .axis_spacing(Axis(0), Spacing::Uniform(2.0))
-    ///     .axis_spacing(Axis(1), Spacing::Uniform(0.5));
+    ///     .axis_spacing(Axis(1), 0.5); // a plain number is a uniform spacing
     /// let g = f.gradient_with(&opts).unwrap();
     /// assert_eq!(g[0], array![[2.0, 3.0], [2.0, 3.0]]);
     /// assert_eq!(g[1], array![[2.0, 2.0], [6.0, 6.0]]);
     /// ```
-    pub fn axis_spacing(mut self, axis: Axis, spacing: Spacing<'a, R>) -> Self {
+    pub fn axis_spacing(mut self, axis: Axis, spacing: impl Into<Spacing<'a, R>>) -> Self {
         self.per_axis.retain(|(a, _)| *a != axis);
-        self.per_axis.push((axis, spacing));
+        self.per_axis.push((axis, spacing.into()));
         self
     }
 

@@ -110,29 +110,28 @@ pub(crate) struct AxisStencil<R> {
     pub(crate) last: Edge<R>,
 }
 
-/// The spacing after NumPy's reduction of coordinates: uniform when every difference is equal.
-enum Steps<R> {
+/// A validated spacing after NumPy's reduction of coordinates: uniform when every difference
+/// is exactly equal.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Steps<R> {
     Uniform(R),
     NonUniform(Vec<R>),
 }
 
-impl<R: Float> AxisStencil<R> {
-    /// Validates `spacing` for an axis of length `len` and computes its coefficients.
-    pub(crate) fn new(
-        axis: usize,
-        len: usize,
-        spacing: &Spacing<'_, R>,
-        edge_order: EdgeOrder,
-    ) -> Result<Self, GradientError> {
-        let steps = match spacing {
+impl<R: Float> Steps<R> {
+    /// Checks a spacing for an axis of length `len`: a scalar must be finite and non-zero;
+    /// coordinates must be one per point, finite, strictly monotonic, with finite steps.
+    pub(crate) fn new(axis: usize, len: usize, spacing: &Spacing<'_, R>) -> Result<Self, GradientError> {
+        let invalid = |h: R| GradientError::InvalidSpacing {
+            axis,
+            spacing: h.to_f64().unwrap_or(f64::NAN),
+        };
+        match spacing {
             Spacing::Uniform(h) => {
                 if !h.is_finite() || *h == R::zero() {
-                    return Err(GradientError::InvalidSpacing {
-                        axis,
-                        spacing: h.to_f64().unwrap_or(f64::NAN),
-                    });
+                    return Err(invalid(*h));
                 }
-                Steps::Uniform(*h)
+                Ok(Steps::Uniform(*h))
             }
             Spacing::Coordinates(x) => {
                 if x.len() != len {
@@ -147,23 +146,41 @@ impl<R: Float> AxisStencil<R> {
                 }
                 // np.diff(x): differences in the coordinates' own type.
                 let d: Vec<R> = x.windows(2).into_iter().map(|w| w[1] - w[0]).collect();
-                if let Some(&d0) = d.first() {
-                    let increasing = d0 > R::zero();
-                    let bad = d
-                        .iter()
-                        .position(|&di| if increasing { di <= R::zero() } else { di >= R::zero() });
-                    if let Some(index) = bad {
-                        return Err(GradientError::CoordinatesNotMonotonic { axis, index });
-                    }
+                let Some(&d0) = d.first() else {
+                    return Ok(Steps::Uniform(R::one())); // fewer than 2 points: AxisTooShort follows
+                };
+                let increasing = d0 > R::zero();
+                let wrong_way = |di: R| if increasing { di <= R::zero() } else { di >= R::zero() };
+                if let Some(index) = d.iter().position(|&di| wrong_way(di)) {
+                    return Err(GradientError::CoordinatesNotMonotonic { axis, index });
                 }
-                match d.first() {
-                    // NumPy: `(diffx == diffx[0]).all()` selects the uniform formulas.
-                    Some(&d0) if d.iter().all(|&di| di == d0) => Steps::Uniform(d0),
-                    _ if d.is_empty() => Steps::Uniform(R::one()),
-                    _ => Steps::NonUniform(d),
+                if let Some(&di) = d.iter().find(|di| !di.is_finite()) {
+                    return Err(invalid(di)); // finite coordinates whose difference overflows
+                }
+                // NumPy: `(diffx == diffx[0]).all()` selects the uniform formulas.
+                if d.iter().all(|&di| di == d0) {
+                    Ok(Steps::Uniform(d0))
+                } else {
+                    Ok(Steps::NonUniform(d))
                 }
             }
-        };
+        }
+    }
+}
+
+impl<R: Float> AxisStencil<R> {
+    /// Validates `spacing` for an axis of length `len` and computes its coefficients.
+    ///
+    /// Besides NumPy's own checks, a spacing so extreme that a coefficient overflows (`2h`,
+    /// `1.5 / h`, `dx1 * (dx1 + dx2)`, ...) is refused: NumPy would silently return `0`, `inf`
+    /// or `nan` there.
+    pub(crate) fn new(
+        axis: usize,
+        len: usize,
+        spacing: &Spacing<'_, R>,
+        edge_order: EdgeOrder,
+    ) -> Result<Self, GradientError> {
+        let steps = Steps::new(axis, len, spacing)?;
         if len < edge_order.min_len() {
             return Err(GradientError::AxisTooShort {
                 axis,
@@ -171,13 +188,46 @@ impl<R: Float> AxisStencil<R> {
                 min: edge_order.min_len(),
             });
         }
-        Ok(Self::from_steps(len, steps, edge_order))
+        let stencil = Self::from_steps(len, &steps, edge_order);
+        if !stencil.is_finite() {
+            let h = match &steps {
+                Steps::Uniform(h) => *h,
+                Steps::NonUniform(d) => {
+                    let max = d.iter().fold(R::zero(), |m, &v| m.max(v.abs()));
+                    let min = d.iter().fold(R::infinity(), |m, &v| m.min(v.abs()));
+                    // Name the step whose size is the further from 1, the likely culprit.
+                    if max.ln() > -min.ln() { max } else { min }
+                }
+            };
+            return Err(GradientError::InvalidSpacing {
+                axis,
+                spacing: h.to_f64().unwrap_or(f64::NAN),
+            });
+        }
+        Ok(stencil)
     }
 
-    fn from_steps(n: usize, steps: Steps<R>, edge_order: EdgeOrder) -> Self {
+    /// Whether every coefficient and every intermediate product is finite and every divisor
+    /// non-zero (a zero divisor shows as an infinite coefficient).
+    fn is_finite(&self) -> bool {
+        let edge_ok = |e: &Edge<R>| match e {
+            Edge::Difference { d, .. } => d.is_finite() && *d != R::zero(),
+            Edge::Weighted { w, .. } => w.iter().all(|c| c.is_finite()),
+        };
+        let interior_ok = match &self.interior {
+            Interior::Uniform { two_h } => two_h.is_finite(),
+            Interior::NonUniform { w } => w.iter().flatten().all(|c| c.is_finite()),
+        };
+        interior_ok && edge_ok(&self.first) && edge_ok(&self.last)
+    }
+
+    fn from_steps(n: usize, steps: &Steps<R>, edge_order: EdgeOrder) -> Self {
         let two = R::one() + R::one();
         let c = |v: f64| R::from(v).expect("small constant is representable");
-        match steps {
+        // A product that overflows or underflows to zero makes the coefficient non-finite, or
+        // zero where it should not be: `den` returns NaN then, which `is_finite` catches.
+        let den = |p: R| if p.is_finite() && p != R::zero() { p } else { R::nan() };
+        match *steps {
             Steps::Uniform(h) => {
                 let (first, last) = match edge_order {
                     EdgeOrder::First => (
@@ -202,15 +252,15 @@ impl<R: Float> AxisStencil<R> {
                     last,
                 }
             }
-            Steps::NonUniform(d) => {
+            Steps::NonUniform(ref d) => {
                 let w = d
                     .windows(2)
                     .map(|p| {
                         let (dx1, dx2) = (p[0], p[1]);
                         [
-                            (-dx2) / (dx1 * (dx1 + dx2)),
-                            (dx2 - dx1) / (dx1 * dx2),
-                            dx1 / (dx2 * (dx1 + dx2)),
+                            (-dx2) / den(dx1 * (dx1 + dx2)),
+                            (dx2 - dx1) / den(dx1 * dx2),
+                            dx1 / den(dx2 * (dx1 + dx2)),
                         ]
                     })
                     .collect();
@@ -225,15 +275,15 @@ impl<R: Float> AxisStencil<R> {
                     EdgeOrder::Second => {
                         let (dx1, dx2) = (d[0], d[1]);
                         let first = [
-                            -(two * dx1 + dx2) / (dx1 * (dx1 + dx2)),
-                            (dx1 + dx2) / (dx1 * dx2),
-                            -dx1 / (dx2 * (dx1 + dx2)),
+                            -(two * dx1 + dx2) / den(dx1 * (dx1 + dx2)),
+                            (dx1 + dx2) / den(dx1 * dx2),
+                            -dx1 / den(dx2 * (dx1 + dx2)),
                         ];
                         let (dx1, dx2) = (d[n - 3], d[n - 2]);
                         let last = [
-                            dx2 / (dx1 * (dx1 + dx2)),
-                            -(dx2 + dx1) / (dx1 * dx2),
-                            (two * dx2 + dx1) / (dx2 * (dx1 + dx2)),
+                            dx2 / den(dx1 * (dx1 + dx2)),
+                            -(dx2 + dx1) / den(dx1 * dx2),
+                            (two * dx2 + dx1) / den(dx2 * (dx1 + dx2)),
                         ];
                         (
                             Edge::Weighted { start: 0, w: first },
@@ -277,6 +327,21 @@ mod tests {
             let b: f64 = Divide(2.0).apply(x);
             assert_eq!(a.to_bits(), b.to_bits(), "{x}");
         }
+    }
+
+    #[test]
+    fn overflowing_coefficients_are_refused() {
+        // 2h overflows (NumPy: interior 0); 1.5 / h overflows (NumPy: inf edges).
+        for (h, edge) in [(1e308, EdgeOrder::First), (5e-324, EdgeOrder::Second)] {
+            let err = AxisStencil::new(0, 5, &Spacing::Uniform(h), edge).unwrap_err();
+            assert_eq!(err, GradientError::InvalidSpacing { axis: 0, spacing: h });
+        }
+        // dx1 * (dx1 + dx2) overflows although every step is finite.
+        let x = array![0.0, 1e200, 3e200, 4e200];
+        let err = AxisStencil::new(2, 4, &Spacing::Coordinates(x.view()), EdgeOrder::First).unwrap_err();
+        assert!(matches!(err, GradientError::InvalidSpacing { axis: 2, .. }));
+        // Modest values are fine.
+        assert!(AxisStencil::new(0, 4, &Spacing::Uniform(1e-300), EdgeOrder::First).is_ok());
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn gradient_with_axes_out_of_bounds() {
 
 #[test]
 fn spacing_for_a_missing_axis_is_out_of_bounds() {
-    let opts = GradientOptions::new().axis_spacing(Axis(5), 1.0.into());
+    let opts = GradientOptions::new().axis_spacing(Axis(5), 1.0);
     let err = f23().gradient_with(&opts).unwrap_err();
     assert_eq!(err, GradientError::AxisOutOfBounds { axis: 5, ndim: 2 });
     assert_message_has(&err, &["axis 5", "dimension 2"]);
@@ -252,7 +252,6 @@ fn zero_and_infinite_spacing_are_invalid() {
 
 #[test]
 fn nan_spacing_is_invalid() {
-    // NaN != NaN, so the variant is matched instead of compared with assert_eq.
     let f = array![[1.0, 2.0], [4.0, 8.0]];
     let opts = GradientOptions::new().axis_spacing(Axis(1), Spacing::Uniform(f64::NAN));
     let err = f.gradient_with(&opts).unwrap_err();
@@ -260,7 +259,65 @@ fn nan_spacing_is_invalid() {
         matches!(err, GradientError::InvalidSpacing { axis: 1, spacing } if spacing.is_nan()),
         "{err:?}"
     );
+    // The spacing is compared by bits, so the error equals itself and its clone.
+    assert_eq!(err, err.clone());
+    assert_eq!(
+        err,
+        GradientError::InvalidSpacing {
+            axis: 1,
+            spacing: f64::NAN
+        }
+    );
     assert_message_has(&err, &["axis 1", "NaN"]);
+}
+
+#[test]
+fn spacing_of_an_axis_not_differentiated_is_still_checked() {
+    // NumPy cannot express this; here every spacing given is validated.
+    let opts = GradientOptions::new().axis_spacing(Axis(1), 0.0);
+    let err = f23().gradient_axis_with(Axis(0), &opts).unwrap_err();
+    assert_eq!(err, GradientError::InvalidSpacing { axis: 1, spacing: 0.0 });
+    let x = array![0.0, 2.0, 1.0];
+    let opts = GradientOptions::new().coordinates(Axis(1), &x).axes([Axis(0)]);
+    let err = f23().gradient_with(&opts).unwrap_err();
+    assert_eq!(err, GradientError::CoordinatesNotMonotonic { axis: 1, index: 1 });
+}
+
+#[test]
+fn spacing_whose_coefficients_overflow_is_invalid() {
+    // NumPy: 2h overflows and the interior silently becomes 0.
+    let f = array![1.0, 2.0, 4.0, 7.0];
+    let err = f.gradient_with(&GradientOptions::new().spacing(1e308)).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::InvalidSpacing {
+            axis: 0,
+            spacing: 1e308
+        }
+    );
+    // NumPy: -1.5 / h overflows and the second-order edges are inf.
+    let opts = GradientOptions::new().spacing(5e-324).edge_order(EdgeOrder::Second);
+    let err = f.gradient_with(&opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::InvalidSpacing {
+            axis: 0,
+            spacing: 5e-324
+        }
+    );
+    // Finite coordinates whose step overflows: NumPy gives NaN.
+    let x = array![-1e308, 1e308, 1.5e308, 1.7e308];
+    let err = f
+        .gradient_with(&GradientOptions::new().coordinates(Axis(0), &x))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::InvalidSpacing {
+            axis: 0,
+            spacing: f64::INFINITY
+        }
+    );
+    assert_message_has(&err, &["axis 0", "inf"]);
 }
 
 #[test]
