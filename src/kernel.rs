@@ -103,6 +103,74 @@ where
     kernel.run(f, out, axis, 0)
 }
 
+/// `out[i] = op(x[i], y[i], z[i])` over four arrays of one shape, walking memory as
+/// contiguously as their layouts allow:
+/// 1. all contiguous with the same strides (e.g. shifted whole planes of a C- or F-ordered
+///    array): element `k` in memory is the same index in each, one slice loop;
+/// 2. an axis with stride 1 in all of them (the rows of a middle-axis plane): a slice loop
+///    per lane along it, the lanes in `Zip` order;
+/// 3. otherwise `Zip` element by element.
+///
+/// Slice loops are what the compiler vectorizes; `Zip`'s generic strides are not.
+#[inline(always)]
+fn map3<A: Copy, B, D: Dimension>(
+    mut out: ArrayViewMut<'_, B, D>,
+    x: ArrayView<'_, A, D>,
+    y: ArrayView<'_, A, D>,
+    z: ArrayView<'_, A, D>,
+    op: impl Fn(A, A, A) -> B + Copy,
+) {
+    let slices = |o: &mut [B], x: &[A], y: &[A], z: &[A]| map_slices(o, x, y, z, op);
+    let same_order = [&x, &y, &z].iter().all(|v| v.strides() == out.strides());
+    if let (true, Some(xs), Some(ys), Some(zs)) = (
+        same_order,
+        x.to_slice_memory_order(),
+        y.to_slice_memory_order(),
+        z.to_slice_memory_order(),
+    ) && let Some(os) = out.as_slice_memory_order_mut()
+    {
+        return slices(os, xs, ys, zs);
+    }
+    let unit = (0..out.ndim()).map(Axis).find(|&k| {
+        out.len_of(k) >= MIN_LANE_LEN && [out.stride_of(k), x.stride_of(k), y.stride_of(k), z.stride_of(k)] == [1; 4]
+    });
+    if let Some(k) = unit {
+        Zip::from(out.lanes_mut(k))
+            .and(x.lanes(k))
+            .and(y.lanes(k))
+            .and(z.lanes(k))
+            .for_each(|o, x, y, z| slices(slice_mut(o), slice(x), slice(y), slice(z)));
+        return;
+    }
+    Zip::from(out)
+        .and(x)
+        .and(y)
+        .and(z)
+        .for_each(|o, &x, &y, &z| *o = op(x, y, z));
+}
+
+/// The slice loop of [`map3`]. A function of its own, with `op` by value, so that the compiler
+/// knows `o` aliases nothing `op` reads: the coefficients stay in registers and the loop is
+/// vectorized.
+#[inline(always)]
+fn map_slices<A: Copy, B>(o: &mut [B], x: &[A], y: &[A], z: &[A], op: impl Fn(A, A, A) -> B) {
+    for (o, ((&x, &y), &z)) in o.iter_mut().zip(x.iter().zip(y).zip(z)) {
+        *o = op(x, y, z);
+    }
+}
+
+/// `out[i] = op(x[i], y[i])`: [`map3`] with two inputs.
+#[inline(always)]
+fn map2<A: Copy, B, D: Dimension>(
+    out: ArrayViewMut<'_, B, D>,
+    x: ArrayView<'_, A, D>,
+    y: ArrayView<'_, A, D>,
+    op: impl Fn(A, A) -> B + Copy,
+) {
+    let z = y.clone();
+    map3(out, x, y, z, move |x, y, _| op(x, y))
+}
+
 /// Whether `axis` can be walked lane by lane as slices.
 fn lanes_are_slices<A, B, D: Dimension>(f: &ArrayView<'_, A, D>, out: &ArrayViewMut<'_, B, D>, axis: Axis) -> bool {
     f.len_of(axis) >= MIN_LANE_LEN && f.stride_of(axis) == 1 && out.stride_of(axis) == 1
@@ -179,11 +247,11 @@ impl<A: GradientElement> AxisKernel<A, A::Output> for GradientKernel<'_, A::Real
 }
 
 fn slice<'a, A>(lane: ArrayView<'a, A, Ix1>) -> &'a [A] {
-    lane.to_slice().expect("lanes_are_slices checked the stride")
+    lane.to_slice().expect("the caller checked that the stride is 1")
 }
 
 fn slice_mut<'a, A>(lane: ArrayViewMut<'a, A, Ix1>) -> &'a mut [A] {
-    lane.into_slice().expect("lanes_are_slices checked the stride")
+    lane.into_slice().expect("the caller checked that the stride is 1")
 }
 
 /// The interior points (`1..n-1`) among the output points `first..first + m`.
@@ -260,11 +328,13 @@ fn planes<A: GradientElement, D: Dimension>(
         }
         let s = edge.start();
         let p = pos - first;
-        Zip::from(out.slice_axis_mut(axis, Slice::from(p..p + 1)))
-            .and(plane(s))
-            .and(plane(s + 1))
-            .and(plane((s + 2).min(n - 1)))
-            .for_each(|o, &a, &b, &c| *o = edge.apply([a.to_output(), b.to_output(), c.to_output()]));
+        map3(
+            out.slice_axis_mut(axis, Slice::from(p..p + 1)),
+            plane(s),
+            plane(s + 1),
+            plane((s + 2).min(n - 1)),
+            move |a, b, c| edge.apply([a.to_output(), b.to_output(), c.to_output()]),
+        );
     }
     let r = interior(first, m, n);
     if r.is_empty() {
@@ -273,26 +343,28 @@ fn planes<A: GradientElement, D: Dimension>(
     let out_of = |k: usize| Slice::from(k - first..k + 1 - first);
     match &st.interior {
         Interior::Uniform { two_h } => {
-            // out[a:b] = (f[a+1:b+1] - f[a-1:b-1]) / 2h, one Zip over the shifted input.
-            let zip = Zip::from(out.slice_axis_mut(axis, Slice::from(r.start - first..r.end - first)))
-                .and(f.slice_axis(axis, Slice::from(r.start - 1..r.end - 1)))
-                .and(f.slice_axis(axis, Slice::from(r.start + 1..r.end + 1)));
+            // out[a:b] = (f[a+1:b+1] - f[a-1:b-1]) / 2h, one pass over the shifted input.
+            let out = out.slice_axis_mut(axis, Slice::from(r.start - first..r.end - first));
+            let lo = f.slice_axis(axis, Slice::from(r.start - 1..r.end - 1));
+            let hi = f.slice_axis(axis, Slice::from(r.start + 1..r.end + 1));
             match ExactReciprocal::of::<A::Output>(*two_h) {
-                Some(q) => zip.for_each(|o, &lo, &hi| *o = difference(lo.to_output(), hi.to_output(), q)),
+                Some(q) => map2(out, lo, hi, move |lo, hi| difference(lo.to_output(), hi.to_output(), q)),
                 None => {
                     let q = Divide(*two_h);
-                    zip.for_each(|o, &lo, &hi| *o = difference(lo.to_output(), hi.to_output(), q))
+                    map2(out, lo, hi, move |lo, hi| difference(lo.to_output(), hi.to_output(), q))
                 }
             }
         }
         Interior::NonUniform { w } => {
             for i in r {
                 let w = w[i - 1];
-                Zip::from(out.slice_axis_mut(axis, out_of(i)))
-                    .and(plane(i - 1))
-                    .and(plane(i))
-                    .and(plane(i + 1))
-                    .for_each(|o, &a, &b, &c| *o = weighted(w, a.to_output(), b.to_output(), c.to_output()));
+                map3(
+                    out.slice_axis_mut(axis, out_of(i)),
+                    plane(i - 1),
+                    plane(i),
+                    plane(i + 1),
+                    move |a, b, c| weighted(w, a.to_output(), b.to_output(), c.to_output()),
+                );
             }
         }
     }
@@ -314,10 +386,9 @@ impl<A: DiffElement> AxisKernel<A, A> for FirstDifference {
                 }
             });
         } else {
-            Zip::from(out)
-                .and(f.slice_axis(axis, Slice::from(..-1)))
-                .and(f.slice_axis(axis, Slice::from(1..)))
-                .for_each(|o, &prev, &next| *o = A::difference(next, prev));
+            let prev = f.slice_axis(axis, Slice::from(..-1));
+            let next = f.slice_axis(axis, Slice::from(1..));
+            map2(out, prev, next, move |prev, next| A::difference(next, prev));
         }
     }
 }

@@ -39,18 +39,26 @@ impl<T: GradientFloat> Quotient<T> for ExactReciprocal<T::Real> {
 }
 
 impl<R: Float> ExactReciprocal<R> {
-    /// `Some` when `d` is a power of two whose reciprocal is representable exactly, so that
-    /// `x * (1/d)` rounds exactly like `x / d` for every `x` (both are the exact quotient,
-    /// rounded once). The default spacing `1.0` makes `2h = 2` such a divisor.
+    /// `Some` when dividing elements of type `T` by `d` can be a multiplication by `1 / d`
+    /// with the same bits (see [`exact_reciprocal`]).
     pub(crate) fn of<T: GradientFloat<Real = R>>(d: R) -> Option<Self> {
-        if !T::EXACT_RECIPROCAL || !d.is_finite() || d == R::zero() {
+        if !T::EXACT_RECIPROCAL {
             return None;
         }
-        let (mantissa, _, _) = d.integer_decode();
-        let r = R::one() / d;
-        (mantissa.is_power_of_two() && r.is_finite() && r != R::zero() && r * d == R::one())
-            .then_some(ExactReciprocal(r))
+        exact_reciprocal(d).map(ExactReciprocal)
     }
+}
+
+/// `1 / d` when `d` is a power of two whose reciprocal is representable exactly, so that
+/// `x * (1/d)` rounds exactly like `x / d` for every real `x` (both are the exact quotient,
+/// rounded once). The default spacing `1.0` gives `h = 1` and `2h = 2`, both such divisors.
+fn exact_reciprocal<R: Float>(d: R) -> Option<R> {
+    if !d.is_finite() || d == R::zero() {
+        return None;
+    }
+    let (mantissa, _, _) = d.integer_decode();
+    let r = R::one() / d;
+    (mantissa.is_power_of_two() && r.is_finite() && r != R::zero() && r * d == R::one()).then_some(r)
 }
 
 /// `(hi - lo) / d`: the uniform interior (with `d = 2h`) and the first-order edges.
@@ -68,13 +76,21 @@ pub(crate) fn weighted<T: GradientFloat>(w: [T::Real; 3], f0: T, f1: T, f2: T) -
 /// The rule at one end of an axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Edge<R> {
-    /// First order: `(f[start + 1] - f[start]) / d`.
-    Difference { start: usize, d: R },
+    /// First order: `(f[start + 1] - f[start]) / d`; `recip` is `1 / d` when that is exact.
+    Difference { start: usize, d: R, recip: Option<R> },
     /// Second order: `weighted(w, f[start], f[start + 1], f[start + 2])`.
     Weighted { start: usize, w: [R; 3] },
 }
 
 impl<R: Float> Edge<R> {
+    fn difference(start: usize, d: R) -> Self {
+        Edge::Difference {
+            start,
+            d,
+            recip: exact_reciprocal(d),
+        }
+    }
+
     /// The first sample the rule reads.
     pub(crate) fn start(&self) -> usize {
         match *self {
@@ -86,6 +102,9 @@ impl<R: Float> Edge<R> {
     #[inline(always)]
     pub(crate) fn apply<T: GradientFloat<Real = R>>(&self, s: [T; 3]) -> T {
         match *self {
+            Edge::Difference { recip: Some(r), .. } if T::EXACT_RECIPROCAL => {
+                difference(s[0], s[1], ExactReciprocal(r))
+            }
             Edge::Difference { d, .. } => difference(s[0], s[1], Divide(d)),
             Edge::Weighted { w, .. } => weighted(w, s[0], s[1], s[2]),
         }
@@ -230,10 +249,7 @@ impl<R: Float> AxisStencil<R> {
         match *steps {
             Steps::Uniform(h) => {
                 let (first, last) = match edge_order {
-                    EdgeOrder::First => (
-                        Edge::Difference { start: 0, d: h },
-                        Edge::Difference { start: n - 2, d: h },
-                    ),
+                    EdgeOrder::First => (Edge::difference(0, h), Edge::difference(n - 2, h)),
                     EdgeOrder::Second => (
                         Edge::Weighted {
                             start: 0,
@@ -265,13 +281,7 @@ impl<R: Float> AxisStencil<R> {
                     })
                     .collect();
                 let (first, last) = match edge_order {
-                    EdgeOrder::First => (
-                        Edge::Difference { start: 0, d: d[0] },
-                        Edge::Difference {
-                            start: n - 2,
-                            d: d[n - 2],
-                        },
-                    ),
+                    EdgeOrder::First => (Edge::difference(0, d[0]), Edge::difference(n - 2, d[n - 2])),
                     EdgeOrder::Second => {
                         let (dx1, dx2) = (d[0], d[1]);
                         let first = [
