@@ -1,4 +1,4 @@
-//! Allocation of large outputs.
+//! Allocation of outputs: their memory order, and huge pages for large ones.
 //!
 //! A fresh output is zeroed memory that the operating system maps page by page on first
 //! write. With 4 KiB pages a 128 MB output takes 32,768 page faults, which cost more than the
@@ -6,6 +6,52 @@
 //! in 2 MiB pages instead (when transparent huge pages are in `madvise` or `always` mode);
 //! NumPy does the same for every array of 4 MiB or more. Elsewhere this is a plain zeroed
 //! allocation.
+//!
+//! Outputs take the memory order of their input, so that the kernels walk input and output in
+//! the same order.
+
+use ndarray::{Array, ArrayView, Axis, Dimension, ShapeBuilder};
+
+/// A new array shaped like `f` whose memory order follows `f`'s: axes are laid out in the
+/// order of decreasing stride (C in, C out; F in, F out; permuted in, permuted out).
+pub(crate) fn alloc_like<A, B: Clone + Default, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    len_of_axis: Option<(Axis, usize)>,
+) -> Array<B, D> {
+    let mut shape = f.raw_dim();
+    if let Some((axis, len)) = len_of_axis {
+        shape[axis.index()] = len;
+    }
+    let data = zeroed_vec(shape.size());
+    let ndim = f.ndim();
+    if f.is_standard_layout() || ndim <= 1 {
+        return Array::from_shape_vec(shape, data).expect("the vector has the shape's size");
+    }
+    if f.view().reversed_axes().is_standard_layout() {
+        return Array::from_shape_vec(shape.f(), data).expect("the vector has the shape's size");
+    }
+    let order = axes_by_decreasing_stride(f.shape(), f.strides());
+    let mut permuted = shape.clone();
+    let mut inverse = D::zeros(ndim);
+    for (i, &k) in order.iter().enumerate() {
+        permuted[i] = shape[k];
+        inverse[k] = i;
+    }
+    Array::from_shape_vec(permuted, data)
+        .expect("the vector has the shape's size")
+        .permuted_axes(inverse)
+}
+
+/// The axes ordered by decreasing |stride|: the order in which a C-ordered walk visits memory
+/// front to back. Ties, and axes of length 1 (whose stride means nothing), keep their order.
+pub(crate) fn axes_by_decreasing_stride(shape: &[usize], strides: &[isize]) -> Vec<usize> {
+    let key = |k: usize| if shape[k] > 1 { strides[k].unsigned_abs() } else { 0 };
+    let mut order: Vec<usize> = (0..shape.len()).collect();
+    if !order.windows(2).all(|w| key(w[0]) >= key(w[1])) {
+        order.sort_by_key(|&k| std::cmp::Reverse(key(k)));
+    }
+    order
+}
 
 /// Outputs at least this large (in bytes) ask for huge pages, as NumPy's threshold.
 const HUGE_PAGE_THRESHOLD: usize = 4 << 20;

@@ -4,7 +4,8 @@ use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice};
 
 use crate::element::DiffElement;
 use crate::error::{GradientError, PadSide};
-use crate::kernel::{FirstDifference, alloc_like, difference_in_place, dispatch};
+use crate::alloc::alloc_like;
+use crate::kernel::{FirstDifference, difference_in_place, dispatch};
 use crate::options::Pad;
 
 /// Checks the axis of a `diff` call.

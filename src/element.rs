@@ -37,9 +37,19 @@ pub trait GradientFloat:
     type Real: Float + Send + Sync + Debug + 'static;
 
     /// `c * self`, as NumPy multiplies an element by a real coefficient.
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientFloat;
+    /// assert_eq!(3.0f64.scale(-1.5), -4.5); // -1.5 * np.float64(3.0)
+    /// ```
     fn scale(self, c: Self::Real) -> Self;
 
     /// `self / d`, as NumPy divides an element by a real spacing.
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientFloat;
+    /// assert_eq!(1.0f32.div_real(3.0), 1.0f32 / 3.0); // np.float32(1) / np.float32(3)
+    /// ```
     fn div_real(self, d: Self::Real) -> Self;
 
     /// Whether `x / d` equals `x * (1 / d)` bit for bit whenever `1 / d` is exact (`d` a power
@@ -118,7 +128,14 @@ pub trait GradientElement: Copy + Send + Sync + 'static + Sealed {
     type Real: Float + Send + Sync + Debug + 'static;
     /// The element type of the result.
     type Output: GradientFloat<Real = Self::Real>;
-    /// Converts one element to the type the gradient is computed in.
+    /// Converts one element to the type the gradient is computed in (NumPy's
+    /// `astype(float64)` for integers, the identity otherwise).
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientElement;
+    /// assert_eq!((-128i8).to_output(), -128.0);
+    /// assert_eq!(u64::MAX.to_output(), 18446744073709551615.0); // rounded, as np.float64(2**64 - 1)
+    /// ```
     fn to_output(self) -> Self::Output;
 }
 
@@ -169,6 +186,11 @@ integer!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 /// ```
 pub trait DiffElement: Copy + Default + Send + Sync + 'static + Sealed {
     /// `next - prev` in NumPy's sense for this type.
+    ///
+    /// ```
+    /// use ndarray_gradient::DiffElement;
+    /// assert_eq!(f64::difference(0.5, 0.25), 0.25); // np.subtract(0.5, 0.25)
+    /// ```
     fn difference(next: Self, prev: Self) -> Self;
 }
 

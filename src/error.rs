@@ -2,7 +2,20 @@
 
 use std::fmt;
 
-/// Which side of the array a `diff` padding belongs to.
+/// Which side of the array a `diff` padding belongs to, in [`GradientError::PadShape`].
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{array, Axis};
+/// use ndarray_gradient::{ArrayGradientExt, GradientError, Pad, PadSide};
+///
+/// let a = array![[1, 2], [3, 4]];
+/// let wrong = array![[0, 0, 0]];
+/// // np.diff(a, axis=0, append=[[0, 0, 0]]) raises ValueError in np.concatenate
+/// let err = a.diff_with(1, Axis(0), None, Some(Pad::Array(wrong.view()))).unwrap_err();
+/// assert!(matches!(err, GradientError::PadShape { side: PadSide::Append, .. }));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PadSide {
     /// NumPy's `prepend=`.

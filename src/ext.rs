@@ -6,6 +6,7 @@ use crate::diff;
 use crate::element::{DiffElement, GradientElement};
 use crate::error::GradientError;
 use crate::gradient::{self, Plan};
+use crate::kernel::{GradientKernel, dispatch};
 use crate::options::{GradientOptions, Pad};
 
 mod private {
@@ -328,8 +329,8 @@ where
         A: GradientElement,
     {
         let f = self.view();
-        let plan = Plan::new(&f, Some(&[axis]), opts)?;
-        Ok(gradient::gradient_owned(f, &plan).pop().expect("one axis planned"))
+        let stencil = gradient::single_axis(&f, axis, opts)?;
+        Ok(gradient::gradient_axis_owned(f, axis, &stencil))
     }
 
     fn gradient_axis_into(
@@ -342,10 +343,11 @@ where
         A: GradientElement,
     {
         let f = self.view();
-        let plan = Plan::new(&f, Some(&[axis]), opts)?;
-        let mut outs = [out];
+        let stencil = gradient::single_axis(&f, axis, opts)?;
+        let outs = [out];
         gradient::check_outputs(&f, &outs, 1)?;
-        gradient::gradient_into(f, &plan, &mut outs);
+        let [out] = outs;
+        dispatch(&GradientKernel { stencil: &stencil }, f, out.view_mut(), axis);
         Ok(())
     }
 
@@ -385,7 +387,7 @@ where
         diff::check_axis(&a, axis)?;
         let padded = diff::pad(&a, axis, prepend, append)?;
         let a = padded.as_ref().map_or(a, |p| p.view());
-        let mut out = crate::kernel::alloc_like(&a, Some((axis, diff::result_len(&a, n, axis))));
+        let mut out = crate::alloc::alloc_like(&a, Some((axis, diff::result_len(&a, n, axis))));
         diff::diff_into_view(a, n, axis, out.view_mut());
         Ok(out)
     }

@@ -2,9 +2,10 @@
 
 use ndarray::{Array, ArrayRef, ArrayView, Axis, Dimension};
 
+use crate::alloc::alloc_like;
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{GradientKernel, alloc_like, dispatch};
+use crate::kernel::{GradientKernel, dispatch};
 use crate::options::GradientOptions;
 use crate::stencil::{AxisStencil, Steps};
 
@@ -23,44 +24,79 @@ fn check_axis(axis: Axis, ndim: usize) -> Result<(), GradientError> {
     Ok(())
 }
 
+/// Checks the axes (in range, not repeated) and every spacing given, also for axes not
+/// differentiated in this call.
+fn check_call<A, D: Dimension, R: num_traits::Float>(
+    f: &ArrayView<'_, A, D>,
+    axes: &[Axis],
+    opts: &GradientOptions<'_, R>,
+) -> Result<(), GradientError> {
+    let ndim = f.ndim();
+    for (i, &axis) in axes.iter().enumerate() {
+        check_axis(axis, ndim)?;
+        if axes[..i].contains(&axis) {
+            return Err(GradientError::RepeatedAxis { axis: axis.index() });
+        }
+    }
+    for axis in opts.spaced_axes() {
+        check_axis(axis, ndim)?;
+        Steps::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis))?;
+    }
+    Ok(())
+}
+
+fn stencil<A, D: Dimension, R: num_traits::Float>(
+    f: &ArrayView<'_, A, D>,
+    axis: Axis,
+    opts: &GradientOptions<'_, R>,
+) -> Result<AxisStencil<R>, GradientError> {
+    AxisStencil::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis), opts.get_edge_order())
+}
+
+/// The stencil of a single-axis call, after checking the whole call.
+pub(crate) fn single_axis<A, D: Dimension, R: num_traits::Float>(
+    f: &ArrayView<'_, A, D>,
+    axis: Axis,
+    opts: &GradientOptions<'_, R>,
+) -> Result<AxisStencil<R>, GradientError> {
+    check_call(f, &[axis], opts)?;
+    stencil(f, axis, opts)
+}
+
 impl<R: num_traits::Float> Plan<R> {
     /// Checks every argument before any work is done: axes (in range, not repeated), then the
-    /// spacing of each axis, then each axis's length against the edge order.
+    /// spacings, then each axis's length against the edge order.
     pub(crate) fn new<A, D: Dimension>(
         f: &ArrayView<'_, A, D>,
         axes: Option<&[Axis]>,
         opts: &GradientOptions<'_, R>,
     ) -> Result<Self, GradientError> {
-        let ndim = f.ndim();
-        let axes: Vec<Axis> = match axes {
-            Some(list) => list.to_vec(),
-            None => (0..ndim).map(Axis).collect(),
-        };
-        for (i, &axis) in axes.iter().enumerate() {
-            check_axis(axis, ndim)?;
-            if axes[..i].contains(&axis) {
-                return Err(GradientError::RepeatedAxis { axis: axis.index() });
+        let all: Vec<Axis>;
+        let axes = match axes {
+            Some(list) => list,
+            None => {
+                all = (0..f.ndim()).map(Axis).collect();
+                &all
             }
-        }
-        // Every spacing given is checked, also for axes not differentiated in this call.
-        for axis in opts.spaced_axes() {
-            check_axis(axis, ndim)?;
-            Steps::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis))?;
-        }
+        };
+        check_call(f, axes, opts)?;
         let axes = axes
-            .into_iter()
-            .map(|axis| {
-                let stencil = AxisStencil::new(
-                    axis.index(),
-                    f.len_of(axis),
-                    &opts.spacing_of(axis),
-                    opts.get_edge_order(),
-                )?;
-                Ok((axis, stencil))
-            })
+            .iter()
+            .map(|&axis| Ok((axis, stencil(f, axis, opts)?)))
             .collect::<Result<_, GradientError>>()?;
         Ok(Plan { axes })
     }
+}
+
+/// The gradient along one axis, in a new array laid out like `f`.
+pub(crate) fn gradient_axis_owned<A: GradientElement, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    axis: Axis,
+    stencil: &AxisStencil<A::Real>,
+) -> Array<A::Output, D> {
+    let mut out = alloc_like(&f, None);
+    dispatch(&GradientKernel { stencil }, f, out.view_mut(), axis);
+    out
 }
 
 /// The gradient along every planned axis, each in a new array laid out like `f`.
@@ -70,11 +106,7 @@ pub(crate) fn gradient_owned<A: GradientElement, D: Dimension>(
 ) -> Vec<Array<A::Output, D>> {
     plan.axes
         .iter()
-        .map(|(axis, stencil)| {
-            let mut out = alloc_like(&f, None);
-            dispatch(&GradientKernel { stencil }, f.view(), out.view_mut(), *axis);
-            out
-        })
+        .map(|(axis, stencil)| gradient_axis_owned(f.view(), *axis, stencil))
         .collect()
 }
 

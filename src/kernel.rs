@@ -8,10 +8,9 @@
 //! is never done.
 
 use ndarray::{
-    Array, ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, ShapeBuilder, Slice, Zip,
+    ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, Slice, Zip,
 };
 
-use crate::alloc::zeroed_vec;
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{AxisStencil, Divide, Edge, ExactReciprocal, Interior, difference, weighted};
 
@@ -51,7 +50,28 @@ where
         }
         fixed!(1 => Ix1, 2 => Ix2, 3 => Ix3, 4 => Ix4, 5 => Ix5, 6 => Ix6);
     }
+    let (f, out, axis) = in_memory_order(f, out, axis);
     split(kernel, f, out, axis)
+}
+
+/// Reorders the axes of both views (the same way) so that the output's strides decrease, as in
+/// C order. `Zip` and lanes then visit memory front to back, whatever the input's layout
+/// (F order, permuted axes); the values are the same, only the visiting order changes.
+fn in_memory_order<'f, 'o, A, B, D: Dimension>(
+    f: ArrayView<'f, A, D>,
+    out: ArrayViewMut<'o, B, D>,
+    axis: Axis,
+) -> (ArrayView<'f, A, D>, ArrayViewMut<'o, B, D>, Axis) {
+    let order = crate::alloc::axes_by_decreasing_stride(out.shape(), out.strides());
+    if order.iter().enumerate().all(|(i, &k)| i == k) {
+        return (f, out, axis); // already in memory order (C order, 1-D, ...)
+    }
+    let mut perm = D::zeros(out.ndim());
+    for (i, &k) in order.iter().enumerate() {
+        perm[i] = k;
+    }
+    let axis = Axis(order.iter().position(|&k| k == axis.index()).expect("a permutation"));
+    (f.permuted_axes(perm.clone()), out.permuted_axes(perm), axis)
 }
 
 #[cfg(feature = "rayon")]
@@ -107,9 +127,9 @@ where
 /// contiguously as their layouts allow:
 /// 1. all contiguous with the same strides (e.g. shifted whole planes of a C- or F-ordered
 ///    array): element `k` in memory is the same index in each, one slice loop;
-/// 2. an axis with stride 1 in all of them (the rows of a middle-axis plane): a slice loop
-///    per lane along it, the lanes in `Zip` order;
-/// 3. otherwise `Zip` element by element.
+/// 2. otherwise lane by lane along the output's innermost axis: a slice loop per lane where the
+///    stride is 1 in all of them (the rows of a middle-axis plane), a strided loop otherwise
+///    (a column), so that the inner loop is always as long as possible.
 ///
 /// Slice loops are what the compiler vectorizes; `Zip`'s generic strides are not.
 #[inline(always)]
@@ -131,22 +151,22 @@ fn map3<A: Copy, B, D: Dimension>(
     {
         return slices(os, xs, ys, zs);
     }
-    let unit = (0..out.ndim()).map(Axis).find(|&k| {
-        out.len_of(k) >= MIN_LANE_LEN && [out.stride_of(k), x.stride_of(k), y.stride_of(k), z.stride_of(k)] == [1; 4]
-    });
-    if let Some(k) = unit {
-        Zip::from(out.lanes_mut(k))
-            .and(x.lanes(k))
-            .and(y.lanes(k))
-            .and(z.lanes(k))
-            .for_each(|o, x, y, z| slices(slice_mut(o), slice(x), slice(y), slice(z)));
-        return;
+    // Lanes along the output's innermost axis (smallest stride among those longer than 1).
+    let Some(k) = (0..out.ndim())
+        .filter(|&k| out.len_of(Axis(k)) > 1)
+        .min_by_key(|&k| out.stride_of(Axis(k)).unsigned_abs())
+        .map(Axis)
+    else {
+        // At most one element.
+        return Zip::from(out).and(x).and(y).and(z).for_each(|o, &x, &y, &z| *o = op(x, y, z));
+    };
+    let unit = [out.stride_of(k), x.stride_of(k), y.stride_of(k), z.stride_of(k)] == [1; 4];
+    let lanes = Zip::from(out.lanes_mut(k)).and(x.lanes(k)).and(y.lanes(k)).and(z.lanes(k));
+    if unit {
+        lanes.for_each(|o, x, y, z| slices(slice_mut(o), slice(x), slice(y), slice(z)));
+    } else {
+        lanes.for_each(|o, x, y, z| Zip::from(o).and(x).and(y).and(z).for_each(|o, &x, &y, &z| *o = op(x, y, z)));
     }
-    Zip::from(out)
-        .and(x)
-        .and(y)
-        .and(z)
-        .for_each(|o, &x, &y, &z| *o = op(x, y, z));
 }
 
 /// The slice loop of [`map3`]. A function of its own, with `op` by value, so that the compiler
@@ -176,45 +196,6 @@ fn lanes_are_slices<A, B, D: Dimension>(f: &ArrayView<'_, A, D>, out: &ArrayView
     f.len_of(axis) >= MIN_LANE_LEN && f.stride_of(axis) == 1 && out.stride_of(axis) == 1
 }
 
-/// A new array shaped like `f` whose memory order follows `f`'s: axes are laid out in the
-/// order of decreasing stride (C in, C out; F in, F out; permuted in, permuted out).
-pub(crate) fn alloc_like<A, B: Clone + Default, D: Dimension>(
-    f: &ArrayView<'_, A, D>,
-    len_of_axis: Option<(Axis, usize)>,
-) -> Array<B, D> {
-    let mut shape = f.raw_dim();
-    if let Some((axis, len)) = len_of_axis {
-        shape[axis.index()] = len;
-    }
-    let data = zeroed_vec(shape.size());
-    let ndim = f.ndim();
-    if f.is_standard_layout() || ndim <= 1 {
-        return Array::from_shape_vec(shape, data).expect("the vector has the shape's size");
-    }
-    if f.view().reversed_axes().is_standard_layout() {
-        return Array::from_shape_vec(shape.f(), data).expect("the vector has the shape's size");
-    }
-    // Order the axes by decreasing |stride|; ties (and length-1 axes) keep their order.
-    let mut order: Vec<usize> = (0..ndim).collect();
-    order.sort_by_key(|&k| {
-        let s = if f.len_of(Axis(k)) > 1 {
-            f.stride_of(Axis(k)).unsigned_abs()
-        } else {
-            0
-        };
-        std::cmp::Reverse(s)
-    });
-    let mut permuted = shape.clone();
-    let mut inverse = D::zeros(ndim);
-    for (i, &k) in order.iter().enumerate() {
-        permuted[i] = shape[k];
-        inverse[k] = i;
-    }
-    Array::from_shape_vec(permuted, data)
-        .expect("the vector has the shape's size")
-        .permuted_axes(inverse)
-}
-
 /// The gradient along one axis with a prepared stencil.
 pub(crate) struct GradientKernel<'s, R> {
     pub(crate) stencil: &'s AxisStencil<R>,
@@ -229,6 +210,33 @@ impl<A: GradientElement> AxisKernel<A, A::Output> for GradientKernel<'_, A::Real
         first: usize,
     ) {
         let st = self.stencil;
+        if let Interior::Uniform { two_h } = st.interior
+            && first == 0
+            && out.len_of(axis) == st.len
+            && f.stride_of(axis) == 1
+            && f.strides() == out.strides()
+            && f.to_slice_memory_order().is_some()
+            && out.view().to_slice_memory_order().is_some()
+        {
+            // Contiguous, same layout, axis innermost: the lanes lie end to end in memory, so the
+            // interior of all of them is one pass over flat memory. The points where a lane
+            // meets the next get a meaningless value there and are overwritten by the edges.
+            let fs = f.to_slice_memory_order().expect("checked above");
+            let os = out.as_slice_memory_order_mut().expect("checked above");
+            if let Some(n) = os.len().checked_sub(1) {
+                let (lo, hi) = (&fs[..n.saturating_sub(1)], &fs[2.min(n)..]);
+                let os = &mut os[1.min(n)..n];
+                match ExactReciprocal::of::<A::Output>(two_h) {
+                    Some(q) => map_slices(os, lo, hi, hi, move |lo, hi, _| difference(lo.to_output(), hi.to_output(), q)),
+                    None => {
+                        let q = Divide(two_h);
+                        map_slices(os, lo, hi, hi, move |lo, hi, _| difference(lo.to_output(), hi.to_output(), q))
+                    }
+                }
+            }
+            plane_edges(&f, &mut out, axis, first, st);
+            return;
+        }
         if lanes_are_slices(&f, &out, axis) {
             let lanes = Zip::from(out.lanes_mut(axis)).and(f.lanes(axis));
             match &st.interior {
@@ -311,10 +319,11 @@ fn lane_weighted<A: GradientElement>(
     lane_edges(f, o, first, st);
 }
 
-/// The hyperplane walk: every output plane from the input planes its stencil reads.
-fn planes<A: GradientElement, D: Dimension>(
-    f: ArrayView<'_, A, D>,
-    mut out: ArrayViewMut<'_, A::Output, D>,
+/// The edge planes (points `0` and `n - 1`) that fall among the output points
+/// `first..first + out.len_of(axis)`.
+fn plane_edges<A: GradientElement, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    out: &mut ArrayViewMut<'_, A::Output, D>,
     axis: Axis,
     first: usize,
     st: &AxisStencil<A::Real>,
@@ -327,15 +336,33 @@ fn planes<A: GradientElement, D: Dimension>(
             continue;
         }
         let s = edge.start();
-        let p = pos - first;
-        map3(
-            out.slice_axis_mut(axis, Slice::from(p..p + 1)),
-            plane(s),
-            plane(s + 1),
-            plane((s + 2).min(n - 1)),
-            move |a, b, c| edge.apply([a.to_output(), b.to_output(), c.to_output()]),
-        );
+        let o = out.slice_axis_mut(axis, Slice::from(pos - first..pos - first + 1));
+        let (f0, f1, f2) = (plane(s), plane(s + 1), plane((s + 2).min(n - 1)));
+        // The rule is chosen once per plane, not per point.
+        match *edge {
+            Edge::Weighted { w, .. } => map3(o, f0, f1, f2, move |a, b, c| {
+                weighted(w, a.to_output(), b.to_output(), c.to_output())
+            }),
+            Edge::Difference { .. } => {
+                let edge = *edge;
+                map2(o, f0, f1, move |a, b| edge.apply([a.to_output(), b.to_output(), b.to_output()]))
+            }
+        }
     }
+}
+
+/// The hyperplane walk: every output plane from the input planes its stencil reads.
+fn planes<A: GradientElement, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, A::Output, D>,
+    axis: Axis,
+    first: usize,
+    st: &AxisStencil<A::Real>,
+) {
+    plane_edges(&f, &mut out, axis, first, st);
+    let n = st.len;
+    let m = out.len_of(axis);
+    let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
     let r = interior(first, m, n);
     if r.is_empty() {
         return;

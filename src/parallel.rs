@@ -7,7 +7,18 @@
 
 use std::cell::Cell;
 
-/// Arrays with at least this many elements are split across threads by default.
+/// Arrays with at least this many elements are split across threads by default (with the
+/// `rayon` feature). Below it, thread hand-off costs more than it saves on two cores.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ndarray_gradient::{ArrayGradientExt, DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
+///
+/// let f = Array2::<f64>::ones((300, 300)); // 90,000 elements: above the default
+/// assert!(f.len() >= DEFAULT_PARALLEL_THRESHOLD);
+/// let g = with_parallel_threshold(DEFAULT_PARALLEL_THRESHOLD, || f.gradient()).unwrap();
+/// assert!(g[0].iter().all(|&v| v == 0.0)); // np.gradient(np.ones((300, 300)))[0]
+/// ```
 pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 16;
 
 /// The smallest block worth a task of its own.
