@@ -10,19 +10,57 @@
 //! Outputs take the memory order of their input, so that the kernels walk input and output in
 //! the same order.
 
-use ndarray::{Array, ArrayView, Axis, Dimension, ShapeBuilder};
+use std::mem::MaybeUninit;
 
-/// A new array shaped like `f` whose memory order follows `f`'s: axes are laid out in the
-/// order of decreasing stride (C in, C out; F in, F out; permuted in, permuted out).
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, ShapeBuilder};
+
+/// A zeroed array shaped like `f` (with `axis` resized if given), in `f`'s memory order. For
+/// work buffers; results are made with [`new_array_like`].
 pub(crate) fn alloc_like<A, B: Clone + Default, D: Dimension>(
     f: &ArrayView<'_, A, D>,
     len_of_axis: Option<(Axis, usize)>,
 ) -> Array<B, D> {
+    let shape = shape_of(f, len_of_axis);
+    let data = zeroed_vec(shape.size());
+    in_memory_order_of(f, shape, data)
+}
+
+/// A result array shaped like `f` (with `axis` resized if given), in `f`'s memory order, whose
+/// every element `fill` writes. The memory is not zeroed first: `fill` would overwrite it all.
+pub(crate) fn new_array_like<A, B, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    len_of_axis: Option<(Axis, usize)>,
+    fill: impl FnOnce(ArrayViewMut<'_, MaybeUninit<B>, D>),
+) -> Array<B, D> {
+    let shape = shape_of(f, len_of_axis);
+    let n = shape.size();
+    let data = Box::<[B]>::new_uninit_slice(n).into_vec();
+    if let Some(bytes) = n.checked_mul(std::mem::size_of::<B>())
+        && bytes >= HUGE_PAGE_THRESHOLD
+    {
+        advise_huge_pages(data.as_ptr().cast(), bytes);
+    }
+    let mut out = in_memory_order_of(f, shape, data);
+    fill(out.view_mut());
+    // SAFETY: `fill` is always a kernel run through `kernel::dispatch` (or a plain copy), and
+    // every kernel writes every output point: the gradient kernels write the interior points
+    // `1..n-1` and both edge points of every lane or plane, the first difference writes every
+    // point `i` from `f[i]`, `f[i+1]`. `kernel::tests::every_point_is_written_once_or_more`
+    // checks this on every path (lanes, planes, flat, blocks, layouts) by counting the writes.
+    unsafe { out.assume_init() }
+}
+
+fn shape_of<A, D: Dimension>(f: &ArrayView<'_, A, D>, len_of_axis: Option<(Axis, usize)>) -> D {
     let mut shape = f.raw_dim();
     if let Some((axis, len)) = len_of_axis {
         shape[axis.index()] = len;
     }
-    let data = zeroed_vec(shape.size());
+    shape
+}
+
+/// `data` as an array of `shape` whose memory order follows `f`'s: axes are laid out in the
+/// order of decreasing stride (C in, C out; F in, F out; permuted in, permuted out).
+fn in_memory_order_of<A, T, D: Dimension>(f: &ArrayView<'_, A, D>, shape: D, data: Vec<T>) -> Array<T, D> {
     let ndim = f.ndim();
     if f.is_standard_layout() || ndim <= 1 {
         return Array::from_shape_vec(shape, data).expect("the vector has the shape's size");
@@ -58,7 +96,7 @@ const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
 
 /// `n` default (all-zero) values in a vector whose memory is backed by huge pages when the
 /// platform allows it.
-pub(crate) fn zeroed_vec<T: Clone + Default>(n: usize) -> Vec<T> {
+fn zeroed_vec<T: Clone + Default>(n: usize) -> Vec<T> {
     // For primitive element types `vec!` allocates with `calloc`, whose large blocks are fresh
     // mappings not touched yet, so the advice below comes before the first write.
     let v = vec![T::default(); n];

@@ -1,11 +1,11 @@
 //! `np.diff`: repeated first differences, with optional padding.
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
 
+use crate::alloc::alloc_like;
 use crate::element::DiffElement;
 use crate::error::{GradientError, PadSide};
-use crate::alloc::alloc_like;
-use crate::kernel::{FirstDifference, difference_in_place, dispatch};
+use crate::kernel::{FirstDifference, Slot, difference_in_place, dispatch};
 use crate::options::Pad;
 
 /// Checks the axis of a `diff` call.
@@ -84,15 +84,15 @@ pub(crate) fn result_len<A, D: Dimension>(a: &ArrayView<'_, A, D>, n: usize, axi
 }
 
 /// Writes the `n`-th difference of `a` along `axis` into `out`, whose shape has been checked.
-pub(crate) fn diff_into_view<A: DiffElement, D: Dimension>(
+pub(crate) fn diff_into_view<A: DiffElement, S: Slot<A>, D: Dimension>(
     a: ArrayView<'_, A, D>,
     n: usize,
     axis: Axis,
-    mut out: ArrayViewMut<'_, A, D>,
+    out: ArrayViewMut<'_, S, D>,
 ) {
     let len = a.len_of(axis);
     if n == 0 {
-        out.assign(&a);
+        Zip::from(out).and(&a).for_each(|o, &x| o.put(x));
         return;
     }
     if n >= len {

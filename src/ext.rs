@@ -2,6 +2,7 @@
 
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension};
 
+use crate::alloc::new_array_like;
 use crate::diff;
 use crate::element::{DiffElement, GradientElement};
 use crate::error::GradientError;
@@ -387,9 +388,10 @@ where
         diff::check_axis(&a, axis)?;
         let padded = diff::pad(&a, axis, prepend, append)?;
         let a = padded.as_ref().map_or(a, |p| p.view());
-        let mut out = crate::alloc::alloc_like(&a, Some((axis, diff::result_len(&a, n, axis))));
-        diff::diff_into_view(a, n, axis, out.view_mut());
-        Ok(out)
+        let len = diff::result_len(&a, n, axis);
+        Ok(new_array_like(&a, Some((axis, len)), |out| {
+            diff::diff_into_view(a.view(), n, axis, out)
+        }))
     }
 
     fn diff_into(&self, n: usize, axis: Axis, out: &mut ArrayRef<A, D>) -> Result<(), GradientError>

@@ -2,7 +2,7 @@
 
 use ndarray::{Array, ArrayRef, ArrayView, Axis, Dimension};
 
-use crate::alloc::alloc_like;
+use crate::alloc::new_array_like;
 use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{GradientKernel, dispatch};
@@ -50,7 +50,12 @@ fn stencil<A, D: Dimension, R: num_traits::Float>(
     axis: Axis,
     opts: &GradientOptions<'_, R>,
 ) -> Result<AxisStencil<R>, GradientError> {
-    AxisStencil::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis), opts.get_edge_order())
+    AxisStencil::new(
+        axis.index(),
+        f.len_of(axis),
+        &opts.spacing_of(axis),
+        opts.get_edge_order(),
+    )
 }
 
 /// The stencil of a single-axis call, after checking the whole call.
@@ -94,9 +99,9 @@ pub(crate) fn gradient_axis_owned<A: GradientElement, D: Dimension>(
     axis: Axis,
     stencil: &AxisStencil<A::Real>,
 ) -> Array<A::Output, D> {
-    let mut out = alloc_like(&f, None);
-    dispatch(&GradientKernel { stencil }, f, out.view_mut(), axis);
-    out
+    new_array_like(&f, None, |out| {
+        dispatch(&GradientKernel { stencil }, f.view(), out, axis)
+    })
 }
 
 /// The gradient along every planned axis, each in a new array laid out like `f`.

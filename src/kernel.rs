@@ -7,15 +7,36 @@
 //! pattern in `diff` and `accumulate_axis_inplace`); walking a strided lane element by element
 //! is never done.
 
-use ndarray::{
-    ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, Slice, Zip,
-};
+use std::mem::MaybeUninit;
+
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, Slice, Zip};
 
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{AxisStencil, Divide, Edge, ExactReciprocal, Interior, difference, weighted};
 
 /// Lanes shorter than this are walked as hyperplanes: per-lane overhead would dominate.
 const MIN_LANE_LEN: usize = 16;
+
+/// Where a kernel writes one output point: an element of the caller's array (`T`), or of a
+/// fresh array not initialized yet (`MaybeUninit<T>`), which saves zeroing memory that every
+/// kernel overwrites anyway (see [`crate::alloc::new_array_like`]).
+pub(crate) trait Slot<T>: Send + Sync {
+    fn put(&mut self, value: T);
+}
+
+impl<T: Send + Sync> Slot<T> for T {
+    #[inline(always)]
+    fn put(&mut self, value: T) {
+        *self = value;
+    }
+}
+
+impl<T: Send + Sync> Slot<T> for MaybeUninit<T> {
+    #[inline(always)]
+    fn put(&mut self, value: T) {
+        self.write(value);
+    }
+}
 
 /// One computation along an axis, generic over the dimension so that dynamic-dimensional
 /// arrays can be dispatched to static ones and large arrays split into blocks.
@@ -133,14 +154,14 @@ where
 ///
 /// Slice loops are what the compiler vectorizes; `Zip`'s generic strides are not.
 #[inline(always)]
-fn map3<A: Copy, B, D: Dimension>(
-    mut out: ArrayViewMut<'_, B, D>,
+fn map3<A: Copy, T, S: Slot<T>, D: Dimension>(
+    mut out: ArrayViewMut<'_, S, D>,
     x: ArrayView<'_, A, D>,
     y: ArrayView<'_, A, D>,
     z: ArrayView<'_, A, D>,
-    op: impl Fn(A, A, A) -> B + Copy,
+    op: impl Fn(A, A, A) -> T + Copy,
 ) {
-    let slices = |o: &mut [B], x: &[A], y: &[A], z: &[A]| map_slices(o, x, y, z, op);
+    let slices = |o: &mut [S], x: &[A], y: &[A], z: &[A]| map_slices(o, x, y, z, op);
     let same_order = [&x, &y, &z].iter().all(|v| v.strides() == out.strides());
     if let (true, Some(xs), Some(ys), Some(zs)) = (
         same_order,
@@ -158,14 +179,27 @@ fn map3<A: Copy, B, D: Dimension>(
         .map(Axis)
     else {
         // At most one element.
-        return Zip::from(out).and(x).and(y).and(z).for_each(|o, &x, &y, &z| *o = op(x, y, z));
+        return Zip::from(out)
+            .and(x)
+            .and(y)
+            .and(z)
+            .for_each(|o, &x, &y, &z| o.put(op(x, y, z)));
     };
     let unit = [out.stride_of(k), x.stride_of(k), y.stride_of(k), z.stride_of(k)] == [1; 4];
-    let lanes = Zip::from(out.lanes_mut(k)).and(x.lanes(k)).and(y.lanes(k)).and(z.lanes(k));
+    let lanes = Zip::from(out.lanes_mut(k))
+        .and(x.lanes(k))
+        .and(y.lanes(k))
+        .and(z.lanes(k));
     if unit {
         lanes.for_each(|o, x, y, z| slices(slice_mut(o), slice(x), slice(y), slice(z)));
     } else {
-        lanes.for_each(|o, x, y, z| Zip::from(o).and(x).and(y).and(z).for_each(|o, &x, &y, &z| *o = op(x, y, z)));
+        lanes.for_each(|o, x, y, z| {
+            Zip::from(o)
+                .and(x)
+                .and(y)
+                .and(z)
+                .for_each(|o, &x, &y, &z| o.put(op(x, y, z)))
+        });
     }
 }
 
@@ -173,19 +207,19 @@ fn map3<A: Copy, B, D: Dimension>(
 /// knows `o` aliases nothing `op` reads: the coefficients stay in registers and the loop is
 /// vectorized.
 #[inline(always)]
-fn map_slices<A: Copy, B>(o: &mut [B], x: &[A], y: &[A], z: &[A], op: impl Fn(A, A, A) -> B) {
+fn map_slices<A: Copy, T, S: Slot<T>>(o: &mut [S], x: &[A], y: &[A], z: &[A], op: impl Fn(A, A, A) -> T) {
     for (o, ((&x, &y), &z)) in o.iter_mut().zip(x.iter().zip(y).zip(z)) {
-        *o = op(x, y, z);
+        o.put(op(x, y, z));
     }
 }
 
 /// `out[i] = op(x[i], y[i])`: [`map3`] with two inputs.
 #[inline(always)]
-fn map2<A: Copy, B, D: Dimension>(
-    out: ArrayViewMut<'_, B, D>,
+fn map2<A: Copy, T, S: Slot<T>, D: Dimension>(
+    out: ArrayViewMut<'_, S, D>,
     x: ArrayView<'_, A, D>,
     y: ArrayView<'_, A, D>,
-    op: impl Fn(A, A) -> B + Copy,
+    op: impl Fn(A, A) -> T + Copy,
 ) {
     let z = y.clone();
     map3(out, x, y, z, move |x, y, _| op(x, y))
@@ -201,14 +235,8 @@ pub(crate) struct GradientKernel<'s, R> {
     pub(crate) stencil: &'s AxisStencil<R>,
 }
 
-impl<A: GradientElement> AxisKernel<A, A::Output> for GradientKernel<'_, A::Real> {
-    fn run<D: Dimension>(
-        &self,
-        f: ArrayView<'_, A, D>,
-        mut out: ArrayViewMut<'_, A::Output, D>,
-        axis: Axis,
-        first: usize,
-    ) {
+impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel<'_, A::Real> {
+    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, S, D>, axis: Axis, first: usize) {
         let st = self.stencil;
         if let Interior::Uniform { two_h } = st.interior
             && first == 0
@@ -227,10 +255,14 @@ impl<A: GradientElement> AxisKernel<A, A::Output> for GradientKernel<'_, A::Real
                 let (lo, hi) = (&fs[..n.saturating_sub(1)], &fs[2.min(n)..]);
                 let os = &mut os[1.min(n)..n];
                 match ExactReciprocal::of::<A::Output>(two_h) {
-                    Some(q) => map_slices(os, lo, hi, hi, move |lo, hi, _| difference(lo.to_output(), hi.to_output(), q)),
+                    Some(q) => map_slices(os, lo, hi, hi, move |lo, hi, _| {
+                        difference(lo.to_output(), hi.to_output(), q)
+                    }),
                     None => {
                         let q = Divide(two_h);
-                        map_slices(os, lo, hi, hi, move |lo, hi, _| difference(lo.to_output(), hi.to_output(), q))
+                        map_slices(os, lo, hi, hi, move |lo, hi, _| {
+                            difference(lo.to_output(), hi.to_output(), q)
+                        })
                     }
                 }
             }
@@ -277,32 +309,33 @@ fn lane_edge<A: GradientElement>(f: &[A], edge: &Edge<A::Real>) -> A::Output {
 }
 
 /// The edges that fall among the output points `first..first + o.len()` of a lane.
-fn lane_edges<A: GradientElement>(f: &[A], o: &mut [A::Output], first: usize, st: &AxisStencil<A::Real>) {
+fn lane_edges<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
     let n = f.len();
     if first == 0 {
-        o[0] = lane_edge(f, &st.first);
+        o[0].put(lane_edge(f, &st.first));
     }
     if first + o.len() == n {
-        o[n - 1 - first] = lane_edge(f, &st.last);
+        o[n - 1 - first].put(lane_edge(f, &st.last));
     }
 }
 
-fn lane_uniform<A, Q>(f: &[A], o: &mut [A::Output], first: usize, st: &AxisStencil<A::Real>, q: Q)
+fn lane_uniform<A, S, Q>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>, q: Q)
 where
     A: GradientElement,
+    S: Slot<A::Output>,
     Q: crate::stencil::Quotient<A::Output>,
 {
     let r = interior(first, o.len(), f.len());
     let samples = f[r.start - 1..r.end - 1].iter().zip(&f[r.start + 1..r.end + 1]);
     for (o, (lo, hi)) in o[r.start - first..r.end - first].iter_mut().zip(samples) {
-        *o = difference(lo.to_output(), hi.to_output(), q);
+        o.put(difference(lo.to_output(), hi.to_output(), q));
     }
     lane_edges(f, o, first, st);
 }
 
-fn lane_weighted<A: GradientElement>(
+fn lane_weighted<A: GradientElement, S: Slot<A::Output>>(
     f: &[A],
-    o: &mut [A::Output],
+    o: &mut [S],
     first: usize,
     st: &AxisStencil<A::Real>,
     w: &[[A::Real; 3]],
@@ -314,16 +347,16 @@ fn lane_weighted<A: GradientElement>(
         .zip(&f[r.start + 1..r.end + 1]);
     let weights = &w[r.start - 1..r.end - 1];
     for ((o, w), ((f0, f1), f2)) in o[r.start - first..r.end - first].iter_mut().zip(weights).zip(samples) {
-        *o = weighted(*w, f0.to_output(), f1.to_output(), f2.to_output());
+        o.put(weighted(*w, f0.to_output(), f1.to_output(), f2.to_output()));
     }
     lane_edges(f, o, first, st);
 }
 
 /// The edge planes (points `0` and `n - 1`) that fall among the output points
 /// `first..first + out.len_of(axis)`.
-fn plane_edges<A: GradientElement, D: Dimension>(
+fn plane_edges<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: &ArrayView<'_, A, D>,
-    out: &mut ArrayViewMut<'_, A::Output, D>,
+    out: &mut ArrayViewMut<'_, S, D>,
     axis: Axis,
     first: usize,
     st: &AxisStencil<A::Real>,
@@ -345,16 +378,18 @@ fn plane_edges<A: GradientElement, D: Dimension>(
             }),
             Edge::Difference { .. } => {
                 let edge = *edge;
-                map2(o, f0, f1, move |a, b| edge.apply([a.to_output(), b.to_output(), b.to_output()]))
+                map2(o, f0, f1, move |a, b| {
+                    edge.apply([a.to_output(), b.to_output(), b.to_output()])
+                })
             }
         }
     }
 }
 
 /// The hyperplane walk: every output plane from the input planes its stencil reads.
-fn planes<A: GradientElement, D: Dimension>(
+fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: ArrayView<'_, A, D>,
-    mut out: ArrayViewMut<'_, A::Output, D>,
+    mut out: ArrayViewMut<'_, S, D>,
     axis: Axis,
     first: usize,
     st: &AxisStencil<A::Real>,
@@ -400,8 +435,8 @@ fn planes<A: GradientElement, D: Dimension>(
 /// `out = first difference of f` along `axis` (`out` is one shorter along it).
 pub(crate) struct FirstDifference;
 
-impl<A: DiffElement> AxisKernel<A, A> for FirstDifference {
-    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, A, D>, axis: Axis, first: usize) {
+impl<A: DiffElement, S: Slot<A>> AxisKernel<A, S> for FirstDifference {
+    fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, S, D>, axis: Axis, first: usize) {
         // Output point i reads f[i] and f[i + 1].
         let m = out.len_of(axis);
         let f = f.slice_axis(axis, Slice::from(first..first + m + 1));
@@ -409,7 +444,7 @@ impl<A: DiffElement> AxisKernel<A, A> for FirstDifference {
             Zip::from(out.lanes_mut(axis)).and(f.lanes(axis)).for_each(|o, fl| {
                 let fl = slice(fl);
                 for (o, (prev, next)) in slice_mut(o).iter_mut().zip(fl.iter().zip(&fl[1..])) {
-                    *o = A::difference(*next, *prev);
+                    o.put(A::difference(*next, *prev));
                 }
             });
         } else {
@@ -439,6 +474,103 @@ pub(crate) fn difference_in_place<A: DiffElement, D: Dimension>(mut a: ArrayView
             Zip::from(left.slice_axis_move(axis, Slice::from(i..i + 1)))
                 .and(right.slice_axis_move(axis, Slice::from(0..1)))
                 .for_each(|p, next| *p = A::difference(*next, *p));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+
+    use super::*;
+    use crate::alloc::alloc_like;
+    use crate::diff::diff_into_view;
+    use crate::options::{EdgeOrder, Spacing};
+    use crate::parallel::with_parallel_threshold;
+
+    /// An output slot that counts how often it is written.
+    #[derive(Clone, Copy, Debug, Default)]
+    struct Count(u8);
+
+    impl Slot<f64> for Count {
+        fn put(&mut self, _: f64) {
+            self.0 += 1;
+        }
+    }
+
+    /// The input layouts the crate meets: C, F, reversed, stepped, permuted.
+    fn layouts(shape: &[usize]) -> Vec<ArrayD<f64>> {
+        let c = ArrayD::from_shape_fn(IxDyn(shape), |i| i.slice().iter().sum::<usize>() as f64);
+        let f = c
+            .as_standard_layout()
+            .into_owned()
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned()
+            .reversed_axes();
+        let mut reversed = c.clone();
+        (0..shape.len()).for_each(|k| reversed.invert_axis(Axis(k)));
+        let big: Vec<usize> = shape.iter().map(|&n| 2 * n).collect();
+        let mut stepped = ArrayD::zeros(IxDyn(&big));
+        stepped.slice_each_axis_inplace(|_| Slice::new(0, None, 2));
+        // Memory order rotated: axis 1 outermost, axis 0 innermost.
+        let nd = shape.len();
+        let rot: Vec<usize> = (1..nd).chain(0..1).collect();
+        let inv: Vec<usize> = (0..nd).map(|k| rot.iter().position(|&o| o == k).unwrap()).collect();
+        let permuted = c
+            .clone()
+            .permuted_axes(rot)
+            .as_standard_layout()
+            .into_owned()
+            .permuted_axes(inv);
+        vec![c, f, reversed, stepped, permuted]
+    }
+
+    /// The uninitialised outputs of `alloc::new_array_like` are sound only if every kernel writes
+    /// every output point: count the writes on every path.
+    #[test]
+    fn every_point_is_written_once_or_more() {
+        let shapes: [&[usize]; 7] = [&[2], &[3], &[40], &[3, 17], &[17, 2], &[4, 3, 20], &[2, 3, 2, 18]];
+        for shape in shapes {
+            for f in layouts(shape) {
+                for axis in (0..shape.len()).map(Axis) {
+                    let n = f.len_of(axis);
+                    let x: Vec<f64> = (0..n).map(|i| (i * i) as f64 + i as f64).collect();
+                    let x = ndarray::Array1::from(x);
+                    let spacings = [
+                        Spacing::Uniform(1.0),
+                        Spacing::Uniform(0.3),
+                        Spacing::Coordinates(x.view()),
+                    ];
+                    for (spacing, edge) in spacings
+                        .iter()
+                        .flat_map(|s| [(s, EdgeOrder::First), (s, EdgeOrder::Second)])
+                    {
+                        let Ok(stencil) = AxisStencil::new(axis.index(), n, spacing, edge) else {
+                            continue; // too short for this edge order
+                        };
+                        for threshold in [0, usize::MAX] {
+                            for mut out in [
+                                alloc_like::<_, Count, _>(&f.view(), None),
+                                ArrayD::default(f.raw_dim().f()),
+                            ] {
+                                with_parallel_threshold(threshold, || {
+                                    dispatch(&GradientKernel { stencil: &stencil }, f.view(), out.view_mut(), axis)
+                                });
+                                let missed = out.iter().filter(|c| c.0 == 0).count();
+                                assert_eq!(missed, 0, "gradient {shape:?} axis {axis:?} {spacing:?} {edge:?}");
+                            }
+                        }
+                    }
+                    for k in 0..=n + 1 {
+                        for threshold in [0, usize::MAX] {
+                            let mut out = alloc_like::<_, Count, _>(&f.view(), Some((axis, n.saturating_sub(k))));
+                            with_parallel_threshold(threshold, || diff_into_view(f.view(), k, axis, out.view_mut()));
+                            assert!(out.iter().all(|c| c.0 == 1), "diff n={k} {shape:?} axis {axis:?}");
+                        }
+                    }
+                }
+            }
         }
     }
 }
