@@ -16,15 +16,23 @@ use ndarray::{Array, Array1, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder};
 use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions, with_parallel_threshold};
 use num_complex::Complex64;
 
-/// Median and minimum time of `f`, repeated until `budget` is spent (at least `min_reps`).
+/// Median and minimum time of one call of `f`, over samples repeated until `budget` is spent
+/// (at least `min_reps`). Calls shorter than 50 µs are timed in batches, one sample being the
+/// mean of a batch, so that the clock and stray interrupts do not dominate.
 fn time(budget: Duration, min_reps: usize, mut f: impl FnMut()) -> (f64, f64) {
     f(); // warm-up: page in, fill caches, let the allocator settle
+    let t = Instant::now();
+    f();
+    let once = t.elapsed().as_secs_f64();
+    let batch = ((50e-6 / once.max(1e-9)) as usize).clamp(1, 10_000);
     let mut samples = Vec::new();
     let start = Instant::now();
     while samples.len() < min_reps || (start.elapsed() < budget && samples.len() < 10_000) {
         let t = Instant::now();
-        f();
-        samples.push(t.elapsed().as_secs_f64());
+        for _ in 0..batch {
+            f();
+        }
+        samples.push(t.elapsed().as_secs_f64() / batch as f64);
     }
     samples.sort_by(f64::total_cmp);
     (samples[samples.len() / 2], samples[0])

@@ -1,11 +1,17 @@
 //! Kernels that walk memory. They choose the order in which points are visited; the values
 //! come from [`crate::stencil`] (gradient) and [`DiffElement::difference`] (diff).
 //!
-//! Along an axis whose stride is 1 in both input and output, each lane is a slice and is
-//! walked as one. Along any other axis, whole hyperplanes are combined with `Zip` over the
-//! input shifted along the axis, so the inner loop runs along contiguous memory (ndarray's own
-//! pattern in `diff` and `accumulate_axis_inplace`); walking a strided lane element by element
-//! is never done.
+//! - Along an axis whose stride is 1 in both input and output, each lane is a slice; when the
+//!   arrays are contiguous the lanes lie end to end and the interior of all of them is one
+//!   flat pass.
+//! - Along any other axis, whole hyperplanes are combined with the input shifted along the
+//!   axis (ndarray's own pattern in `diff` and `accumulate_axis_inplace`), as slices when they
+//!   are contiguous, else row by row along the innermost axis.
+//! - Axes are first put in memory order, so every walk goes through memory front to back;
+//!   walking a strided lane element by element is never done on the hot path.
+//!
+//! Every output point is written at least once by these walks (fresh outputs are not zeroed
+//! first), which `tests::every_point_is_written_once_or_more` checks.
 
 use std::mem::MaybeUninit;
 
@@ -47,8 +53,8 @@ pub(crate) trait AxisKernel<A, B>: Sync {
 }
 
 /// Runs `kernel` on `f` → `out` along `axis`: dynamic dimensions become static ones (`IxDyn`
-/// iteration is several times slower), and large arrays are split into blocks along another
-/// axis, one block per rayon task.
+/// iteration is several times slower), axes are put in memory order, and large arrays are
+/// split into blocks along their outermost axis, one block per rayon task.
 pub(crate) fn dispatch<A, B, D, K>(kernel: &K, f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, B, D>, axis: Axis)
 where
     A: Sync,
@@ -63,6 +69,7 @@ where
                     $($n => {
                         let f = f.into_dimensionality::<$ix>().expect("ndim matched");
                         let out = out.into_dimensionality::<$ix>().expect("out has the ndim of f");
+                        let (f, out, axis) = in_memory_order(f, out, axis);
                         return split(kernel, f, out, axis);
                     })*
                     _ => {}
