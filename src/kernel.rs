@@ -220,6 +220,45 @@ fn map_slices<A: Copy, T, S: Slot<T>>(o: &mut [S], x: &[A], y: &[A], z: &[A], op
     }
 }
 
+/// Points per plane of a tile: planes larger than this are walked a tile at a time, so that
+/// input planes `i - 1` and `i + 1` are still in cache when they are read again for the next
+/// planes.
+const PLANE_TILE: usize = 8192;
+
+/// The other axis to cut planes along, and the chunk length, when the planes across `axis` are
+/// larger than a tile: the outermost other axis, so that each tile of a plane is contiguous.
+fn tiling<T, D: Dimension>(out: &ArrayViewMut<'_, T, D>, axis: Axis) -> Option<(Axis, usize)> {
+    let plane = out.len() / out.len_of(axis).max(1);
+    if plane <= PLANE_TILE {
+        return None;
+    }
+    let k = (0..out.ndim())
+        .filter(|&k| k != axis.index() && out.len_of(Axis(k)) > 1)
+        .max_by_key(|&k| out.stride_of(Axis(k)).unsigned_abs())
+        .map(Axis)?;
+    let per_row = plane / out.len_of(k);
+    Some((k, (PLANE_TILE / per_row.max(1)).max(1)))
+}
+
+/// [`map2`] over shifted stacks of planes across `axis`, a tile of every plane at a time.
+fn map2_tiled<A: Copy, T, S: Slot<T>, D: Dimension>(
+    mut out: ArrayViewMut<'_, S, D>,
+    x: ArrayView<'_, A, D>,
+    y: ArrayView<'_, A, D>,
+    axis: Axis,
+    op: impl Fn(A, A) -> T + Copy,
+) {
+    match tiling(&out, axis) {
+        Some((k, c)) => {
+            let inputs = x.axis_chunks_iter(k, c).zip(y.axis_chunks_iter(k, c));
+            for (o, (x, y)) in out.axis_chunks_iter_mut(k, c).zip(inputs) {
+                map2(o, x, y, op);
+            }
+        }
+        None => map2(out, x, y, op),
+    }
+}
+
 /// `out[i] = op(x[i], y[i])`: [`map3`] with two inputs.
 #[inline(always)]
 fn map2<A: Copy, T, S: Slot<T>, D: Dimension>(
@@ -253,27 +292,13 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
             && f.to_slice_memory_order().is_some()
             && out.view().to_slice_memory_order().is_some()
         {
-            // Contiguous, same layout, axis innermost: the lanes lie end to end in memory, so the
-            // interior of all of them is one pass over flat memory. The points where a lane
-            // meets the next get a meaningless value there and are overwritten by the edges.
+            // Contiguous, same layout, axis innermost: the lanes lie end to end in memory.
             let fs = f.to_slice_memory_order().expect("checked above");
             let os = out.as_slice_memory_order_mut().expect("checked above");
-            if let Some(n) = os.len().checked_sub(1) {
-                let (lo, hi) = (&fs[..n.saturating_sub(1)], &fs[2.min(n)..]);
-                let os = &mut os[1.min(n)..n];
-                match ExactReciprocal::of::<A::Output>(two_h) {
-                    Some(q) => map_slices(os, lo, hi, hi, move |lo, hi, _| {
-                        difference(lo.to_output(), hi.to_output(), q)
-                    }),
-                    None => {
-                        let q = Divide(two_h);
-                        map_slices(os, lo, hi, hi, move |lo, hi, _| {
-                            difference(lo.to_output(), hi.to_output(), q)
-                        })
-                    }
-                }
+            match ExactReciprocal::of::<A::Output>(two_h) {
+                Some(q) => flat_uniform(fs, os, st, q),
+                None => flat_uniform(fs, os, st, Divide(two_h)),
             }
-            plane_edges(&f, &mut out, axis, first, st);
             return;
         }
         if lanes_are_slices(&f, &out, axis) {
@@ -289,6 +314,34 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
             }
         } else {
             planes(f, out, axis, first, st);
+        }
+    }
+}
+
+/// Points per block of [`flat_uniform`]: the block's input and output stay in cache while its
+/// lane ends are fixed.
+const FLAT_BLOCK: usize = 4096;
+
+/// The uniform gradient of lanes that lie end to end in `f` and `o`, a block of whole lanes at
+/// a time: the interior of all the block's lanes in one flat pass (the points where a lane meets
+/// the next get a meaningless value there), then the two ends of each lane, overwriting them.
+fn flat_uniform<A, S, Q>(f: &[A], o: &mut [S], st: &AxisStencil<A::Real>, q: Q)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Q: crate::stencil::Quotient<A::Output>,
+{
+    let n = st.len;
+    let block = n * (FLAT_BLOCK / n).max(1);
+    for (fb, ob) in f.chunks(block).zip(o.chunks_mut(block)) {
+        let m = ob.len();
+        if m > 2 {
+            map_slices(&mut ob[1..m - 1], &fb[..m - 2], &fb[2..], &fb[2..], move |lo, hi, _| {
+                difference(lo.to_output(), hi.to_output(), q)
+            });
+        }
+        for (fl, ol) in fb.chunks(n).zip(ob.chunks_mut(n)) {
+            lane_edges(fl, ol, 0, st);
         }
     }
 }
@@ -403,13 +456,10 @@ fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
 ) {
     plane_edges(&f, &mut out, axis, first, st);
     let n = st.len;
-    let m = out.len_of(axis);
-    let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
-    let r = interior(first, m, n);
+    let r = interior(first, out.len_of(axis), n);
     if r.is_empty() {
         return;
     }
-    let out_of = |k: usize| Slice::from(k - first..k + 1 - first);
     match &st.interior {
         Interior::Uniform { two_h } => {
             // out[a:b] = (f[a+1:b+1] - f[a-1:b-1]) / 2h, one pass over the shifted input.
@@ -417,25 +467,48 @@ fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
             let lo = f.slice_axis(axis, Slice::from(r.start - 1..r.end - 1));
             let hi = f.slice_axis(axis, Slice::from(r.start + 1..r.end + 1));
             match ExactReciprocal::of::<A::Output>(*two_h) {
-                Some(q) => map2(out, lo, hi, move |lo, hi| difference(lo.to_output(), hi.to_output(), q)),
+                Some(q) => map2_tiled(out, lo, hi, axis, move |lo, hi| {
+                    difference(lo.to_output(), hi.to_output(), q)
+                }),
                 None => {
                     let q = Divide(*two_h);
-                    map2(out, lo, hi, move |lo, hi| difference(lo.to_output(), hi.to_output(), q))
+                    map2_tiled(out, lo, hi, axis, move |lo, hi| {
+                        difference(lo.to_output(), hi.to_output(), q)
+                    })
                 }
             }
         }
-        Interior::NonUniform { w } => {
-            for i in r {
-                let w = w[i - 1];
-                map3(
-                    out.slice_axis_mut(axis, out_of(i)),
-                    plane(i - 1),
-                    plane(i),
-                    plane(i + 1),
-                    move |a, b, c| weighted(w, a.to_output(), b.to_output(), c.to_output()),
-                );
+        Interior::NonUniform { w } => match tiling(&out, axis) {
+            Some((k, c)) => {
+                for (o, fb) in out.axis_chunks_iter_mut(k, c).zip(f.axis_chunks_iter(k, c)) {
+                    weighted_planes(o, fb, axis, first, r.clone(), w);
+                }
             }
-        }
+            None => weighted_planes(out, f.view(), axis, first, r, w),
+        },
+    }
+}
+
+/// The non-uniform interior points `r` (among the output points `first..`), plane by plane,
+/// each plane with its own weights.
+fn weighted_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+    mut out: ArrayViewMut<'_, S, D>,
+    f: ArrayView<'_, A, D>,
+    axis: Axis,
+    first: usize,
+    r: std::ops::Range<usize>,
+    w: &[[A::Real; 3]],
+) {
+    let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
+    for i in r {
+        let w = w[i - 1];
+        map3(
+            out.slice_axis_mut(axis, Slice::from(i - first..i + 1 - first)),
+            plane(i - 1),
+            plane(i),
+            plane(i + 1),
+            move |a, b, c| weighted(w, a.to_output(), b.to_output(), c.to_output()),
+        );
     }
 }
 
@@ -457,7 +530,7 @@ impl<A: DiffElement, S: Slot<A>> AxisKernel<A, S> for FirstDifference {
         } else {
             let prev = f.slice_axis(axis, Slice::from(..-1));
             let next = f.slice_axis(axis, Slice::from(1..));
-            map2(out, prev, next, move |prev, next| A::difference(next, prev));
+            map2_tiled(out, prev, next, axis, move |prev, next| A::difference(next, prev));
         }
     }
 }
