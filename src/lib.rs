@@ -73,3 +73,8 @@ pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
 pub use options::{EdgeOrder, GradientOptions, Pad, Spacing};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
+
+// The README's Rust examples are compiled and run as doctests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
