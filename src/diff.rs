@@ -13,13 +13,7 @@ pub(crate) fn check_axis<A, D: Dimension>(a: &ArrayView<'_, A, D>, axis: Axis) -
     if a.ndim() == 0 {
         return Err(GradientError::ZeroDimensional);
     }
-    if axis.index() >= a.ndim() {
-        return Err(GradientError::AxisOutOfBounds {
-            axis: axis.index(),
-            ndim: a.ndim(),
-        });
-    }
-    Ok(())
+    GradientError::check_axis(axis.index(), a.ndim())
 }
 
 /// `np.concatenate([prepend, a, append], axis)`, after checking the padding shapes; `None`

@@ -190,6 +190,16 @@ impl fmt::Display for GradientError {
     }
 }
 
+impl GradientError {
+    /// `Err(AxisOutOfBounds)` unless `axis` exists in an array of `ndim` dimensions.
+    pub(crate) fn check_axis(axis: usize, ndim: usize) -> Result<(), GradientError> {
+        if axis >= ndim {
+            return Err(GradientError::AxisOutOfBounds { axis, ndim });
+        }
+        Ok(())
+    }
+}
+
 impl PartialEq for GradientError {
     fn eq(&self, other: &Self) -> bool {
         use GradientError::*;

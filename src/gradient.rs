@@ -14,16 +14,6 @@ pub(crate) struct Plan<R> {
     pub(crate) axes: Vec<(Axis, AxisStencil<R>)>,
 }
 
-fn check_axis(axis: Axis, ndim: usize) -> Result<(), GradientError> {
-    if axis.index() >= ndim {
-        return Err(GradientError::AxisOutOfBounds {
-            axis: axis.index(),
-            ndim,
-        });
-    }
-    Ok(())
-}
-
 /// Checks the axes (in range, not repeated) and every spacing given, also for axes not
 /// differentiated in this call.
 fn check_call<A, D: Dimension, R: num_traits::Float>(
@@ -33,13 +23,13 @@ fn check_call<A, D: Dimension, R: num_traits::Float>(
 ) -> Result<(), GradientError> {
     let ndim = f.ndim();
     for (i, &axis) in axes.iter().enumerate() {
-        check_axis(axis, ndim)?;
+        GradientError::check_axis(axis.index(), ndim)?;
         if axes[..i].contains(&axis) {
             return Err(GradientError::RepeatedAxis { axis: axis.index() });
         }
     }
     for axis in opts.spaced_axes() {
-        check_axis(axis, ndim)?;
+        GradientError::check_axis(axis.index(), ndim)?;
         Steps::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis))?;
     }
     Ok(())

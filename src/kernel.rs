@@ -20,6 +20,21 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5,
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{AxisStencil, Divide, Edge, ExactReciprocal, Interior, difference, weighted};
 
+/// Evaluates `$body` with `$q` the quotient by `$d` for elements `$t`: the exact reciprocal
+/// when `$d` is a power of two (same bits, a multiplication), else the division. The choice is
+/// made once per call, so each loop is compiled for one of the two.
+macro_rules! with_quotient {
+    ($t:ty, $d:expr, |$q:ident| $body:expr) => {
+        match ExactReciprocal::of::<$t>($d) {
+            Some($q) => $body,
+            None => {
+                let $q = Divide($d);
+                $body
+            }
+        }
+    };
+}
+
 /// Lanes shorter than this are walked as hyperplanes: per-lane overhead would dominate.
 const MIN_LANE_LEN: usize = 16;
 
@@ -295,19 +310,15 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
             // Contiguous, same layout, axis innermost: the lanes lie end to end in memory.
             let fs = f.to_slice_memory_order().expect("checked above");
             let os = out.as_slice_memory_order_mut().expect("checked above");
-            match ExactReciprocal::of::<A::Output>(two_h) {
-                Some(q) => flat_uniform(fs, os, st, q),
-                None => flat_uniform(fs, os, st, Divide(two_h)),
-            }
+            with_quotient!(A::Output, two_h, |q| flat_uniform(fs, os, st, q));
             return;
         }
         if lanes_are_slices(&f, &out, axis) {
             let lanes = Zip::from(out.lanes_mut(axis)).and(f.lanes(axis));
             match &st.interior {
-                Interior::Uniform { two_h } => match ExactReciprocal::of::<A::Output>(*two_h) {
-                    Some(q) => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, q)),
-                    None => lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, Divide(*two_h))),
-                },
+                Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| {
+                    lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, q))
+                }),
                 Interior::NonUniform { w } => {
                     lanes.for_each(|o, fl| lane_weighted(slice(fl), slice_mut(o), first, st, w))
                 }
@@ -386,10 +397,10 @@ where
     Q: crate::stencil::Quotient<A::Output>,
 {
     let r = interior(first, o.len(), f.len());
-    let samples = f[r.start - 1..r.end - 1].iter().zip(&f[r.start + 1..r.end + 1]);
-    for (o, (lo, hi)) in o[r.start - first..r.end - first].iter_mut().zip(samples) {
-        o.put(difference(lo.to_output(), hi.to_output(), q));
-    }
+    let (lo, hi) = (&f[r.start - 1..r.end - 1], &f[r.start + 1..r.end + 1]);
+    map_slices(&mut o[r.start - first..r.end - first], lo, hi, hi, move |lo, hi, _| {
+        difference(lo.to_output(), hi.to_output(), q)
+    });
     lane_edges(f, o, first, st);
 }
 
@@ -466,17 +477,11 @@ fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
             let out = out.slice_axis_mut(axis, Slice::from(r.start - first..r.end - first));
             let lo = f.slice_axis(axis, Slice::from(r.start - 1..r.end - 1));
             let hi = f.slice_axis(axis, Slice::from(r.start + 1..r.end + 1));
-            match ExactReciprocal::of::<A::Output>(*two_h) {
-                Some(q) => map2_tiled(out, lo, hi, axis, move |lo, hi| {
+            with_quotient!(A::Output, *two_h, |q| {
+                map2_tiled(out, lo, hi, axis, move |lo, hi| {
                     difference(lo.to_output(), hi.to_output(), q)
-                }),
-                None => {
-                    let q = Divide(*two_h);
-                    map2_tiled(out, lo, hi, axis, move |lo, hi| {
-                        difference(lo.to_output(), hi.to_output(), q)
-                    })
-                }
-            }
+                })
+            })
         }
         Interior::NonUniform { w } => match tiling(&out, axis) {
             Some((k, c)) => {
