@@ -65,7 +65,8 @@ pub enum GradientError {
         /// The axis listed more than once.
         axis: usize,
     },
-    /// The axis has fewer points than the edge order needs (edge order + 1).
+    /// The axis has fewer points than the stencil needs (NumPy: edge order + 1; see
+    /// [`GradientOptions::accuracy`](crate::GradientOptions::accuracy) for the others).
     AxisTooShort {
         /// The axis being differentiated.
         axis: usize,
@@ -134,6 +135,48 @@ pub enum GradientError {
     },
     /// `diff` of a zero-dimensional array (it has no axis to difference along).
     ZeroDimensional,
+    /// A derivative order of 0 or above [`MAX_DERIVATIVE`](crate::MAX_DERIVATIVE).
+    InvalidDerivative {
+        /// The derivative order asked for.
+        derivative: usize,
+    },
+    /// An accuracy order that is odd, 0, or above [`MAX_ACCURACY`](crate::MAX_ACCURACY).
+    InvalidAccuracy {
+        /// The accuracy order asked for.
+        accuracy: usize,
+    },
+    /// [`fornberg_weights`](crate::fornberg_weights) was given too few positions for the
+    /// derivative order, or positions that repeat or are not finite.
+    InvalidOffsets {
+        /// The derivative order asked for.
+        derivative: usize,
+        /// The number of positions given.
+        count: usize,
+    },
+    /// A periodic axis's period does not exceed the span of its coordinates (the first and
+    /// last coordinate would meet or overlap after wrapping), or is not finite.
+    InvalidPeriod {
+        /// The periodic axis.
+        axis: usize,
+        /// The period given.
+        period: f64,
+        /// `|x[n-1] - x[0]|`, which the period must exceed.
+        span: f64,
+    },
+    /// A periodic axis with coordinates was given no period (set one with
+    /// [`GradientOptions::period`](crate::GradientOptions::period)).
+    PeriodRequired {
+        /// The periodic axis.
+        axis: usize,
+    },
+    /// A vector field for `divergence` or `curl` has the wrong number of components along its
+    /// leading axis.
+    FieldComponents {
+        /// The number of components the operator needs.
+        expected: usize,
+        /// The length of the field's leading axis.
+        got: usize,
+    },
 }
 
 impl fmt::Display for GradientError {
@@ -147,7 +190,7 @@ impl fmt::Display for GradientError {
             AxisTooShort { axis, len, min } => write!(
                 f,
                 "axis {axis} has {len} points, too few for the gradient: \
-                 this edge order needs at least {min}"
+                 this stencil needs at least {min}"
             ),
             CoordinatesLength { axis, expected, got } => write!(
                 f,
@@ -186,6 +229,36 @@ impl fmt::Display for GradientError {
                 "{got} output arrays were given for {expected} axes: give one per axis"
             ),
             ZeroDimensional => f.write_str("diff needs an array with at least one dimension, but this one has none"),
+            InvalidDerivative { derivative } => write!(
+                f,
+                "derivative order {derivative} is not supported: use 1 to {}",
+                crate::MAX_DERIVATIVE
+            ),
+            InvalidAccuracy { accuracy } => write!(
+                f,
+                "accuracy order {accuracy} is not supported: use an even number from 2 to {}",
+                crate::MAX_ACCURACY
+            ),
+            InvalidOffsets { derivative, count } => write!(
+                f,
+                "{count} positions were given for a derivative of order {derivative}: give at least \
+                 {} distinct, finite positions",
+                derivative + 1
+            ),
+            InvalidPeriod { axis, period, span } => write!(
+                f,
+                "the period of axis {axis} is {period}, but its coordinates span {span}: \
+                 the period must be finite and larger than the span"
+            ),
+            PeriodRequired { axis } => write!(
+                f,
+                "axis {axis} is periodic with coordinates but has no period: set it with .period(axis, L)"
+            ),
+            FieldComponents { expected, got } => write!(
+                f,
+                "the vector field has {got} components along its first axis, \
+                 but this operator needs {expected}"
+            ),
         }
     }
 }
@@ -256,6 +329,32 @@ impl PartialEq for GradientError {
             (OutputShape { expected: e, got: g }, OutputShape { expected: f, got: h }) => (e, g) == (f, h),
             (OutputCount { expected: e, got: g }, OutputCount { expected: f, got: h }) => (e, g) == (f, h),
             (ZeroDimensional, ZeroDimensional) => true,
+            (InvalidDerivative { derivative: a }, InvalidDerivative { derivative: b }) => a == b,
+            (InvalidAccuracy { accuracy: a }, InvalidAccuracy { accuracy: b }) => a == b,
+            (
+                InvalidOffsets {
+                    derivative: a,
+                    count: c,
+                },
+                InvalidOffsets {
+                    derivative: b,
+                    count: d,
+                },
+            ) => (a, c) == (b, d),
+            (
+                InvalidPeriod {
+                    axis: a,
+                    period: p,
+                    span: s,
+                },
+                InvalidPeriod {
+                    axis: b,
+                    period: q,
+                    span: t,
+                },
+            ) => a == b && p.to_bits() == q.to_bits() && s.to_bits() == t.to_bits(),
+            (PeriodRequired { axis: a }, PeriodRequired { axis: b }) => a == b,
+            (FieldComponents { expected: e, got: g }, FieldComponents { expected: f, got: h }) => (e, g) == (f, h),
             _ => false,
         }
     }

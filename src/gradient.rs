@@ -7,7 +7,7 @@ use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{GradientKernel, dispatch};
 use crate::options::GradientOptions;
-use crate::stencil::{AxisStencil, Steps};
+use crate::stencil::AxisStencil;
 
 /// A validated call: the axes in output order, each with its stencil.
 pub(crate) struct Plan<R> {
@@ -28,24 +28,19 @@ fn check_call<A, D: Dimension, R: num_traits::Float>(
             return Err(GradientError::RepeatedAxis { axis: axis.index() });
         }
     }
-    for axis in opts.spaced_axes() {
+    for axis in opts.configured_axes() {
         GradientError::check_axis(axis.index(), ndim)?;
-        Steps::new(axis.index(), f.len_of(axis), &opts.spacing_of(axis))?;
+        AxisStencil::check_settings(axis.index(), f.len_of(axis), &opts.settings_of(axis))?;
     }
     Ok(())
 }
 
-fn stencil<A, D: Dimension, R: num_traits::Float>(
+pub(crate) fn stencil<A, D: Dimension, R: num_traits::Float>(
     f: &ArrayView<'_, A, D>,
     axis: Axis,
     opts: &GradientOptions<'_, R>,
 ) -> Result<AxisStencil<R>, GradientError> {
-    AxisStencil::new(
-        axis.index(),
-        f.len_of(axis),
-        &opts.spacing_of(axis),
-        opts.get_edge_order(),
-    )
+    AxisStencil::new(axis.index(), f.len_of(axis), &opts.settings_of(axis))
 }
 
 /// The stencil of a single-axis call, after checking the whole call.

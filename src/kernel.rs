@@ -18,7 +18,9 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, Slice, Zip};
 
 use crate::element::{DiffElement, GradientElement};
-use crate::stencil::{AxisStencil, Divide, Edge, ExactReciprocal, Interior, difference, weighted};
+use crate::stencil::{
+    AxisStencil, Divide, ExactReciprocal, Interior, Rule, add_term, difference, first_term, weighted,
+};
 
 /// Evaluates `$body` with `$q` the quotient by `$d` for elements `$t`: the exact reciprocal
 /// when `$d` is a power of two (same bits, a multiplication), else the division. The choice is
@@ -299,7 +301,7 @@ pub(crate) struct GradientKernel<'s, R> {
 impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel<'_, A::Real> {
     fn run<D: Dimension>(&self, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, S, D>, axis: Axis, first: usize) {
         let st = self.stencil;
-        if let Interior::Uniform { two_h } = st.interior
+        if matches!(st.interior, Interior::Uniform { .. } | Interior::Taps { .. })
             && first == 0
             && out.len_of(axis) == st.len
             && f.stride_of(axis) == 1
@@ -310,18 +312,21 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
             // Contiguous, same layout, axis innermost: the lanes lie end to end in memory.
             let fs = f.to_slice_memory_order().expect("checked above");
             let os = out.as_slice_memory_order_mut().expect("checked above");
-            with_quotient!(A::Output, two_h, |q| flat_uniform(fs, os, st, q));
-            return;
+            return flat(fs, os, st);
         }
         if lanes_are_slices(&f, &out, axis) {
             let lanes = Zip::from(out.lanes_mut(axis)).and(f.lanes(axis));
             match &st.interior {
+                // The quotient is chosen once per call, not per lane.
                 Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| {
-                    lanes.for_each(|o, fl| lane_uniform(slice(fl), slice_mut(o), first, st, q))
+                    lanes.for_each(|o, fl| {
+                        let (fl, o) = (slice(fl), slice_mut(o));
+                        let r = interior(first, o.len(), st);
+                        lane_difference(fl, &mut o[r.start - first..r.end - first], r.start, q);
+                        lane_edges(fl, o, first, st);
+                    })
                 }),
-                Interior::NonUniform { w } => {
-                    lanes.for_each(|o, fl| lane_weighted(slice(fl), slice_mut(o), first, st, w))
-                }
+                _ => lanes.for_each(|o, fl| lane(slice(fl), slice_mut(o), first, st)),
             }
         } else {
             planes(f, out, axis, first, st);
@@ -329,32 +334,47 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
     }
 }
 
-/// Points per block of [`flat_uniform`]: the block's input and output stay in cache while its
-/// lane ends are fixed.
+/// Points per block of [`flat`]: the block's input and output stay in cache while its lane
+/// ends are fixed.
 const FLAT_BLOCK: usize = 4096;
 
-/// The uniform gradient of lanes that lie end to end in `f` and `o`, a block of whole lanes at
-/// a time: the interior of all the block's lanes in one flat pass (the points where a lane meets
-/// the next get a meaningless value there), then the two ends of each lane, overwriting them.
-fn flat_uniform<A, S, Q>(f: &[A], o: &mut [S], st: &AxisStencil<A::Real>, q: Q)
-where
-    A: GradientElement,
-    S: Slot<A::Output>,
-    Q: crate::stencil::Quotient<A::Output>,
-{
+/// The gradient of lanes that lie end to end in `f` and `o` (a stencil with the same weights
+/// at every interior point), a block of whole lanes at a time: the interior of all the block's
+/// lanes in one flat pass (the points near where a lane meets the next get a meaningless value
+/// there), then the end points of each lane, overwriting them.
+fn flat<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], st: &AxisStencil<A::Real>) {
     let n = st.len;
-    let block = n * (FLAT_BLOCK / n).max(1);
-    for (fb, ob) in f.chunks(block).zip(o.chunks_mut(block)) {
-        let m = ob.len();
-        if m > 2 {
-            map_slices(&mut ob[1..m - 1], &fb[..m - 2], &fb[2..], &fb[2..], move |lo, hi, _| {
-                difference(lo.to_output(), hi.to_output(), q)
-            });
+    let block = n * (FLAT_BLOCK / n.max(1)).max(1);
+    let (before, after) = interior_reach(st);
+    let mut run = |q: &dyn Fn(&[A], &mut [S])| {
+        for (fb, ob) in f.chunks(block).zip(o.chunks_mut(block)) {
+            if ob.len() > before + after {
+                q(fb, ob);
+            }
+            for (fl, ol) in fb.chunks(n).zip(ob.chunks_mut(n)) {
+                lane_edges(fl, ol, 0, st);
+            }
         }
-        for (fl, ol) in fb.chunks(n).zip(ob.chunks_mut(n)) {
-            lane_edges(fl, ol, 0, st);
-        }
+    };
+    match &st.interior {
+        Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| run(&|fb, ob| {
+            let m = ob.len();
+            lane_difference(fb, &mut ob[1..m - 1], 1, q)
+        })),
+        Interior::Taps { offsets, w } => run(&|fb, ob| {
+            let m = ob.len();
+            taps(&mut ob[before..m - after], fb, before, offsets, Weights::Same(w))
+        }),
+        Interior::PerPoint { .. } => unreachable!("flat is only taken for uniform weights"),
     }
+}
+
+/// How far the interior rule reaches before and after its point.
+fn interior_reach<R: num_traits::Float>(st: &AxisStencil<R>) -> (usize, usize) {
+    let offsets = st.interior.offsets();
+    let before = offsets.iter().map(|&o| (-o).max(0) as usize).max().unwrap_or(0);
+    let after = offsets.iter().map(|&o| o.max(0) as usize).max().unwrap_or(0);
+    (before, after)
 }
 
 fn slice<'a, A>(lane: ArrayView<'a, A, Ix1>) -> &'a [A] {
@@ -365,65 +385,154 @@ fn slice_mut<'a, A>(lane: ArrayViewMut<'a, A, Ix1>) -> &'a mut [A] {
     lane.into_slice().expect("the caller checked that the stride is 1")
 }
 
-/// The interior points (`1..n-1`) among the output points `first..first + m`.
-fn interior(first: usize, m: usize, n: usize) -> std::ops::Range<usize> {
-    let (a, b) = (first.max(1), (first + m).min(n - 1));
+/// The interior points (`lo..hi`) among the output points `first..first + m`.
+fn interior<R>(first: usize, m: usize, st: &AxisStencil<R>) -> std::ops::Range<usize> {
+    let (a, b) = (first.max(st.lo), (first + m).min(st.hi));
     a..b.max(a)
 }
 
-/// An edge value of one lane.
-#[inline(always)]
-fn lane_edge<A: GradientElement>(f: &[A], edge: &Edge<A::Real>) -> A::Output {
-    let s = edge.start();
-    let at = |k: usize| f[k.min(f.len() - 1)].to_output();
-    edge.apply([at(s), at(s + 1), at(s + 2)])
+/// The weights of the taps of an interior rule.
+#[derive(Clone, Copy)]
+enum Weights<'w, R> {
+    /// The same weight for every point, one per tap.
+    Same(&'w [R]),
+    /// `w[j][i - start]` for tap `j` at point `i`.
+    PerPoint(&'w [Vec<R>], usize),
 }
 
-/// The edges that fall among the output points `first..first + o.len()` of a lane.
-fn lane_edges<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
-    let n = f.len();
-    if first == 0 {
-        o[0].put(lane_edge(f, &st.first));
-    }
-    if first + o.len() == n {
-        o[n - 1 - first].put(lane_edge(f, &st.last));
+impl<R: Copy> Weights<'_, R> {
+    /// The weights of the points `i..i + len` for tap `j`, as a slice or a single value.
+    #[inline(always)]
+    fn tap(&self, j: usize, i: usize, len: usize) -> Result<R, &[R]> {
+        match *self {
+            Weights::Same(w) => Ok(w[j]),
+            Weights::PerPoint(w, start) => Err(&w[j][i - start..i - start + len]),
+        }
     }
 }
 
-fn lane_uniform<A, S, Q>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>, q: Q)
+/// Points per pass of [`taps`]: the accumulators stay in L1.
+const PASS: usize = 256;
+
+/// `o[k]` is the weighted stencil of point `at + k`, whose tap `j` reads `f[at + k + offsets[j]]`:
+/// tap by tap over a run of points (each pass a slice loop the compiler vectorizes), which sums
+/// every point in the order [`first_term`] fixes.
+fn taps<A: GradientElement, S: Slot<A::Output>>(
+    o: &mut [S],
+    f: &[A],
+    at: usize,
+    offsets: &[isize],
+    w: Weights<'_, A::Real>,
+) {
+    let mut acc = [A::Output::default(); PASS];
+    for (c, oc) in o.chunks_mut(PASS).enumerate() {
+        let len = oc.len();
+        let i = at + c * PASS;
+        let acc = &mut acc[..len];
+        for (j, &off) in offsets.iter().enumerate() {
+            let s = (i as isize + off) as usize;
+            let fs = &f[s..s + len];
+            match (j, w.tap(j, i, len)) {
+                (0, Ok(w)) => acc
+                    .iter_mut()
+                    .zip(fs)
+                    .for_each(|(a, x)| *a = first_term(x.to_output(), w)),
+                (_, Ok(w)) => acc
+                    .iter_mut()
+                    .zip(fs)
+                    .for_each(|(a, x)| *a = add_term(*a, x.to_output(), w)),
+                (0, Err(ws)) => {
+                    for ((a, x), &w) in acc.iter_mut().zip(fs).zip(ws) {
+                        *a = first_term(x.to_output(), w);
+                    }
+                }
+                (_, Err(ws)) => {
+                    for ((a, x), &w) in acc.iter_mut().zip(fs).zip(ws) {
+                        *a = add_term(*a, x.to_output(), w);
+                    }
+                }
+            }
+        }
+        for (o, a) in oc.iter_mut().zip(acc.iter()) {
+            o.put(*a);
+        }
+    }
+}
+
+/// `o[k] = difference(f[at + k - 1], f[at + k + 1], q)`: NumPy's uniform interior on a slice.
+fn lane_difference<A, S, Q>(f: &[A], o: &mut [S], at: usize, q: Q)
 where
     A: GradientElement,
     S: Slot<A::Output>,
     Q: crate::stencil::Quotient<A::Output>,
 {
-    let r = interior(first, o.len(), f.len());
-    let (lo, hi) = (&f[r.start - 1..r.end - 1], &f[r.start + 1..r.end + 1]);
-    map_slices(&mut o[r.start - first..r.end - first], lo, hi, hi, move |lo, hi, _| {
+    let m = o.len();
+    if m == 0 {
+        return;
+    }
+    let (lo, hi) = (&f[at - 1..at - 1 + m], &f[at + 1..at + 1 + m]);
+    map_slices(o, lo, hi, hi, move |lo, hi, _| {
         difference(lo.to_output(), hi.to_output(), q)
     });
-    lane_edges(f, o, first, st);
 }
 
-fn lane_weighted<A: GradientElement, S: Slot<A::Output>>(
-    f: &[A],
-    o: &mut [S],
-    first: usize,
-    st: &AxisStencil<A::Real>,
-    w: &[[A::Real; 3]],
-) {
-    let r = interior(first, o.len(), f.len());
-    let samples = f[r.start - 1..r.end - 1]
-        .iter()
-        .zip(&f[r.start..r.end])
-        .zip(&f[r.start + 1..r.end + 1]);
-    let weights = &w[r.start - 1..r.end - 1];
-    for ((o, w), ((f0, f1), f2)) in o[r.start - first..r.end - first].iter_mut().zip(weights).zip(samples) {
-        o.put(weighted(*w, f0.to_output(), f1.to_output(), f2.to_output()));
+/// The output points `first..first + o.len()` of one lane, from the whole lane `f`.
+fn lane<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
+    let r = interior(first, o.len(), st);
+    let oi = &mut o[r.start - first..r.end - first];
+    match &st.interior {
+        Interior::Uniform { two_h } => {
+            with_quotient!(A::Output, *two_h, |q| lane_difference(f, oi, r.start, q))
+        }
+        Interior::Taps { offsets, w } => taps(oi, f, r.start, offsets, Weights::Same(w)),
+        Interior::PerPoint { offsets, w } => taps(oi, f, r.start, offsets, Weights::PerPoint(w, st.lo)),
     }
     lane_edges(f, o, first, st);
 }
 
-/// The edge planes (points `0` and `n - 1`) that fall among the output points
+/// The edge points (outside `lo..hi`) that fall among the output points `first..first + o.len()`
+/// of a lane.
+fn lane_edges<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
+    let range = first..first + o.len();
+    for (i, rule) in &st.edges {
+        if range.contains(i) {
+            o[i - first].put(rule.apply(|off| f[st.sample(*i, off)].to_output()));
+        }
+    }
+}
+
+/// `out = Σ w[j] * planes[j]` over planes of one shape, summed as [`first_term`] says.
+/// Three taps are one pass ([`map3`]); wider stencils accumulate tap by tap in `buf`.
+fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+    out: ArrayViewMut<'_, S, D>,
+    planes: &[ArrayView<'_, A, D>],
+    w: &[A::Real],
+    buf: &mut Vec<A::Output>,
+) {
+    if let ([p0, p1, p2], &[w0, w1, w2]) = (planes, w) {
+        let w = [w0, w1, w2];
+        return map3(out, p0.view(), p1.view(), p2.view(), move |a, b, c| {
+            weighted(w, a.to_output(), b.to_output(), c.to_output())
+        });
+    }
+    buf.clear();
+    buf.resize(out.len(), A::Output::default());
+    let mut acc = ArrayViewMut::from_shape(out.raw_dim(), &mut buf[..]).expect("the buffer has the plane's size");
+    for (j, (p, &w)) in planes.iter().zip(w).enumerate() {
+        if j == 0 {
+            map2(acc.view_mut(), p.view(), p.view(), move |x, _| {
+                first_term(x.to_output(), w)
+            });
+        } else {
+            Zip::from(acc.view_mut())
+                .and(p)
+                .for_each(|a, &x| *a = add_term(*a, x.to_output(), w));
+        }
+    }
+    map2(out, acc.view(), acc.view(), |a, _| a);
+}
+
+/// The edge planes (points outside `lo..hi`) that fall among the output points
 /// `first..first + out.len_of(axis)`.
 fn plane_edges<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: &ArrayView<'_, A, D>,
@@ -431,26 +540,27 @@ fn plane_edges<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     axis: Axis,
     first: usize,
     st: &AxisStencil<A::Real>,
+    buf: &mut Vec<A::Output>,
 ) {
-    let n = st.len;
     let m = out.len_of(axis);
     let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
-    for (pos, edge) in [(0, &st.first), (n - 1, &st.last)] {
+    for (pos, rule) in &st.edges {
+        let pos = *pos;
         if !(first..first + m).contains(&pos) {
             continue;
         }
-        let s = edge.start();
         let o = out.slice_axis_mut(axis, Slice::from(pos - first..pos - first + 1));
-        let (f0, f1, f2) = (plane(s), plane(s + 1), plane((s + 2).min(n - 1)));
         // The rule is chosen once per plane, not per point.
-        match *edge {
-            Edge::Weighted { w, .. } => map3(o, f0, f1, f2, move |a, b, c| {
-                weighted(w, a.to_output(), b.to_output(), c.to_output())
-            }),
-            Edge::Difference { .. } => {
-                let edge = *edge;
-                map2(o, f0, f1, move |a, b| {
-                    edge.apply([a.to_output(), b.to_output(), b.to_output()])
+        match rule {
+            Rule::Weighted { offsets, w } => {
+                let planes: Vec<_> = offsets.iter().map(|&off| plane(st.sample(pos, off))).collect();
+                combine_planes(o, &planes, w, buf);
+            }
+            Rule::Difference { lo, hi, .. } => {
+                let lo_off = *lo;
+                let (lo, hi) = (plane(st.sample(pos, *lo)), plane(st.sample(pos, *hi)));
+                map2(o, lo, hi, move |a, b| {
+                    rule.apply(|off| if off == lo_off { a.to_output() } else { b.to_output() })
                 })
             }
         }
@@ -465,9 +575,9 @@ fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     first: usize,
     st: &AxisStencil<A::Real>,
 ) {
-    plane_edges(&f, &mut out, axis, first, st);
-    let n = st.len;
-    let r = interior(first, out.len_of(axis), n);
+    let mut buf = Vec::new();
+    plane_edges(&f, &mut out, axis, first, st, &mut buf);
+    let r = interior(first, out.len_of(axis), st);
     if r.is_empty() {
         return;
     }
@@ -483,37 +593,53 @@ fn planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
                 })
             })
         }
-        Interior::NonUniform { w } => match tiling(&out, axis) {
-            Some((k, c)) => {
-                for (o, fb) in out.axis_chunks_iter_mut(k, c).zip(f.axis_chunks_iter(k, c)) {
-                    weighted_planes(o, fb, axis, first, r.clone(), w);
-                }
-            }
-            None => weighted_planes(out, f.view(), axis, first, r, w),
-        },
+        Interior::Taps { offsets, w } => tiled_planes(out, f, axis, first, r, offsets, |_| w.clone(), &mut buf),
+        Interior::PerPoint { offsets, w } => {
+            let at = |i: usize| w.iter().map(|wj| wj[i - st.lo]).collect::<Vec<_>>();
+            tiled_planes(out, f, axis, first, r, offsets, at, &mut buf)
+        }
     }
 }
 
-/// The non-uniform interior points `r` (among the output points `first..`), plane by plane,
-/// each plane with its own weights.
-fn weighted_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+/// The interior points `r` (among the output points `first..`), plane by plane, each plane
+/// with the weights `weights(i)`; a tile of every plane at a time when planes are large, so
+/// that the input planes a stencil shares with the next are still in cache.
+#[allow(clippy::too_many_arguments)]
+fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     mut out: ArrayViewMut<'_, S, D>,
     f: ArrayView<'_, A, D>,
     axis: Axis,
     first: usize,
     r: std::ops::Range<usize>,
-    w: &[[A::Real; 3]],
+    offsets: &[isize],
+    weights: impl Fn(usize) -> Vec<A::Real>,
+    buf: &mut Vec<A::Output>,
 ) {
-    let plane = |k: usize| f.slice_axis(axis, Slice::from(k..k + 1));
-    for i in r {
-        let w = w[i - 1];
-        map3(
-            out.slice_axis_mut(axis, Slice::from(i - first..i + 1 - first)),
-            plane(i - 1),
-            plane(i),
-            plane(i + 1),
-            move |a, b, c| weighted(w, a.to_output(), b.to_output(), c.to_output()),
-        );
+    let weights: Vec<Vec<A::Real>> = r.clone().map(&weights).collect();
+    let mut run = |mut out: ArrayViewMut<'_, S, D>, f: ArrayView<'_, A, D>| {
+        for (i, w) in r.clone().zip(&weights) {
+            let planes: Vec<_> = offsets
+                .iter()
+                .map(|&o| {
+                    let k = (i as isize + o) as usize;
+                    f.slice_axis(axis, Slice::from(k..k + 1))
+                })
+                .collect();
+            combine_planes(
+                out.slice_axis_mut(axis, Slice::from(i - first..i + 1 - first)),
+                &planes,
+                w,
+                buf,
+            );
+        }
+    };
+    match tiling(&out, axis) {
+        Some((k, c)) => {
+            for (o, fb) in out.axis_chunks_iter_mut(k, c).zip(f.axis_chunks_iter(k, c)) {
+                run(o, fb);
+            }
+        }
+        None => run(out.view_mut(), f),
     }
 }
 
@@ -570,7 +696,7 @@ mod tests {
     use super::*;
     use crate::alloc::alloc_like;
     use crate::diff::diff_into_view;
-    use crate::options::{EdgeOrder, Spacing};
+    use crate::options::{AxisSettings, Boundary, EdgeOrder, Spacing};
     use crate::parallel::with_parallel_threshold;
 
     /// An output slot that counts how often it is written.
@@ -627,12 +753,33 @@ mod tests {
                         Spacing::Uniform(0.3),
                         Spacing::Coordinates(x.view()),
                     ];
-                    for (spacing, edge) in spacings
-                        .iter()
-                        .flat_map(|s| [(s, EdgeOrder::First), (s, EdgeOrder::Second)])
-                    {
-                        let Ok(stencil) = AxisStencil::new(axis.index(), n, spacing, edge) else {
-                            continue; // too short for this edge order
+                    let schemes = [
+                        (None, 1, false),
+                        (Some(2), 1, false),
+                        (Some(4), 1, false),
+                        (Some(4), 3, false),
+                        (None, 1, true),
+                        (Some(6), 2, true),
+                    ];
+                    for (spacing, edge, (accuracy, derivative, periodic)) in spacings.iter().flat_map(|s| {
+                        [EdgeOrder::First, EdgeOrder::Second]
+                            .into_iter()
+                            .flat_map(move |e| schemes.into_iter().map(move |k| (s, e, k)))
+                    }) {
+                        let boundary = match (periodic, spacing) {
+                            (false, _) => Boundary::OneSided,
+                            (true, Spacing::Uniform(_)) => Boundary::Periodic,
+                            (true, Spacing::Coordinates(x)) => Boundary::Period(2.0 * x[n - 1] - x[0] + 1.0),
+                        };
+                        let settings = AxisSettings {
+                            spacing: spacing.clone(),
+                            edge_order: edge,
+                            accuracy,
+                            derivative,
+                            boundary,
+                        };
+                        let Ok(stencil) = AxisStencil::new(axis.index(), n, &settings) else {
+                            continue; // too short for this stencil
                         };
                         for threshold in [0, usize::MAX] {
                             for mut out in [
@@ -643,7 +790,7 @@ mod tests {
                                     dispatch(&GradientKernel { stencil: &stencil }, f.view(), out.view_mut(), axis)
                                 });
                                 let missed = out.iter().filter(|c| c.0 == 0).count();
-                                assert_eq!(missed, 0, "gradient {shape:?} axis {axis:?} {spacing:?} {edge:?}");
+                                assert_eq!(missed, 0, "gradient {shape:?} axis {axis:?} {settings:?}");
                             }
                         }
                     }

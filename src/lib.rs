@@ -58,6 +58,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod alloc;
+mod coefficients;
 mod diff;
 mod element;
 mod error;
@@ -68,10 +69,11 @@ mod options;
 mod parallel;
 mod stencil;
 
+pub use coefficients::{Coefficients, MAX_ACCURACY, MAX_DERIVATIVE, Stencil, coefficients, fornberg_weights};
 pub use element::{DiffElement, GradientElement, GradientFloat};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
-pub use options::{EdgeOrder, GradientOptions, Pad, Spacing};
+pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
 
 // The README's Rust examples are compiled and run as doctests, so they cannot go stale.

@@ -102,6 +102,50 @@ pub struct GradientOptions<'a, R> {
     per_axis: Vec<(Axis, Spacing<'a, R>)>,
     axes: Option<Vec<Axis>>,
     edge_order: EdgeOrder,
+    accuracy: Option<usize>,
+    per_axis_accuracy: Vec<(Axis, usize)>,
+    derivative: usize,
+    per_axis_derivative: Vec<(Axis, usize)>,
+    boundary: Boundary<R>,
+    per_axis_boundary: Vec<(Axis, Boundary<R>)>,
+}
+
+/// What a stencil does at the two ends of an axis.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{array, Axis};
+/// use ndarray_gradient::{ArrayGradientExt, Boundary, GradientOptions};
+///
+/// let f = array![0.0, 1.0, 0.0, -1.0]; // one period of a sampled sine
+/// // np.gradient(np.pad(f, 1, mode="wrap"))[1:-1]
+/// let opts = GradientOptions::new().axis_boundary(Axis(0), Boundary::Periodic);
+/// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap(), array![1.0, 0.0, -1.0, 0.0]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Boundary<R> {
+    /// One-sided stencils near the ends (NumPy's edges, or findiff's one-sided stencils of the
+    /// same accuracy when an accuracy order is set).
+    #[default]
+    OneSided,
+    /// The axis wraps around: the sample after the last is the first. With a uniform spacing
+    /// `h` the period is `n · h`; coordinates need [`Boundary::Period`].
+    Periodic,
+    /// Periodic with this period: the sample after `x[n-1]` is `x[0]` shifted by the period
+    /// (in the direction of the coordinates). With a uniform spacing `h`, the coordinates are
+    /// taken as `0, h, 2h, …`, so a period other than `n · h` gives a non-uniform wrap step.
+    Period(R),
+}
+
+/// The settings that apply to one axis, after the per-axis choices override the defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AxisSettings<'a, R> {
+    pub(crate) spacing: Spacing<'a, R>,
+    pub(crate) edge_order: EdgeOrder,
+    pub(crate) accuracy: Option<usize>,
+    pub(crate) derivative: usize,
+    pub(crate) boundary: Boundary<R>,
 }
 
 impl<R: Float> Default for GradientOptions<'_, R> {
@@ -131,6 +175,12 @@ impl<'a, R: Float> GradientOptions<'a, R> {
             per_axis: Vec::new(),
             axes: None,
             edge_order: EdgeOrder::First,
+            accuracy: None,
+            per_axis_accuracy: Vec::new(),
+            derivative: 1,
+            per_axis_derivative: Vec::new(),
+            boundary: Boundary::OneSided,
+            per_axis_boundary: Vec::new(),
         }
     }
 
@@ -222,9 +272,178 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         self
     }
 
-    /// The edge order set.
-    pub(crate) fn get_edge_order(&self) -> EdgeOrder {
-        self.edge_order
+    /// The accuracy order for every axis without one of its own: the interior uses the
+    /// centred stencil of this order and the points near the ends one-sided stencils of the
+    /// same order (findiff's `Diff(axis, h, acc=p)`), so the whole result has order `p`. Any
+    /// even order from 2 to [`MAX_ACCURACY`](crate::MAX_ACCURACY).
+    ///
+    /// Without an accuracy order the first derivative is NumPy's (`edge_order` applies).
+    /// `accuracy(2)` for the first derivative is NumPy's `edge_order=2`, bit for bit; other
+    /// orders use weights from [`coefficients`](crate::coefficients) (uniform spacing) or
+    /// [`fornberg_weights`](crate::fornberg_weights) at the actual coordinates.
+    ///
+    /// ```
+    /// use ndarray::{Array1, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let f = Array1::from_iter((0..8).map(|i| (i as f64).powi(4)));
+    /// // findiff.Diff(0, 1.0, acc=4)(f): exact for a quartic, ends included
+    /// let g = f.gradient_axis_with(Axis(0), &GradientOptions::new().accuracy(4)).unwrap();
+    /// let exact = Array1::from_iter((0..8).map(|i| 4.0 * (i as f64).powi(3)));
+    /// assert!(g.iter().zip(&exact).all(|(a, b)| (a - b).abs() < 1e-9));
+    /// ```
+    pub fn accuracy(mut self, p: usize) -> Self {
+        self.accuracy = Some(p);
+        self
+    }
+
+    /// The accuracy order of one axis (see [`accuracy`](Self::accuracy)).
+    ///
+    /// ```
+    /// use ndarray::{Array2, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let f = Array2::from_shape_fn((6, 9), |(i, j)| (i * j) as f64);
+    /// let opts = GradientOptions::new().axis_accuracy(Axis(1), 6);
+    /// assert_eq!(f.gradient_axis_with(Axis(1), &opts).unwrap()[[2, 4]], 2.0);
+    /// ```
+    pub fn axis_accuracy(mut self, axis: Axis, p: usize) -> Self {
+        self.per_axis_accuracy.retain(|(a, _)| *a != axis);
+        self.per_axis_accuracy.push((axis, p));
+        self
+    }
+
+    /// The derivative order for every axis without one of its own (default 1): a genuine
+    /// `m`-th-derivative stencil, findiff's `Diff(axis, h, acc=p)**m`, not `m` repeated first
+    /// derivatives. Without an accuracy order, accuracy 2 is used for `m > 1`.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let f = array![0.0, 1.0, 4.0, 9.0, 16.0];
+    /// // findiff.Diff(0, 1.0)**2 applied to x²
+    /// let d2 = f.gradient_axis_with(Axis(0), &GradientOptions::new().derivative(2)).unwrap();
+    /// assert_eq!(d2, array![2.0, 2.0, 2.0, 2.0, 2.0]);
+    /// ```
+    pub fn derivative(mut self, m: usize) -> Self {
+        self.derivative = m;
+        self
+    }
+
+    /// The derivative order of one axis (see [`derivative`](Self::derivative)).
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let f = array![[0.0, 1.0, 8.0, 27.0, 64.0, 125.0], [0.0, -1.0, -8.0, -27.0, -64.0, -125.0]];
+    /// // findiff.Diff(1, 1.0)**3: six points are the fewest its one-sided stencils need
+    /// let opts = GradientOptions::new().axis_derivative(Axis(1), 3);
+    /// let d3 = f.gradient_axis_with(Axis(1), &opts).unwrap();
+    /// assert_eq!(d3.row(0), array![6.0, 6.0, 6.0, 6.0, 6.0, 6.0]); // d³(x³)/dx³
+    /// ```
+    pub fn axis_derivative(mut self, axis: Axis, m: usize) -> Self {
+        self.per_axis_derivative.retain(|(a, _)| *a != axis);
+        self.per_axis_derivative.push((axis, m));
+        self
+    }
+
+    /// The boundary for every axis without one of its own.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndarray_gradient::{ArrayGradientExt, Boundary, GradientOptions};
+    /// let f = array![[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]];
+    /// let g = f.gradient_with(&GradientOptions::new().boundary(Boundary::Periodic)).unwrap();
+    /// assert_eq!(g[1].row(0), array![-1.0, 1.5, -0.5]);
+    /// ```
+    pub fn boundary(mut self, boundary: Boundary<R>) -> Self {
+        self.boundary = boundary;
+        self
+    }
+
+    /// The boundary of one axis.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, Boundary, GradientOptions};
+    /// let f = array![1.0, 2.0, 4.0];
+    /// let opts = GradientOptions::new().axis_boundary(Axis(0), Boundary::Periodic);
+    /// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap(), array![-1.0, 1.5, -0.5]);
+    /// ```
+    pub fn axis_boundary(mut self, axis: Axis, boundary: Boundary<R>) -> Self {
+        self.per_axis_boundary.retain(|(a, _)| *a != axis);
+        self.per_axis_boundary.push((axis, boundary));
+        self
+    }
+
+    /// Shorthand for `.axis_boundary(axis, Boundary::Periodic)`: the axis wraps around, with
+    /// period `n · h` for a uniform spacing `h`. No peer's `np.gradient` has this (numpy#21357);
+    /// findiff's `Diff(axis, h, periodic=True)`.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let f = array![0.0, 1.0, 0.0, -1.0];
+    /// let g = f.gradient_axis_with(Axis(0), &GradientOptions::new().periodic(Axis(0))).unwrap();
+    /// assert_eq!(g, array![1.0, 0.0, -1.0, 0.0]);
+    /// ```
+    pub fn periodic(self, axis: Axis) -> Self {
+        self.axis_boundary(axis, Boundary::Periodic)
+    }
+
+    /// Shorthand for `.axis_boundary(axis, Boundary::Period(period))`: periodic with a given
+    /// period, which coordinate arrays need (findiff raises NotImplementedError for periodic
+    /// non-uniform grids; here they work).
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// use std::f64::consts::PI;
+    /// let x = array![0.0, 1.0, 2.5, 4.0, 5.5];              // uneven samples of [0, 2π)
+    /// let f = x.mapv(f64::sin);
+    /// let opts = GradientOptions::new().coordinates(Axis(0), &x).period(Axis(0), 2.0 * PI).accuracy(4);
+    /// let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
+    /// assert!((g[0] - 1.0).abs() < 0.2); // cos(0), from samples on both sides of the wrap
+    /// ```
+    pub fn period(self, axis: Axis, period: R) -> Self {
+        self.axis_boundary(axis, Boundary::Period(period))
+    }
+
+    /// Every setting that applies to `axis`.
+    pub(crate) fn settings_of(&self, axis: Axis) -> AxisSettings<'a, R> {
+        let find = |list: &[(Axis, _)]| list.iter().find(|(a, _)| *a == axis).map(|(_, v)| *v);
+        AxisSettings {
+            spacing: self.spacing_of(axis),
+            edge_order: self.edge_order,
+            accuracy: find(&self.per_axis_accuracy).or(self.accuracy),
+            derivative: find(&self.per_axis_derivative).unwrap_or(self.derivative),
+            boundary: self
+                .per_axis_boundary
+                .iter()
+                .find(|(a, _)| *a == axis)
+                .map_or(self.boundary, |(_, b)| *b),
+        }
+    }
+
+    /// The same options with every per-axis setting of `axis` moved to `to`, and the others
+    /// dropped: the options of one spatial axis seen as another array's axis (operators on
+    /// vector fields).
+    pub(crate) fn renumbered(&self, pairs: &[(Axis, Axis)]) -> Self {
+        fn map<T: Clone>(list: &[(Axis, T)], pairs: &[(Axis, Axis)]) -> Vec<(Axis, T)> {
+            list.iter()
+                .filter_map(|(a, v)| pairs.iter().find(|(from, _)| from == a).map(|(_, to)| (*to, v.clone())))
+                .collect()
+        }
+        GradientOptions {
+            spacing: self.spacing,
+            per_axis: map(&self.per_axis, pairs),
+            axes: None,
+            edge_order: self.edge_order,
+            accuracy: self.accuracy,
+            per_axis_accuracy: map(&self.per_axis_accuracy, pairs),
+            derivative: self.derivative,
+            per_axis_derivative: map(&self.per_axis_derivative, pairs),
+            boundary: self.boundary,
+            per_axis_boundary: map(&self.per_axis_boundary, pairs),
+        }
     }
 
     /// The axes set with [`axes`](Self::axes), or `None` for all axes.
@@ -232,9 +451,13 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         self.axes.as_deref()
     }
 
-    /// The axes given a spacing of their own.
-    pub(crate) fn spaced_axes(&self) -> impl Iterator<Item = Axis> + '_ {
-        self.per_axis.iter().map(|(a, _)| *a)
+    /// The axes given a setting of their own.
+    pub(crate) fn configured_axes(&self) -> impl Iterator<Item = Axis> + '_ {
+        let spaced = self.per_axis.iter().map(|(a, _)| *a);
+        let accurate = self.per_axis_accuracy.iter().map(|(a, _)| *a);
+        let derived = self.per_axis_derivative.iter().map(|(a, _)| *a);
+        let bounded = self.per_axis_boundary.iter().map(|(a, _)| *a);
+        spaced.chain(accurate).chain(derived).chain(bounded)
     }
 
     /// The spacing that applies to `axis`.

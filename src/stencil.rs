@@ -1,14 +1,16 @@
 //! The finite-difference arithmetic: NumPy's formulas, in NumPy's operation order.
 //!
 //! This is the only module that computes a derivative value. The kernels decide how memory is
-//! walked and call [`difference`] and [`weighted`] for every output point; [`AxisStencil::new`]
-//! validates a spacing and turns it into the coefficients those two formulas take.
+//! walked and call [`difference`], [`first_term`] and [`add_term`] (or [`Rule::apply`], which
+//! uses them) for every output point; [`AxisStencil::new`] validates an axis's settings and
+//! turns them into the coefficients those formulas take: NumPy's own for the NumPy call forms,
+//! Fornberg weights ([`crate::coefficients`]) for the other accuracy and derivative orders.
 
 use num_traits::Float;
 
 use crate::element::GradientFloat;
 use crate::error::GradientError;
-use crate::options::{EdgeOrder, Spacing};
+use crate::options::{AxisSettings, Boundary, EdgeOrder, Spacing};
 
 /// A division of an element by a real spacing.
 pub(crate) trait Quotient<T>: Copy + Send + Sync {
@@ -61,72 +63,137 @@ fn exact_reciprocal<R: Float>(d: R) -> Option<R> {
     (mantissa.is_power_of_two() && r.is_finite() && r != R::zero() && r * d == R::one()).then_some(r)
 }
 
-/// `(hi - lo) / d`: the uniform interior (with `d = 2h`) and the first-order edges.
+/// `(hi - lo) / d`: NumPy's uniform interior (with `d = 2h`) and its first-order edges.
 #[inline(always)]
 pub(crate) fn difference<T: GradientFloat, Q: Quotient<T>>(lo: T, hi: T, q: Q) -> T {
     q.apply(hi - lo)
 }
 
-/// `((w0 * f0) + (w1 * f1)) + (w2 * f2)`: the non-uniform interior and the second-order edges.
+/// `((w0 * f0) + (w1 * f1)) + (w2 * f2)`: [`first_term`] and [`add_term`] for three samples,
+/// in one expression (NumPy's non-uniform interior and second-order edges).
 #[inline(always)]
 pub(crate) fn weighted<T: GradientFloat>(w: [T::Real; 3], f0: T, f1: T, f2: T) -> T {
-    (f0.scale(w[0]) + f1.scale(w[1])) + f2.scale(w[2])
+    add_term(add_term(first_term(f0, w[0]), f1, w[1]), f2, w[2])
 }
 
-/// The rule at one end of an axis.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Edge<R> {
-    /// First order: `(f[start + 1] - f[start]) / d`; `recip` is `1 / d` when that is exact.
-    Difference { start: usize, d: R, recip: Option<R> },
-    /// Second order: `weighted(w, f[start], f[start + 1], f[start + 2])`.
-    Weighted { start: usize, w: [R; 3] },
+/// The first term of a weighted stencil, `w * f`.
+///
+/// Every weighted stencil, whatever its width, is summed the same way: `w[0] * f[0]`, then
+/// `+ w[j] * f[j]` for `j = 1, 2, …` in increasing offset order, each product and each sum
+/// rounded (no fused multiply-add). The kernels may visit memory in any order, but each
+/// output point is this sum, so results do not depend on layout, blocks or threads.
+#[inline(always)]
+pub(crate) fn first_term<T: GradientFloat>(f: T, w: T::Real) -> T {
+    f.scale(w)
 }
 
-impl<R: Float> Edge<R> {
-    fn difference(start: usize, d: R) -> Self {
-        Edge::Difference {
-            start,
+/// `acc + w * f`: the next term of a weighted stencil (see [`first_term`]).
+#[inline(always)]
+pub(crate) fn add_term<T: GradientFloat>(acc: T, f: T, w: T::Real) -> T {
+    acc + f.scale(w)
+}
+
+/// How one output point is computed from the samples at `i + offset`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Rule<R> {
+    /// `(f[i + hi] - f[i + lo]) / d` (NumPy's first-order edges; `recip` is `1 / d` when that
+    /// is exact).
+    Difference {
+        lo: isize,
+        hi: isize,
+        d: R,
+        recip: Option<R>,
+    },
+    /// `Σ w[j] * f[i + offsets[j]]`, summed as [`first_term`] says.
+    Weighted { offsets: Vec<isize>, w: Vec<R> },
+}
+
+impl<R: Float> Rule<R> {
+    fn difference(lo: isize, hi: isize, d: R) -> Self {
+        Rule::Difference {
+            lo,
+            hi,
             d,
             recip: exact_reciprocal(d),
         }
     }
 
-    /// The first sample the rule reads.
-    pub(crate) fn start(&self) -> usize {
-        match *self {
-            Edge::Difference { start, .. } | Edge::Weighted { start, .. } => start,
+    /// The offsets the rule reads, in the order it sums them.
+    pub(crate) fn offsets(&self) -> Vec<isize> {
+        match self {
+            Rule::Difference { lo, hi, .. } => vec![*lo, *hi],
+            Rule::Weighted { offsets, .. } => offsets.clone(),
         }
     }
 
-    /// The value at this edge from its samples `s[0..3]` (`s[2]` is unused by first order).
+    /// The value from the sample at each offset (`sample(o)` is `f[i + o]`).
     #[inline(always)]
-    pub(crate) fn apply<T: GradientFloat<Real = R>>(&self, s: [T; 3]) -> T {
-        match *self {
-            Edge::Difference { recip: Some(r), .. } if T::EXACT_RECIPROCAL => {
-                difference(s[0], s[1], ExactReciprocal(r))
+    pub(crate) fn apply<T: GradientFloat<Real = R>>(&self, sample: impl Fn(isize) -> T) -> T {
+        match self {
+            Rule::Difference { lo, hi, recip, .. } if recip.is_some() && T::EXACT_RECIPROCAL => {
+                difference(sample(*lo), sample(*hi), ExactReciprocal(recip.expect("checked")))
             }
-            Edge::Difference { d, .. } => difference(s[0], s[1], Divide(d)),
-            Edge::Weighted { w, .. } => weighted(w, s[0], s[1], s[2]),
+            Rule::Difference { lo, hi, d, .. } => difference(sample(*lo), sample(*hi), Divide(*d)),
+            Rule::Weighted { offsets, w } => {
+                let mut acc = first_term(sample(offsets[0]), w[0]);
+                for (&o, &w) in offsets.iter().zip(w).skip(1) {
+                    acc = add_term(acc, sample(o), w);
+                }
+                acc
+            }
+        }
+    }
+
+    fn is_finite(&self) -> bool {
+        match self {
+            Rule::Difference { d, .. } => d.is_finite() && *d != R::zero(),
+            Rule::Weighted { w, .. } => w.iter().all(|c| c.is_finite()),
         }
     }
 }
 
-/// The rule for the points `1..n-1` of an axis.
+/// The rule for the interior points `lo..hi` of an axis.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Interior<R> {
-    /// `difference(f[i-1], f[i+1], 2h)`.
+    /// `difference(f[i-1], f[i+1], 2h)`: NumPy's uniform interior.
     Uniform { two_h: R },
-    /// `weighted(w[i-1], f[i-1], f[i], f[i+1])`.
-    NonUniform { w: Vec<[R; 3]> },
+    /// `Σ w[j] * f[i + offsets[j]]`, the same weights at every point (uniform grids).
+    Taps { offsets: Vec<isize>, w: Vec<R> },
+    /// `Σ w[j][i - lo] * f[i + offsets[j]]`: weights of their own at every point (coordinate
+    /// arrays), stored tap by tap so that a kernel reads each tap's weights in order.
+    PerPoint { offsets: Vec<isize>, w: Vec<Vec<R>> },
 }
 
-/// Everything needed to differentiate along one axis of a given length.
+impl<R: Float> Interior<R> {
+    /// The offsets the interior rule reads, in summation order.
+    pub(crate) fn offsets(&self) -> Vec<isize> {
+        match self {
+            Interior::Uniform { .. } => vec![-1, 1],
+            Interior::Taps { offsets, .. } | Interior::PerPoint { offsets, .. } => offsets.clone(),
+        }
+    }
+
+    fn is_finite(&self) -> bool {
+        match self {
+            Interior::Uniform { two_h } => two_h.is_finite(),
+            Interior::Taps { w, .. } => w.iter().all(|c| c.is_finite()),
+            Interior::PerPoint { w, .. } => w.iter().flatten().all(|c| c.is_finite()),
+        }
+    }
+}
+
+/// Everything needed to differentiate along one axis of a given length: the interior rule
+/// for the points `lo..hi`, and a rule of its own for each other point.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct AxisStencil<R> {
     pub(crate) len: usize,
+    /// Whether offsets that leave `0..len` wrap around.
+    pub(crate) periodic: bool,
+    pub(crate) lo: usize,
+    pub(crate) hi: usize,
     pub(crate) interior: Interior<R>,
-    pub(crate) first: Edge<R>,
-    pub(crate) last: Edge<R>,
+    /// The rules of the points outside `lo..hi`, in increasing point order.
+    pub(crate) edges: Vec<(usize, Rule<R>)>,
 }
 
 /// A validated spacing after NumPy's reduction of coordinates: uniform when every difference
@@ -187,126 +254,420 @@ impl<R: Float> Steps<R> {
     }
 }
 
+/// The coordinates of an axis as the general stencils see them: the point positions, and for
+/// a periodic axis the step from the last point to the first point of the next period.
+struct Grid<R> {
+    steps: Steps<R>,
+    /// `Some(step)` for a periodic axis.
+    wrap: Option<R>,
+}
+
+impl<R: Float> Grid<R> {
+    fn new(axis: usize, len: usize, settings: &AxisSettings<'_, R>) -> Result<Self, GradientError> {
+        let steps = Steps::new(axis, len, &settings.spacing)?;
+        let wrap = match (settings.boundary, &settings.spacing) {
+            (Boundary::OneSided, _) => None,
+            (Boundary::Periodic, Spacing::Uniform(h)) => Some(*h),
+            (Boundary::Periodic, Spacing::Coordinates(_)) => return Err(GradientError::PeriodRequired { axis }),
+            (Boundary::Period(period), spacing) => {
+                // The span x[n-1] - x[0] in the direction of the coordinates.
+                let span = match spacing {
+                    Spacing::Uniform(h) => *h * R::from(len.saturating_sub(1)).unwrap_or(R::infinity()),
+                    Spacing::Coordinates(x) if len > 0 => x[len - 1] - x[0],
+                    Spacing::Coordinates(_) => R::zero(),
+                };
+                let dir = match &steps {
+                    Steps::Uniform(h) => h.signum(),
+                    Steps::NonUniform(d) => d[0].signum(),
+                };
+                let step = dir * period - span;
+                if !(period.is_finite() && span.is_finite() && step.is_finite() && step * dir > R::zero()) {
+                    return Err(GradientError::InvalidPeriod {
+                        axis,
+                        period: period.to_f64().unwrap_or(f64::NAN),
+                        span: span.abs().to_f64().unwrap_or(f64::NAN),
+                    });
+                }
+                Some(step)
+            }
+        };
+        // A periodic axis whose wrap step equals its uniform step is uniform.
+        let steps = match (steps, wrap) {
+            (Steps::Uniform(h), Some(w)) if w != h && len > 1 => Steps::NonUniform(vec![h; len - 1]),
+            (steps, _) => steps,
+        };
+        Ok(Grid { steps, wrap })
+    }
+
+    fn is_uniform(&self) -> Option<R> {
+        match self.steps {
+            Steps::Uniform(h) => Some(h),
+            Steps::NonUniform(_) => None,
+        }
+    }
+
+    /// The step from point `k` to point `k + 1` (`k = len - 1` is the wrap step).
+    fn step(&self, k: usize) -> R {
+        match &self.steps {
+            Steps::Uniform(h) => *h,
+            Steps::NonUniform(d) => d.get(k).copied().or(self.wrap).expect("a step or the wrap"),
+        }
+    }
+
+    /// The position of sample `i + o` relative to point `i`, in `f64`, unwrapping periodic
+    /// offsets across as many periods as needed.
+    fn relative(&self, len: usize, i: usize, o: isize) -> f64 {
+        let mut x = 0.0;
+        let mut k = i as isize;
+        let to_f64 = |v: R| v.to_f64().unwrap_or(f64::NAN);
+        while k < i as isize + o {
+            x += to_f64(self.step(k.rem_euclid(len as isize) as usize));
+            k += 1;
+        }
+        while k > i as isize + o {
+            k -= 1;
+            x -= to_f64(self.step(k.rem_euclid(len as isize) as usize));
+        }
+        x
+    }
+}
+
 impl<R: Float> AxisStencil<R> {
-    /// Validates `spacing` for an axis of length `len` and computes its coefficients.
+    /// Validates the settings of an axis of length `len` and computes its coefficients.
     ///
     /// Besides NumPy's own checks, a spacing so extreme that a coefficient overflows (`2h`,
     /// `1.5 / h`, `dx1 * (dx1 + dx2)`, ...) is refused: NumPy would silently return `0`, `inf`
     /// or `nan` there.
-    pub(crate) fn new(
-        axis: usize,
-        len: usize,
-        spacing: &Spacing<'_, R>,
-        edge_order: EdgeOrder,
-    ) -> Result<Self, GradientError> {
-        let steps = Steps::new(axis, len, spacing)?;
-        if len < edge_order.min_len() {
-            return Err(GradientError::AxisTooShort {
-                axis,
-                len,
-                min: edge_order.min_len(),
-            });
+    pub(crate) fn new(axis: usize, len: usize, settings: &AxisSettings<'_, R>) -> Result<Self, GradientError> {
+        let stencil = Self::checked(axis, len, settings)?;
+        let min = stencil.min_len;
+        if len < min {
+            return Err(GradientError::AxisTooShort { axis, len, min });
         }
-        let stencil = Self::from_steps(len, &steps, edge_order);
+        let stencil = stencil.build(len);
         if !stencil.is_finite() {
-            let h = match &steps {
-                Steps::Uniform(h) => *h,
-                Steps::NonUniform(d) => {
-                    let max = d.iter().fold(R::zero(), |m, &v| m.max(v.abs()));
-                    let min = d.iter().fold(R::infinity(), |m, &v| m.min(v.abs()));
-                    // Name the step whose size is the further from 1, the likely culprit.
-                    if max.ln() > -min.ln() { max } else { min }
-                }
-            };
             return Err(GradientError::InvalidSpacing {
                 axis,
-                spacing: h.to_f64().unwrap_or(f64::NAN),
+                spacing: culprit(&Steps::new(axis, len, &settings.spacing)?),
             });
         }
         Ok(stencil)
     }
 
-    /// Whether every coefficient and every intermediate product is finite and every divisor
-    /// non-zero (a zero divisor shows as an infinite coefficient).
-    fn is_finite(&self) -> bool {
-        let edge_ok = |e: &Edge<R>| match e {
-            Edge::Difference { d, .. } => d.is_finite() && *d != R::zero(),
-            Edge::Weighted { w, .. } => w.iter().all(|c| c.is_finite()),
-        };
-        let interior_ok = match &self.interior {
-            Interior::Uniform { two_h } => two_h.is_finite(),
-            Interior::NonUniform { w } => w.iter().flatten().all(|c| c.is_finite()),
-        };
-        interior_ok && edge_ok(&self.first) && edge_ok(&self.last)
+    /// Checks everything but the axis length: the orders, the spacing and the boundary. For
+    /// axes a call does not differentiate.
+    pub(crate) fn check_settings(axis: usize, len: usize, settings: &AxisSettings<'_, R>) -> Result<(), GradientError> {
+        Self::checked(axis, len, settings).map(|_| ())
     }
 
-    fn from_steps(n: usize, steps: &Steps<R>, edge_order: EdgeOrder) -> Self {
-        let two = R::one() + R::one();
-        let c = |v: f64| R::from(v).expect("small constant is representable");
-        // A product that overflows or underflows to zero makes the coefficient non-finite, or
-        // zero where it should not be: `den` returns NaN then, which `is_finite` catches.
-        let den = |p: R| if p.is_finite() && p != R::zero() { p } else { R::nan() };
-        match *steps {
-            Steps::Uniform(h) => {
-                let (first, last) = match edge_order {
-                    EdgeOrder::First => (Edge::difference(0, h), Edge::difference(n - 2, h)),
-                    EdgeOrder::Second => (
-                        Edge::Weighted {
-                            start: 0,
-                            w: [c(-1.5) / h, two / h, c(-0.5) / h],
-                        },
-                        Edge::Weighted {
-                            start: n - 3,
-                            w: [c(0.5) / h, -two / h, c(1.5) / h],
-                        },
-                    ),
-                };
-                AxisStencil {
-                    len: n,
-                    interior: Interior::Uniform { two_h: two * h },
-                    first,
-                    last,
+    fn checked<'s>(axis: usize, len: usize, settings: &AxisSettings<'s, R>) -> Result<Scheme<R>, GradientError> {
+        crate::coefficients::check_derivative(settings.derivative)?;
+        if let Some(p) = settings.accuracy {
+            crate::coefficients::check_orders(settings.derivative, p)?;
+        }
+        let grid = Grid::new(axis, len, settings)?;
+        let numpy = settings.derivative == 1 && matches!(settings.accuracy, None | Some(2));
+        let periodic = grid.wrap.is_some();
+        let (kind, min_len) = if numpy && !periodic {
+            let edge = if settings.accuracy == Some(2) {
+                EdgeOrder::Second
+            } else {
+                settings.edge_order
+            };
+            (Kind::Numpy(edge), edge.min_len())
+        } else if numpy {
+            (Kind::NumpyPeriodic, 1)
+        } else {
+            let p = settings.accuracy.unwrap_or(2);
+            let (s, w) = crate::coefficients::widths(settings.derivative, p);
+            let min = if periodic { 1 } else { s + w - 1 };
+            (
+                Kind::Fornberg {
+                    m: settings.derivative,
+                    p,
+                },
+                min,
+            )
+        };
+        Ok(Scheme { grid, kind, min_len })
+    }
+
+    fn is_finite(&self) -> bool {
+        self.interior.is_finite() && self.edges.iter().all(|(_, r)| r.is_finite())
+    }
+
+    /// The sample index that offset `o` from point `i` reads, wrapped on a periodic axis.
+    #[inline(always)]
+    pub(crate) fn sample(&self, i: usize, o: isize) -> usize {
+        let g = i as isize + o;
+        if self.periodic {
+            g.rem_euclid(self.len as isize) as usize
+        } else {
+            g as usize
+        }
+    }
+
+    /// The largest offset the stencil reaches on each side, `(before, after)`: the halo a block
+    /// needs.
+    pub(crate) fn reach(&self) -> (usize, usize) {
+        let mut offsets = self.interior.offsets();
+        for (i, rule) in &self.edges {
+            // One-sided edge rules reach inward only; periodic ones wrap.
+            let _ = i;
+            offsets.extend(rule.offsets());
+        }
+        let before = offsets.iter().map(|&o| (-o).max(0) as usize).max().unwrap_or(0);
+        let after = offsets.iter().map(|&o| o.max(0) as usize).max().unwrap_or(0);
+        (before, after)
+    }
+}
+
+/// The step to name in an `InvalidSpacing` error: the one whose size is furthest from 1.
+fn culprit<R: Float>(steps: &Steps<R>) -> f64 {
+    let h = match steps {
+        Steps::Uniform(h) => *h,
+        Steps::NonUniform(d) => {
+            let max = d.iter().fold(R::zero(), |m, &v| m.max(v.abs()));
+            let min = d.iter().fold(R::infinity(), |m, &v| m.min(v.abs()));
+            if max.ln() > -min.ln() { max } else { min }
+        }
+    };
+    h.to_f64().unwrap_or(f64::NAN)
+}
+
+/// Which family of formulas an axis uses.
+enum Kind {
+    /// NumPy's `np.gradient` with this edge order.
+    Numpy(EdgeOrder),
+    /// NumPy's interior formula at every point, with wrapped neighbours.
+    NumpyPeriodic,
+    /// Weights of derivative order `m` and accuracy order `p` (findiff's scheme).
+    Fornberg { m: usize, p: usize },
+}
+
+/// A checked axis, before its weights are computed.
+struct Scheme<R> {
+    grid: Grid<R>,
+    kind: Kind,
+    min_len: usize,
+}
+
+impl<R: Float> Scheme<R> {
+    fn build(self, n: usize) -> AxisStencil<R> {
+        match self.kind {
+            Kind::Numpy(edge) => numpy(n, &self.grid.steps, edge),
+            Kind::NumpyPeriodic => numpy_periodic(n, &self.grid),
+            Kind::Fornberg { m, p } => fornberg(n, &self.grid, m, p),
+        }
+    }
+}
+
+fn c<R: Float>(v: f64) -> R {
+    R::from(v).expect("a small constant is representable")
+}
+
+/// A product that overflows or underflows to zero makes a coefficient non-finite or zero
+/// where it should not be: NaN then, which `is_finite` catches.
+fn den<R: Float>(p: R) -> R {
+    if p.is_finite() && p != R::zero() { p } else { R::nan() }
+}
+
+/// NumPy's three weights for the interior point between steps `dx1` and `dx2`.
+fn numpy_interior<R: Float>(dx1: R, dx2: R) -> [R; 3] {
+    [
+        (-dx2) / den(dx1 * (dx1 + dx2)),
+        (dx2 - dx1) / den(dx1 * dx2),
+        dx1 / den(dx2 * (dx1 + dx2)),
+    ]
+}
+
+fn tap_major<R: Copy>(per_point: &[Vec<R>], width: usize) -> Vec<Vec<R>> {
+    (0..width).map(|j| per_point.iter().map(|w| w[j]).collect()).collect()
+}
+
+/// NumPy's `np.gradient` along an axis of `n >= edge.min_len()` points.
+fn numpy<R: Float>(n: usize, steps: &Steps<R>, edge_order: EdgeOrder) -> AxisStencil<R> {
+    let two = c::<R>(2.0);
+    let weighted = |offsets: [isize; 3], w: [R; 3]| Rule::Weighted {
+        offsets: offsets.to_vec(),
+        w: w.to_vec(),
+    };
+    let (interior, first, last) = match *steps {
+        Steps::Uniform(h) => {
+            let (first, last) = match edge_order {
+                EdgeOrder::First => (Rule::difference(0, 1, h), Rule::difference(-1, 0, h)),
+                EdgeOrder::Second => (
+                    weighted([0, 1, 2], [c::<R>(-1.5) / h, two / h, c::<R>(-0.5) / h]),
+                    weighted([-2, -1, 0], [c::<R>(0.5) / h, -two / h, c::<R>(1.5) / h]),
+                ),
+            };
+            (Interior::Uniform { two_h: two * h }, first, last)
+        }
+        Steps::NonUniform(ref d) => {
+            let w: Vec<Vec<R>> = d.windows(2).map(|p| numpy_interior(p[0], p[1]).to_vec()).collect();
+            let (first, last) = match edge_order {
+                EdgeOrder::First => (Rule::difference(0, 1, d[0]), Rule::difference(-1, 0, d[n - 2])),
+                EdgeOrder::Second => {
+                    let (dx1, dx2) = (d[0], d[1]);
+                    let first = [
+                        -(two * dx1 + dx2) / den(dx1 * (dx1 + dx2)),
+                        (dx1 + dx2) / den(dx1 * dx2),
+                        -dx1 / den(dx2 * (dx1 + dx2)),
+                    ];
+                    let (dx1, dx2) = (d[n - 3], d[n - 2]);
+                    let last = [
+                        dx2 / den(dx1 * (dx1 + dx2)),
+                        -(dx2 + dx1) / den(dx1 * dx2),
+                        (two * dx2 + dx1) / den(dx2 * (dx1 + dx2)),
+                    ];
+                    (weighted([0, 1, 2], first), weighted([-2, -1, 0], last))
                 }
+            };
+            let interior = Interior::PerPoint {
+                offsets: vec![-1, 0, 1],
+                w: tap_major(&w, 3),
+            };
+            (interior, first, last)
+        }
+    };
+    AxisStencil {
+        len: n,
+        periodic: false,
+        lo: 1,
+        hi: n - 1,
+        interior,
+        edges: vec![(0, first), (n - 1, last)],
+    }
+}
+
+/// NumPy's interior formula at every point of a periodic axis: the same bits as `np.gradient`
+/// of the array padded by one wrapped sample on each side (`np.pad(f, 1, mode="wrap")`), with
+/// the coordinates extended by one period.
+fn numpy_periodic<R: Float>(n: usize, grid: &Grid<R>) -> AxisStencil<R> {
+    let (lo, hi) = (1.min(n), n.saturating_sub(1).max(1.min(n)));
+    let edge_points: Vec<usize> = (0..lo).chain(hi..n).collect();
+    match grid.is_uniform() {
+        Some(h) => {
+            let two_h = c::<R>(2.0) * h;
+            AxisStencil {
+                len: n,
+                periodic: true,
+                lo,
+                hi,
+                interior: Interior::Uniform { two_h },
+                edges: edge_points
+                    .into_iter()
+                    .map(|i| (i, Rule::difference(-1, 1, two_h)))
+                    .collect(),
             }
-            Steps::NonUniform(ref d) => {
-                let w = d
-                    .windows(2)
-                    .map(|p| {
-                        let (dx1, dx2) = (p[0], p[1]);
-                        [
-                            (-dx2) / den(dx1 * (dx1 + dx2)),
-                            (dx2 - dx1) / den(dx1 * dx2),
-                            dx1 / den(dx2 * (dx1 + dx2)),
-                        ]
-                    })
-                    .collect();
-                let (first, last) = match edge_order {
-                    EdgeOrder::First => (Edge::difference(0, d[0]), Edge::difference(n - 2, d[n - 2])),
-                    EdgeOrder::Second => {
-                        let (dx1, dx2) = (d[0], d[1]);
-                        let first = [
-                            -(two * dx1 + dx2) / den(dx1 * (dx1 + dx2)),
-                            (dx1 + dx2) / den(dx1 * dx2),
-                            -dx1 / den(dx2 * (dx1 + dx2)),
-                        ];
-                        let (dx1, dx2) = (d[n - 3], d[n - 2]);
-                        let last = [
-                            dx2 / den(dx1 * (dx1 + dx2)),
-                            -(dx2 + dx1) / den(dx1 * dx2),
-                            (two * dx2 + dx1) / den(dx2 * (dx1 + dx2)),
-                        ];
+        }
+        None => {
+            let weights = |i: usize| numpy_interior(grid.step((i + n - 1) % n), grid.step(i)).to_vec();
+            let per_point: Vec<Vec<R>> = (lo..hi).map(weights).collect();
+            AxisStencil {
+                len: n,
+                periodic: true,
+                lo,
+                hi,
+                interior: Interior::PerPoint {
+                    offsets: vec![-1, 0, 1],
+                    w: tap_major(&per_point, 3),
+                },
+                edges: edge_points
+                    .into_iter()
+                    .map(|i| {
+                        let w = weights(i);
                         (
-                            Edge::Weighted { start: 0, w: first },
-                            Edge::Weighted { start: n - 3, w: last },
+                            i,
+                            Rule::Weighted {
+                                offsets: vec![-1, 0, 1],
+                                w,
+                            },
                         )
-                    }
-                };
-                AxisStencil {
-                    len: n,
-                    interior: Interior::NonUniform { w },
-                    first,
-                    last,
-                }
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// findiff's scheme: the centred stencil of accuracy `p` for the `m`-th derivative inside,
+/// and one-sided stencils of the same accuracy at the `s` points nearest each end (forward
+/// ones starting at the point, backward ones ending at it); on a periodic axis the centred
+/// stencil everywhere, wrapping. Weights from exact rationals on uniform grids, from Fornberg's
+/// algorithm at the actual positions otherwise.
+fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStencil<R> {
+    let (s, w) = crate::coefficients::widths(m, p);
+    let periodic = grid.wrap.is_some();
+    let (lo, hi) = (s.min(n), n.saturating_sub(s).max(s.min(n)));
+    let si = s as isize;
+    let wi = w as isize;
+    let centre: Vec<isize> = (-si..=si).collect();
+    let offsets_of = |i: usize| -> Vec<isize> {
+        if periodic || (lo..hi).contains(&i) {
+            centre.clone()
+        } else if i < lo {
+            (0..wi).collect()
+        } else {
+            (1 - wi..=0).collect()
+        }
+    };
+    match grid.is_uniform() {
+        Some(h) => {
+            let hm = h.powi(m as i32);
+            let scaled = |offsets: &[isize]| -> (Vec<isize>, Vec<R>) {
+                let weights = crate::coefficients::integer_weights(m, offsets);
+                // Zero weights (the centre of odd derivatives) read nothing, as in NumPy.
+                offsets
+                    .iter()
+                    .zip(weights)
+                    .filter(|(_, c)| *c != 0.0)
+                    .map(|(&o, c)| (o, R::from(c).map_or(R::nan(), |c| c / den(hm))))
+                    .unzip()
+            };
+            let (offsets, wts) = scaled(&centre);
+            let edges = (0..lo)
+                .chain(hi..n)
+                .map(|i| {
+                    let (offsets, w) = scaled(&offsets_of(i));
+                    (i, Rule::Weighted { offsets, w })
+                })
+                .collect();
+            AxisStencil {
+                len: n,
+                periodic,
+                lo,
+                hi,
+                interior: Interior::Taps { offsets, w: wts },
+                edges,
+            }
+        }
+        None => {
+            let weights_at = |i: usize, offsets: &[isize]| -> Vec<R> {
+                let x: Vec<f64> = offsets.iter().map(|&o| grid.relative(n, i, o)).collect();
+                crate::coefficients::fornberg_weights(m, 0.0, &x)
+                    .map(|w| w.into_iter().map(|v| R::from(v).unwrap_or(R::nan())).collect())
+                    .unwrap_or_else(|_| vec![R::nan(); offsets.len()])
+            };
+            let per_point: Vec<Vec<R>> = (lo..hi).map(|i| weights_at(i, &centre)).collect();
+            let edges = (0..lo)
+                .chain(hi..n)
+                .map(|i| {
+                    let offsets = offsets_of(i);
+                    let w = weights_at(i, &offsets);
+                    (i, Rule::Weighted { offsets, w })
+                })
+                .collect();
+            AxisStencil {
+                len: n,
+                periodic,
+                lo,
+                hi,
+                interior: Interior::PerPoint {
+                    offsets: centre.clone(),
+                    w: tap_major(&per_point, centre.len()),
+                },
+                edges,
             }
         }
     }
@@ -339,28 +700,38 @@ mod tests {
         }
     }
 
+    fn settings(spacing: Spacing<'_, f64>, edge_order: EdgeOrder) -> AxisSettings<'_, f64> {
+        AxisSettings {
+            spacing,
+            edge_order,
+            accuracy: None,
+            derivative: 1,
+            boundary: Boundary::OneSided,
+        }
+    }
+
     #[test]
     fn overflowing_coefficients_are_refused() {
         // 2h overflows (NumPy: interior 0); 1.5 / h overflows (NumPy: inf edges).
         for (h, edge) in [(1e308, EdgeOrder::First), (5e-324, EdgeOrder::Second)] {
-            let err = AxisStencil::new(0, 5, &Spacing::Uniform(h), edge).unwrap_err();
+            let err = AxisStencil::new(0, 5, &settings(Spacing::Uniform(h), edge)).unwrap_err();
             assert_eq!(err, GradientError::InvalidSpacing { axis: 0, spacing: h });
         }
         // dx1 * (dx1 + dx2) overflows although every step is finite.
         let x = array![0.0, 1e200, 3e200, 4e200];
-        let err = AxisStencil::new(2, 4, &Spacing::Coordinates(x.view()), EdgeOrder::First).unwrap_err();
+        let err = AxisStencil::new(2, 4, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap_err();
         assert!(matches!(err, GradientError::InvalidSpacing { axis: 2, .. }));
         // Modest values are fine.
-        assert!(AxisStencil::new(0, 4, &Spacing::Uniform(1e-300), EdgeOrder::First).is_ok());
+        assert!(AxisStencil::new(0, 4, &settings(Spacing::Uniform(1e-300), EdgeOrder::First)).is_ok());
     }
 
     #[test]
     fn equal_coordinate_steps_take_the_uniform_path() {
         let x = array![0.0, 0.25, 0.5, 0.75];
-        let s = AxisStencil::new(0, 4, &Spacing::Coordinates(x.view()), EdgeOrder::First).unwrap();
+        let s = AxisStencil::new(0, 4, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap();
         assert_eq!(s.interior, Interior::Uniform { two_h: 0.5 });
         let x = array![0.0, 0.1, 0.35];
-        let s = AxisStencil::new(0, 3, &Spacing::Coordinates(x.view()), EdgeOrder::First).unwrap();
-        assert!(matches!(s.interior, Interior::NonUniform { .. }));
+        let s = AxisStencil::new(0, 3, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap();
+        assert!(matches!(s.interior, Interior::PerPoint { .. }));
     }
 }
