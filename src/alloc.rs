@@ -50,6 +50,39 @@ pub(crate) fn new_array_like<A, B, D: Dimension>(
     unsafe { out.assume_init() }
 }
 
+/// `k` result arrays shaped like `f` stacked along a new leading axis, each component in
+/// `f`'s memory order, whose every element `fill` writes (as [`new_array_like`]).
+pub(crate) fn new_stacked_like<A, B, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    k: usize,
+    fill: impl FnOnce(ArrayViewMut<'_, MaybeUninit<B>, D::Larger>),
+) -> Array<B, D::Larger> {
+    let n = f.len();
+    // The strides of one component, read off a zero-sized array laid out like a result.
+    let one = in_memory_order_of(f, f.raw_dim(), vec![(); n]);
+    let mut shape = f.raw_dim().insert_axis(Axis(0));
+    shape[0] = k;
+    let mut strides = shape.clone();
+    strides[0] = n;
+    for (i, &s) in one.strides().iter().enumerate() {
+        strides[i + 1] = s as usize; // in_memory_order_of lays out with positive strides
+    }
+    let total = n.checked_mul(k).expect("the stacked result fits in memory");
+    let data = Box::<[B]>::new_uninit_slice(total).into_vec();
+    if let Some(bytes) = total.checked_mul(std::mem::size_of::<B>())
+        && bytes >= HUGE_PAGE_THRESHOLD
+    {
+        advise_huge_pages(data.as_ptr().cast(), bytes);
+    }
+    let mut out = Array::from_shape_vec(shape.strides(strides), data).expect("strides within the vector");
+    fill(out.view_mut());
+    // SAFETY: `fill` runs one kernel per component (`kernel::dispatch` on
+    // `out.index_axis_mut(Axis(0), c)` for every `c < k`), and every kernel writes every point
+    // of its output, as for `new_array_like`; `tests::stacked_outputs_are_fully_written` and
+    // `kernel::tests::every_point_is_written_once_or_more` check this.
+    unsafe { out.assume_init() }
+}
+
 fn shape_of<A, D: Dimension>(f: &ArrayView<'_, A, D>, len_of_axis: Option<(Axis, usize)>) -> D {
     let mut shape = f.raw_dim();
     if let Some((axis, len)) = len_of_axis {

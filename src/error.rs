@@ -169,13 +169,14 @@ pub enum GradientError {
         /// The periodic axis.
         axis: usize,
     },
-    /// A vector field for `divergence` or `curl` has the wrong number of components along its
-    /// leading axis.
-    FieldComponents {
+    /// A vector field for `divergence` or `curl` does not have one component per
+    /// differentiated axis along its leading axis (or, for `curl`, is not a 3-D field of 3
+    /// components or a 2-D field of 2).
+    FieldShape {
         /// The number of components the operator needs.
-        expected: usize,
-        /// The length of the field's leading axis.
-        got: usize,
+        components: usize,
+        /// The shape of the field given.
+        shape: Vec<usize>,
     },
 }
 
@@ -254,10 +255,10 @@ impl fmt::Display for GradientError {
                 f,
                 "axis {axis} is periodic with coordinates but has no period: set it with .period(axis, L)"
             ),
-            FieldComponents { expected, got } => write!(
+            FieldShape { components, shape } => write!(
                 f,
-                "the vector field has {got} components along its first axis, \
-                 but this operator needs {expected}"
+                "the vector field has shape {shape:?}, but this operator needs {components} components \
+                 along the first axis, one per differentiated axis of the others"
             ),
         }
     }
@@ -354,7 +355,16 @@ impl PartialEq for GradientError {
                 },
             ) => a == b && p.to_bits() == q.to_bits() && s.to_bits() == t.to_bits(),
             (PeriodRequired { axis: a }, PeriodRequired { axis: b }) => a == b,
-            (FieldComponents { expected: e, got: g }, FieldComponents { expected: f, got: h }) => (e, g) == (f, h),
+            (
+                FieldShape {
+                    components: c,
+                    shape: s,
+                },
+                FieldShape {
+                    components: d,
+                    shape: t,
+                },
+            ) => (c, s) == (d, t),
             _ => false,
         }
     }

@@ -1,14 +1,26 @@
 //! The extension trait: `gradient` and `diff` as methods on ndarray arrays.
 
-use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension};
+use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, RemoveAxis};
 
-use crate::alloc::new_array_like;
+use crate::alloc::{new_array_like, new_stacked_like};
 use crate::diff;
 use crate::element::{DiffElement, GradientElement};
 use crate::error::GradientError;
 use crate::gradient::{self, Plan};
 use crate::kernel::{GradientKernel, dispatch};
+use crate::operators::{Curl, Divergence, Laplacian};
 use crate::options::{GradientOptions, Pad};
+
+/// `Err(OutputShape)` unless an output has the result's shape.
+fn check_shape(expected: &[usize], got: &[usize]) -> Result<(), GradientError> {
+    if expected != got {
+        return Err(GradientError::OutputShape {
+            expected: expected.to_vec(),
+            got: got.to_vec(),
+        });
+    }
+    Ok(())
+}
 
 mod private {
     pub trait Sealed {}
@@ -210,6 +222,190 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     where
         A: GradientElement;
 
+    /// The gradient along every axis of `opts` (all by default), stacked along a new leading
+    /// axis: `np.stack(np.gradient(f))` without the copy (array-api#468), findiff's
+    /// `Gradient`. Component `k` is the derivative along the `k`-th axis differentiated, with
+    /// that axis's settings (spacing, accuracy, derivative order, boundary).
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]];
+    /// let g = f.gradient_stacked(&GradientOptions::new()).unwrap(); // np.stack(np.gradient(f))
+    /// assert_eq!(g.shape(), &[2, 2, 3]);
+    /// assert_eq!(g.index_axis(ndarray::Axis(0), 1), array![[1.0, 1.5, 2.0], [3.0, 3.5, 4.0]]);
+    /// ```
+    fn gradient_stacked(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement;
+
+    /// The Laplacian `Σₖ ∂²f/∂xₖ²` over the axes of `opts` (all by default), each axis with its
+    /// own spacing, accuracy and boundary (its derivative order is 2 whatever `opts` says):
+    /// findiff's `Laplacian(h=[...], acc=p)`. Computed in one pass into a single output; the
+    /// result equals the sum of the separate second-derivative calls, in axis order, bit for
+    /// bit.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // f = x² + 3y² on a grid of spacing 0.5: ∇²f = 8 everywhere.
+    /// let f = Array2::from_shape_fn((5, 6), |(i, j)| {
+    ///     let (x, y) = (i as f64 * 0.5, j as f64 * 0.5);
+    ///     x * x + 3.0 * y * y
+    /// });
+    /// let lap = f.laplacian(&GradientOptions::new().spacing(0.5)).unwrap();
+    /// assert!(lap.iter().all(|&v| (v - 8.0).abs() < 1e-12));
+    /// ```
+    fn laplacian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement;
+
+    /// [`laplacian`](Self::laplacian) written into `out` (the input's shape, any layout).
+    ///
+    /// # Errors
+    ///
+    /// As [`laplacian`](Self::laplacian), and [`GradientError::OutputShape`]. On error `out`
+    /// is unchanged.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Array1};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = array![0.0, 1.0, 0.0, -1.0];
+    /// let mut out = Array1::zeros(4);
+    /// f.laplacian_into(&GradientOptions::new().boundary(ndarray_gradient::Boundary::Periodic), &mut out).unwrap();
+    /// assert_eq!(out, array![0.0, -2.0, 0.0, 2.0]);
+    /// ```
+    fn laplacian_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement;
+
+    /// The divergence `Σₖ ∂Fₖ/∂xₖ` of a vector field stored with its components along a
+    /// leading axis: `self` has shape `(k, n₀, …)` and component `c` is differentiated along
+    /// the `c`-th axis of `opts` (all spatial axes by default). Axis numbers in `opts` are those
+    /// of the spatial axes (`Axis(0)` is `n₀`). findiff's `Divergence`. Derivative order 1;
+    /// accuracy, spacing and boundary per axis.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::FieldShape`] unless the leading axis has one component per axis; the
+    /// errors of [`gradient_with`](Self::gradient_with) for the spatial axes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array3, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // F = (x, y) on a 4×5 grid: div F = 2.
+    /// let field = Array3::from_shape_fn((2, 4, 5), |(c, i, j)| if c == 0 { i as f64 } else { j as f64 });
+    /// let div = field.divergence(&GradientOptions::new()).unwrap();
+    /// assert!(div.iter().all(|&v| v == 2.0));
+    /// ```
+    fn divergence(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis;
+
+    /// [`divergence`](Self::divergence) written into `out` (the shape of one component).
+    ///
+    /// # Errors
+    ///
+    /// As [`divergence`](Self::divergence), and [`GradientError::OutputShape`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array2, Array3};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let field = Array3::from_shape_fn((2, 4, 5), |(c, i, j)| if c == 0 { i as f64 } else { -(j as f64) });
+    /// let mut div = Array2::ones((4, 5));
+    /// field.divergence_into(&GradientOptions::new(), &mut div).unwrap();
+    /// assert!(div.iter().all(|&v| v == 0.0));
+    /// ```
+    fn divergence_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D::Smaller>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis;
+
+    /// The curl of a 3-D vector field of shape `(3, n₀, n₁, n₂)`:
+    /// `(∂₁F₂ − ∂₂F₁, ∂₂F₀ − ∂₀F₂, ∂₀F₁ − ∂₁F₀)`, stacked the same way. findiff's `Curl`.
+    /// Each axis has its own spacing, accuracy and boundary from `opts`.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::FieldShape`] unless the field has shape `(3, n₀, n₁, n₂)`; the errors
+    /// of [`gradient_with`](Self::gradient_with) for the spatial axes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array4, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // A rigid rotation about axis 2, F = (−x₁, x₀, 0): curl F = (0, 0, 2).
+    /// let field = Array4::from_shape_fn((3, 4, 4, 4), |(c, i, j, _)| match c {
+    ///     0 => -(j as f64),
+    ///     1 => i as f64,
+    ///     _ => 0.0,
+    /// });
+    /// let curl = field.curl(&GradientOptions::new()).unwrap();
+    /// assert!(curl.index_axis(Axis(0), 2).iter().all(|&v| v == 2.0));
+    /// assert!(curl.index_axis(Axis(0), 0).iter().all(|&v| v == 0.0));
+    /// ```
+    fn curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis;
+
+    /// The scalar curl `∂₀F₁ − ∂₁F₀` of a 2-D vector field of shape `(2, n₀, n₁)`.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::FieldShape`] unless the field has shape `(2, n₀, n₁)`; the errors of
+    /// [`gradient_with`](Self::gradient_with) for the spatial axes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::Array3;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    /// let field = Array3::from_shape_fn((2, 5, 5), |(c, i, j)| if c == 0 { -(j as f64) } else { i as f64 });
+    /// let w = field.scalar_curl(&GradientOptions::new()).unwrap();
+    /// assert!(w.iter().all(|&v| v == 2.0));
+    /// ```
+    fn scalar_curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis;
+
     /// The `n`-th discrete difference along `axis`: `np.diff(a, n, axis)`.
     ///
     /// Computed as `n` repeated first differences, as NumPy does, so floating-point results
@@ -365,6 +561,100 @@ where
         gradient::check_outputs(&f, outs, plan.axes.len())?;
         gradient::gradient_into(f, &plan, outs);
         Ok(())
+    }
+
+    fn gradient_stacked(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let plan = Plan::new(&f, opts.get_axes(), opts)?;
+        Ok(new_stacked_like(&f, plan.axes.len(), |mut out| {
+            for (c, (axis, stencil)) in plan.axes.iter().enumerate() {
+                let component = out
+                    .index_axis_mut(Axis(0), c)
+                    .into_dimensionality::<D>()
+                    .expect("a component has the input's dimensionality");
+                dispatch(&GradientKernel { stencil }, f.view(), component, *axis);
+            }
+        }))
+    }
+
+    fn laplacian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let lap = Laplacian::new(&f, opts)?;
+        Ok(new_array_like(&f, None, |out| lap.run(f.view(), out)))
+    }
+
+    fn laplacian_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        let f = self.view();
+        let lap = Laplacian::new(&f, opts)?;
+        check_shape(f.shape(), out.shape())?;
+        lap.run(f, out.view_mut());
+        Ok(())
+    }
+
+    fn divergence(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        let field = self.view();
+        let div = Divergence::new(&field, opts)?;
+        let component = field.index_axis(Axis(0), 0);
+        Ok(new_array_like(&component, None, |out| div.run(field.view(), out)))
+    }
+
+    fn divergence_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D::Smaller>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        let field = self.view();
+        let div = Divergence::new(&field, opts)?;
+        check_shape(&field.shape()[1..], out.shape())?;
+        div.run(field, out.view_mut());
+        Ok(())
+    }
+
+    fn curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        let field = self.view();
+        let curl = Curl::new(&field, opts, 3)?;
+        Ok(new_array_like(&field, None, |out| curl.run3(field.view(), out)))
+    }
+
+    fn scalar_curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        let field = self.view();
+        let curl = Curl::new(&field, opts, 2)?;
+        let component = field.index_axis(Axis(0), 0);
+        Ok(new_array_like(&component, None, |out| {
+            curl.component(&field, (0, 1), out)
+        }))
     }
 
     fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>

@@ -16,7 +16,7 @@ pub(crate) struct Plan<R> {
 
 /// Checks the axes (in range, not repeated) and every spacing given, also for axes not
 /// differentiated in this call.
-fn check_call<A, D: Dimension, R: num_traits::Float>(
+pub(crate) fn check_call<A, D: Dimension, R: num_traits::Float>(
     f: &ArrayView<'_, A, D>,
     axes: &[Axis],
     opts: &GradientOptions<'_, R>,

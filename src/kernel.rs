@@ -276,6 +276,12 @@ fn map2_tiled<A: Copy, T, S: Slot<T>, D: Dimension>(
     }
 }
 
+/// `out[i] = acc[i]`: an accumulator stored into the output.
+pub(crate) fn store<T: Copy, S: Slot<T>, D: Dimension>(out: ArrayViewMut<'_, S, D>, acc: ArrayView<'_, T, D>) {
+    let again = acc.clone();
+    map2(out, acc, again, |a, _| a)
+}
+
 /// `out[i] = op(x[i], y[i])`: [`map3`] with two inputs.
 #[inline(always)]
 fn map2<A: Copy, T, S: Slot<T>, D: Dimension>(

@@ -65,6 +65,7 @@ mod error;
 mod ext;
 mod gradient;
 mod kernel;
+mod operators;
 mod options;
 mod parallel;
 mod stencil;

@@ -423,29 +423,6 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         }
     }
 
-    /// The same options with every per-axis setting of `axis` moved to `to`, and the others
-    /// dropped: the options of one spatial axis seen as another array's axis (operators on
-    /// vector fields).
-    pub(crate) fn renumbered(&self, pairs: &[(Axis, Axis)]) -> Self {
-        fn map<T: Clone>(list: &[(Axis, T)], pairs: &[(Axis, Axis)]) -> Vec<(Axis, T)> {
-            list.iter()
-                .filter_map(|(a, v)| pairs.iter().find(|(from, _)| from == a).map(|(_, to)| (*to, v.clone())))
-                .collect()
-        }
-        GradientOptions {
-            spacing: self.spacing,
-            per_axis: map(&self.per_axis, pairs),
-            axes: None,
-            edge_order: self.edge_order,
-            accuracy: self.accuracy,
-            per_axis_accuracy: map(&self.per_axis_accuracy, pairs),
-            derivative: self.derivative,
-            per_axis_derivative: map(&self.per_axis_derivative, pairs),
-            boundary: self.boundary,
-            per_axis_boundary: map(&self.per_axis_boundary, pairs),
-        }
-    }
-
     /// The axes set with [`axes`](Self::axes), or `None` for all axes.
     pub(crate) fn get_axes(&self) -> Option<&[Axis]> {
         self.axes.as_deref()

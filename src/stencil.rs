@@ -118,14 +118,6 @@ impl<R: Float> Rule<R> {
         }
     }
 
-    /// The offsets the rule reads, in the order it sums them.
-    pub(crate) fn offsets(&self) -> Vec<isize> {
-        match self {
-            Rule::Difference { lo, hi, .. } => vec![*lo, *hi],
-            Rule::Weighted { offsets, .. } => offsets.clone(),
-        }
-    }
-
     /// The value from the sample at each offset (`sample(o)` is `f[i + o]`).
     #[inline(always)]
     pub(crate) fn apply<T: GradientFloat<Real = R>>(&self, sample: impl Fn(isize) -> T) -> T {
@@ -260,6 +252,8 @@ struct Grid<R> {
     steps: Steps<R>,
     /// `Some(step)` for a periodic axis.
     wrap: Option<R>,
+    /// Whether the spacing was given as coordinates.
+    coordinates: bool,
 }
 
 impl<R: Float> Grid<R> {
@@ -296,7 +290,19 @@ impl<R: Float> Grid<R> {
             (Steps::Uniform(h), Some(w)) if w != h && len > 1 => Steps::NonUniform(vec![h; len - 1]),
             (steps, _) => steps,
         };
-        Ok(Grid { steps, wrap })
+        let coordinates = matches!(settings.spacing, Spacing::Coordinates(_));
+        Ok(Grid {
+            steps,
+            wrap,
+            coordinates,
+        })
+    }
+
+    /// The spacing for the accuracy-order stencils when they take the uniform scheme: a
+    /// uniform spacing given as a number (with, if periodic, the same wrap step). Coordinates
+    /// always take the non-uniform scheme, as in findiff, even when their steps are equal.
+    fn uniform_scheme(&self) -> Option<R> {
+        if self.coordinates { None } else { self.is_uniform() }
     }
 
     fn is_uniform(&self) -> Option<R> {
@@ -380,7 +386,13 @@ impl<R: Float> AxisStencil<R> {
         } else {
             let p = settings.accuracy.unwrap_or(2);
             let (s, w) = crate::coefficients::widths(settings.derivative, p);
-            let min = if periodic { 1 } else { s + w - 1 };
+            // findiff: uniform one-sided stencils start at the point (s + w - 1 points needed);
+            // on coordinates the w points nearest the end serve the s points there.
+            let min = match (periodic, grid.uniform_scheme()) {
+                (true, _) => 1,
+                (false, Some(_)) => s + w - 1,
+                (false, None) => w,
+            };
             (
                 Kind::Fornberg {
                     m: settings.derivative,
@@ -405,20 +417,6 @@ impl<R: Float> AxisStencil<R> {
         } else {
             g as usize
         }
-    }
-
-    /// The largest offset the stencil reaches on each side, `(before, after)`: the halo a block
-    /// needs.
-    pub(crate) fn reach(&self) -> (usize, usize) {
-        let mut offsets = self.interior.offsets();
-        for (i, rule) in &self.edges {
-            // One-sided edge rules reach inward only; periodic ones wrap.
-            let _ = i;
-            offsets.extend(rule.offsets());
-        }
-        let before = offsets.iter().map(|&o| (-o).max(0) as usize).max().unwrap_or(0);
-        let after = offsets.iter().map(|&o| o.max(0) as usize).max().unwrap_or(0);
-        (before, after)
     }
 }
 
@@ -599,21 +597,12 @@ fn numpy_periodic<R: Float>(n: usize, grid: &Grid<R>) -> AxisStencil<R> {
 fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStencil<R> {
     let (s, w) = crate::coefficients::widths(m, p);
     let periodic = grid.wrap.is_some();
-    let (lo, hi) = (s.min(n), n.saturating_sub(s).max(s.min(n)));
-    let si = s as isize;
     let wi = w as isize;
-    let centre: Vec<isize> = (-si..=si).collect();
-    let offsets_of = |i: usize| -> Vec<isize> {
-        if periodic || (lo..hi).contains(&i) {
-            centre.clone()
-        } else if i < lo {
-            (0..wi).collect()
-        } else {
-            (1 - wi..=0).collect()
-        }
-    };
-    match grid.is_uniform() {
+    match grid.uniform_scheme() {
         Some(h) => {
+            let (lo, hi) = (s.min(n), n.saturating_sub(s).max(s.min(n)));
+            let si = s as isize;
+            let centre: Vec<isize> = (-si..=si).collect();
             let hm = h.powi(m as i32);
             let scaled = |offsets: &[isize]| -> (Vec<isize>, Vec<R>) {
                 let weights = crate::coefficients::integer_weights(m, offsets);
@@ -629,7 +618,14 @@ fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStenc
             let edges = (0..lo)
                 .chain(hi..n)
                 .map(|i| {
-                    let (offsets, w) = scaled(&offsets_of(i));
+                    let one_sided: Vec<isize> = if periodic {
+                        centre.clone()
+                    } else if i < lo {
+                        (0..wi).collect()
+                    } else {
+                        (1 - wi..=0).collect()
+                    };
+                    let (offsets, w) = scaled(&one_sided);
                     (i, Rule::Weighted { offsets, w })
                 })
                 .collect();
@@ -643,6 +639,24 @@ fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStenc
             }
         }
         None => {
+            // findiff 0.16 on coordinates: a centred stencil has no symmetry bonus on an uneven
+            // grid, so it takes 2⌊w/2⌋ + 1 points (w, or w + 1 for even m) to reach order p;
+            // the ⌊w/2⌋ points nearest each end use the w points nearest that end.
+            let side = w / 2;
+            let (lo, hi) = (side.min(n), n.saturating_sub(side).max(side.min(n)));
+            let si = side as isize;
+            let centre: Vec<isize> = (-si..=si).collect();
+            let offsets_of = |i: usize| -> Vec<isize> {
+                if periodic {
+                    centre.clone()
+                } else if i < lo {
+                    let i = i as isize;
+                    (-i..wi - i).collect()
+                } else {
+                    let k = (n - 1 - i) as isize;
+                    (1 - wi + k..=k).collect()
+                }
+            };
             let weights_at = |i: usize, offsets: &[isize]| -> Vec<R> {
                 let x: Vec<f64> = offsets.iter().map(|&o| grid.relative(n, i, o)).collect();
                 crate::coefficients::fornberg_weights(m, 0.0, &x)
@@ -664,8 +678,8 @@ fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStenc
                 lo,
                 hi,
                 interior: Interior::PerPoint {
-                    offsets: centre.clone(),
                     w: tap_major(&per_point, centre.len()),
+                    offsets: centre,
                 },
                 edges,
             }
