@@ -83,7 +83,7 @@ impl Fixture {
 /// (central width nc, central half width ns, one-sided width nf).
 fn widths(m: usize, p: usize) -> (usize, usize, usize) {
     let nc = 2 * m.div_ceil(2) - 1 + p; // 2*floor((m+1)/2) - 1 + p
-    let nf = if m % 2 == 0 { nc + 1 } else { nc };
+    let nf = if m.is_multiple_of(2) { nc + 1 } else { nc };
     (nc, nc / 2, nf)
 }
 
@@ -122,6 +122,7 @@ fn terms_per_point(kind: AxisKind, m: usize, p: usize) -> usize {
 ///   small weights, so it gets a generous allowance of `2 * W + 16` EPS*scale (a float64 model
 ///   of the scheme, Fornberg weights in f64 then summed, measured at most 13.3 EPS*scale over
 ///   all fixtures, with W <= 13).
+///
 /// Summing over axes (Laplacian, divergence) or over the two derivatives of a curl component
 /// is more summation of the same kind: `W` is then the total number of terms, and the spacing
 /// factor is applied per axis, to a part of magnitude at most `scale`.

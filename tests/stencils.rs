@@ -1,0 +1,530 @@
+//! Accuracy orders, derivative orders, periodic boundaries and the operators: exactness,
+//! convergence, agreement between call forms and memory layouts, and NumPy identities.
+
+use ndarray::{Array, Array1, ArrayD, Axis, Dimension, Ix2, IxDyn, ShapeBuilder, Slice, s};
+use ndarray_gradient::{
+    ArrayGradientExt, Boundary, EdgeOrder, GradientError, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE,
+    with_parallel_threshold,
+};
+
+fn same_bits<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> bool {
+    a.shape() == b.shape() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// A smooth test array of the given shape with no special symmetry.
+fn smooth(shape: &[usize]) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |i| {
+        i.slice()
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| ((k + 1) as f64 * 0.37 * v as f64 + 0.2 * k as f64).sin())
+            .sum::<f64>()
+            + 0.01 * i.slice().iter().map(|&v| (v * v) as f64).sum::<f64>()
+    })
+}
+
+/// Strictly increasing coordinates with uneven steps.
+fn jittered(n: usize, seed: u64) -> Array1<f64> {
+    let mut x = 0.0;
+    Array1::from_iter((0..n).map(|i| {
+        let r = ((i as u64 * 2654435761 + seed * 40503) % 1000) as f64 / 1000.0;
+        let v = x;
+        x += 0.7 + 0.6 * r;
+        v
+    }))
+}
+
+/// The layouts a kernel can meet: C, F, reversed axes, stepped.
+fn layouts(c: &ArrayD<f64>) -> Vec<ArrayD<f64>> {
+    let f = {
+        let mut a = ArrayD::zeros(c.raw_dim().f());
+        a.assign(c);
+        a
+    };
+    let mut reversed = c.clone();
+    for k in 0..c.ndim() {
+        reversed.invert_axis(Axis(k));
+    }
+    let reversed_back = {
+        let mut b = reversed.to_owned();
+        for k in 0..c.ndim() {
+            b.invert_axis(Axis(k));
+        }
+        b
+    };
+    let big: Vec<usize> = c.shape().iter().map(|&n| 2 * n).collect();
+    let mut stepped = ArrayD::zeros(IxDyn(&big));
+    stepped.slice_each_axis_inplace(|_| Slice::new(0, None, 2));
+    stepped.assign(c);
+    vec![c.clone(), f, reversed_back, stepped]
+}
+
+/// The option sets exercised on every path.
+fn option_sets() -> Vec<(String, GradientOptions<'static, f64>)> {
+    let mut sets = Vec::new();
+    for p in [2, 4, 8] {
+        for m in 1..=4 {
+            sets.push((
+                format!("p{p} m{m}"),
+                GradientOptions::new().accuracy(p).derivative(m).spacing(0.3),
+            ));
+            sets.push((
+                format!("p{p} m{m} periodic"),
+                GradientOptions::new()
+                    .accuracy(p)
+                    .derivative(m)
+                    .boundary(Boundary::Periodic),
+            ));
+        }
+    }
+    sets
+}
+
+#[test]
+fn layouts_threads_and_into_agree_bit_for_bit() {
+    for shape in [&[40][..], &[17, 23], &[9, 12, 20], &[3, 18, 2, 16]] {
+        let base = smooth(shape);
+        for (name, opts) in option_sets() {
+            for axis in (0..shape.len()).map(Axis) {
+                let reference = match base.gradient_axis_with(axis, &opts) {
+                    Ok(r) => r,
+                    Err(GradientError::AxisTooShort { .. }) => continue,
+                    Err(e) => panic!("{name}: {e}"),
+                };
+                for f in layouts(&base) {
+                    for threshold in [0, usize::MAX] {
+                        let got = with_parallel_threshold(threshold, || f.gradient_axis_with(axis, &opts)).unwrap();
+                        assert!(
+                            same_bits(&got, &reference),
+                            "{name} {shape:?} {axis:?} threshold {threshold}"
+                        );
+                        let mut out = ArrayD::zeros(f.raw_dim().f());
+                        with_parallel_threshold(threshold, || f.gradient_axis_into(axis, &opts, &mut out)).unwrap();
+                        assert!(same_bits(&out, &reference), "into: {name} {shape:?} {axis:?}");
+                    }
+                }
+            }
+            // The Laplacian on every layout and thread split, and into a caller's array.
+            let lap = match base.laplacian(&opts) {
+                Ok(l) => l,
+                Err(GradientError::AxisTooShort { .. }) => continue,
+                Err(e) => panic!("{name}: {e}"),
+            };
+            for f in layouts(&base) {
+                for threshold in [0, usize::MAX] {
+                    let got = with_parallel_threshold(threshold, || f.laplacian(&opts)).unwrap();
+                    assert!(
+                        same_bits(&got, &lap),
+                        "laplacian {name} {shape:?} threshold {threshold}"
+                    );
+                }
+                let mut out = ArrayD::zeros(f.raw_dim().f());
+                f.laplacian_into(&opts, &mut out).unwrap();
+                assert!(same_bits(&out, &lap), "laplacian_into {name} {shape:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn static_dimensions_match_dynamic() {
+    let f = smooth(&[14, 19]);
+    let f2 = f.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+    let opts = GradientOptions::new().accuracy(6).derivative(2);
+    let a = f.laplacian(&opts).unwrap();
+    let b = f2.laplacian(&opts).unwrap().into_dyn();
+    assert!(same_bits(&a, &b));
+}
+
+#[test]
+fn mixed_per_axis_settings_equal_separate_calls() {
+    let f = smooth(&[16, 21, 12]);
+    let x = jittered(21, 3);
+    let opts = GradientOptions::new()
+        .axis_accuracy(Axis(0), 6)
+        .axis_derivative(Axis(0), 2)
+        .coordinates(Axis(1), &x)
+        .axis_accuracy(Axis(1), 4)
+        .periodic(Axis(2))
+        .axis_spacing(Axis(2), 0.25);
+    let all = f.gradient_with(&opts).unwrap();
+    let separate = [
+        f.gradient_axis_with(Axis(0), &GradientOptions::new().accuracy(6).derivative(2))
+            .unwrap(),
+        f.gradient_axis_with(Axis(1), &GradientOptions::new().coordinates(Axis(1), &x).accuracy(4))
+            .unwrap(),
+        f.gradient_axis_with(Axis(2), &GradientOptions::new().periodic(Axis(2)).spacing(0.25))
+            .unwrap(),
+    ];
+    for (k, (a, b)) in all.iter().zip(&separate).enumerate() {
+        assert!(same_bits(a, b), "axis {k}");
+    }
+    // Stacked: the same components along a leading axis.
+    let stacked = f.gradient_stacked(&opts).unwrap();
+    for (k, b) in separate.iter().enumerate() {
+        assert!(same_bits(&stacked.index_axis(Axis(0), k).to_owned(), b), "stacked {k}");
+    }
+}
+
+#[test]
+fn operators_equal_the_sum_of_their_derivatives() {
+    let f = smooth(&[12, 15, 10]);
+    let x = jittered(15, 7);
+    let opts = GradientOptions::new()
+        .axis_accuracy(Axis(0), 4)
+        .coordinates(Axis(1), &x)
+        .periodic(Axis(2))
+        .axis_spacing(Axis(2), 0.5);
+    let d2 = |k: usize| {
+        f.gradient_axis_with(Axis(k), &opts.clone().axis_derivative(Axis(k), 2))
+            .unwrap()
+    };
+    let expected = &(&d2(0) + &d2(1)) + &d2(2);
+    assert!(same_bits(&f.laplacian(&opts).unwrap(), &expected));
+
+    // Divergence of F = (f, 2f, -f): component c along axis c.
+    let field = ndarray::stack(Axis(0), &[f.view(), (&f * 2.0).view(), (-&f).view()]).unwrap();
+    let d1 = |k: usize, c: usize| field.index_axis(Axis(0), c).gradient_axis_with(Axis(k), &opts).unwrap();
+    let expected = &(&d1(0, 0) + &d1(1, 1)) + &d1(2, 2);
+    assert!(same_bits(&field.divergence(&opts).unwrap(), &expected));
+
+    // Curl: (∂1F2 − ∂2F1, ∂2F0 − ∂0F2, ∂0F1 − ∂1F0).
+    let curl = field.curl(&opts).unwrap();
+    for (c, (i, j)) in [(1, 2), (2, 0), (0, 1)].into_iter().enumerate() {
+        let expected = &d1(i, j) - &d1(j, i);
+        assert!(
+            same_bits(&curl.index_axis(Axis(0), c).to_owned(), &expected),
+            "component {c}"
+        );
+    }
+    let plane = field
+        .slice(s![0..2, .., .., 0])
+        .to_owned()
+        .into_dimensionality::<ndarray::Ix3>()
+        .unwrap();
+    let opts = GradientOptions::new()
+        .axis_accuracy(Axis(0), 4)
+        .coordinates(Axis(1), &x);
+    let w = plane.scalar_curl(&opts).unwrap();
+    let g = |k: usize, c: usize| plane.index_axis(Axis(0), c).gradient_axis_with(Axis(k), &opts).unwrap();
+    assert!(same_bits(&w, &(&g(0, 1) - &g(1, 0))));
+}
+
+#[test]
+fn accuracy_two_is_numpys_second_order_edges() {
+    let f = smooth(&[13, 9]);
+    let x = jittered(13, 1);
+    for base in [
+        GradientOptions::new().spacing(0.7),
+        GradientOptions::new().coordinates(Axis(0), &x),
+    ] {
+        let a = f.gradient_axis_with(Axis(0), &base.clone().accuracy(2)).unwrap();
+        let b = f
+            .gradient_axis_with(Axis(0), &base.clone().edge_order(EdgeOrder::Second))
+            .unwrap();
+        assert!(same_bits(&a, &b));
+    }
+}
+
+/// Periodic first derivatives at the default accuracy are NumPy's gradient of the array padded
+/// with one wrapped sample per side (and the coordinates extended by one period), bit for bit.
+/// The padded call runs through the NumPy-exact path, held to NumPy's bits by the parity tests.
+#[test]
+fn periodic_is_numpy_on_the_wrapped_array() {
+    let f = smooth(&[11, 7]).into_dimensionality::<Ix2>().unwrap();
+    let n = 11;
+    let padded = ndarray::concatenate(Axis(0), &[f.slice(s![n - 1.., ..]), f.view(), f.slice(s![..1, ..])]).unwrap();
+    let h = 0.3;
+    let numpy = padded
+        .gradient_axis_with(Axis(0), &GradientOptions::new().spacing(h))
+        .unwrap()
+        .slice_axis(Axis(0), Slice::from(1..n + 1))
+        .to_owned();
+    let ours = f
+        .gradient_axis_with(Axis(0), &GradientOptions::new().spacing(h).periodic(Axis(0)))
+        .unwrap();
+    assert!(same_bits(&ours, &numpy));
+
+    let x = jittered(n, 5);
+    let period = x[n - 1] - x[0] + 0.9;
+    let xp = Array1::from_iter(
+        std::iter::once(x[n - 1] - period)
+            .chain(x.iter().copied())
+            .chain(std::iter::once(x[0] + period)),
+    );
+    let numpy = padded
+        .gradient_axis_with(Axis(0), &GradientOptions::new().coordinates(Axis(0), &xp))
+        .unwrap()
+        .slice_axis(Axis(0), Slice::from(1..n + 1))
+        .to_owned();
+    let opts = GradientOptions::new().coordinates(Axis(0), &x).period(Axis(0), period);
+    assert!(same_bits(&f.gradient_axis_with(Axis(0), &opts).unwrap(), &numpy));
+}
+
+/// Polynomials of degree `< p + m` are differentiated exactly up to rounding. Bound: each
+/// output is a sum of `W` products of weights (relative error ≤ a few ε) and samples, so the
+/// error is at most `c · W · ε · Σ|w_j f_j|`; with samples up to `|f|max` and `Σ|w_j|` up to
+/// `2^(2m+p)/h^m` for these stencils, `1e-9` relative to `|f|max / h^m` covers every case
+/// here with a wide margin, while a wrong weight errs by O(1).
+#[test]
+fn polynomials_are_differentiated_exactly() {
+    for m in 1..=4usize {
+        for p in (2..=8).step_by(2) {
+            let deg = (p + m - 1) as i32;
+            let n = 3 * (p + m) + 4;
+            let h = 0.5;
+            for uniform in [true, false] {
+                let x = if uniform {
+                    Array1::from_iter((0..n).map(|i| i as f64 * h))
+                } else {
+                    jittered(n, (m * 10 + p) as u64).mapv(|v| v * h)
+                };
+                let poly = |t: f64, k: i32| t.powi(k);
+                let f = x.mapv(|t| poly(t - 3.0, deg));
+                let falling = |k: i32| (0..m as i32).map(|j| (k - j) as f64).product::<f64>();
+                let exact = x.mapv(|t| falling(deg) * poly(t - 3.0, deg - m as i32));
+                let opts = GradientOptions::new().accuracy(p).derivative(m);
+                let opts = if uniform {
+                    opts.spacing(h)
+                } else {
+                    opts.coordinates(Axis(0), &x)
+                };
+                let got = f.gradient_axis_with(Axis(0), &opts).unwrap();
+                let fmax = f.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                let hmin = if uniform { h } else { 0.7 * h };
+                let bound = 1e-9 * fmax / hmin.powi(m as i32);
+                for (i, (g, e)) in got.iter().zip(&exact).enumerate() {
+                    assert!(
+                        (g - e).abs() <= bound,
+                        "m={m} p={p} uniform={uniform} point {i}: {g} vs {e} (bound {bound:e})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The observed order of the error over a grid refinement, measured on the whole array
+/// (edges included), for smooth functions on uniform, jittered and periodic grids: within ±0.3
+/// of the accuracy order.
+#[test]
+fn convergence_order_is_the_accuracy_order() {
+    type Fun = (&'static str, fn(f64, usize) -> f64);
+    // f and its m-th derivative.
+    let functions: [Fun; 3] = [
+        ("sin", |t, m| (t + m as f64 * std::f64::consts::FRAC_PI_2).sin()),
+        ("exp", |t, _| t.exp()),
+        ("gauss", |t, m| {
+            // d^m/dt^m exp(-t²/2) = (-1)^m He_m(t) exp(-t²/2), He the probabilists' Hermite.
+            let (mut a, mut b) = (1.0, t);
+            let he = match m {
+                0 => 1.0,
+                _ => {
+                    for k in 1..m {
+                        (a, b) = (b, t * b - k as f64 * a);
+                    }
+                    b
+                }
+            };
+            (if m % 2 == 1 { -he } else { he }) * (-t * t / 2.0).exp()
+        }),
+    ];
+    let mut report = Vec::new();
+    let mut unmeasurable = Vec::new();
+    // Not yet the issue's full range (m ≤ 4, p ≤ 8): above these orders, f64 leaves too narrow
+    // a window between the pre-asymptotic range and rounding for this sweep to measure the
+    // order within ±0.3 (see the closing note of issue 6). Polynomial exactness and the findiff
+    // fixtures cover the higher orders meanwhile.
+    for m in 1..=2usize {
+        for p in [2, 4] {
+            for (name, fun) in &functions {
+                for grid in ["uniform", "jittered", "periodic"] {
+                    if grid == "periodic" && *name != "sin" {
+                        continue; // only the sine is periodic
+                    }
+                    let error = |n: usize| -> f64 {
+                        let (a, b) = if grid == "periodic" {
+                            (0.0, 2.0 * std::f64::consts::PI)
+                        } else {
+                            (-1.0, 1.0)
+                        };
+                        let len = b - a;
+                        let x: Array1<f64> = match grid {
+                            "uniform" => Array1::from_iter((0..n).map(|i| a + len * i as f64 / (n - 1) as f64)),
+                            "periodic" => Array1::from_iter((0..n).map(|i| a + len * i as f64 / n as f64)),
+                            _ => {
+                                // A smoothly stretched grid with a jitter of ±10% of the step.
+                                let h = 1.0 / (n - 1) as f64;
+                                Array1::from_iter((0..n).map(|i| {
+                                    let j = if i == 0 || i == n - 1 {
+                                        0.0
+                                    } else {
+                                        0.1 * (i as f64 * 2.399).sin()
+                                    };
+                                    let xi = h * (i as f64 + j);
+                                    a + len * (xi + 0.15 * (std::f64::consts::PI * xi).sin())
+                                }))
+                            }
+                        };
+                        let scale = if *name == "gauss" { 1.0 } else { 2.0 }; // steep enough that an 8th-order error stays above rounding
+                        let f = x.mapv(|t| fun(scale * t, 0));
+                        let exact = x.mapv(|t| scale.powi(m as i32) * fun(scale * t, m));
+                        let opts = GradientOptions::new().accuracy(p).derivative(m);
+                        let opts = match grid {
+                            "uniform" => opts.spacing(x[1] - x[0]),
+                            "periodic" => opts.spacing(x[1] - x[0]).periodic(Axis(0)),
+                            _ => opts.coordinates(Axis(0), &x),
+                        };
+                        let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
+                        g.iter().zip(&exact).fold(0.0f64, |e, (g, x)| e.max((g - x).abs()))
+                    };
+                    // The asymptotic range ends where rounding begins: sweep the grid size
+                    // geometrically, keep the sizes whose error is at least 10² times the
+                    // rounding level ε·max|f|·Σ|w|/hᵐ (Σ|w| of the widest one-sided stencil),
+                    // and take the order as the least-squares slope of log(error) against
+                    // log(n) over the four finest of them (a jittered grid's worst cell varies
+                    // from one size to the next, which a fit over four sizes smooths out).
+                    let len = if grid == "periodic" {
+                        2.0 * std::f64::consts::PI
+                    } else {
+                        2.0
+                    };
+                    let c = ndarray_gradient::coefficients(m, p).unwrap();
+                    let spread: f64 = c.forward.weights.iter().map(|w| w.abs()).sum();
+                    let fmax = if *name == "exp" { 2f64.exp() } else { 1.0 };
+                    let mut kept = Vec::new();
+                    let mut n = 2 * (p + m) + 2;
+                    while n < 20_000 {
+                        let h = len / n as f64;
+                        let e = error(n);
+                        let rounding = f64::EPSILON * fmax * spread / h.powi(m as i32);
+                        if e >= 1e2 * rounding {
+                            kept.push(((n as f64).ln(), e.ln()));
+                        } else if !kept.is_empty() {
+                            break; // finer grids only add rounding
+                        }
+                        n = n * 6 / 5 + 1;
+                    }
+                    if kept.len() < 4 {
+                        unmeasurable.push(format!("{name} {grid} m={m} p={p}"));
+                        continue;
+                    }
+                    let pts = &kept[kept.len() - 4..];
+                    let (mx, my) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x / 4.0, b + y / 4.0));
+                    let sxy: f64 = pts.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+                    let sxx: f64 = pts.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
+                    let order = -sxy / sxx;
+                    let (e1, e2) = (pts[0].1.exp(), pts[3].1.exp());
+                    report.push(format!("{name} {grid} m={m} p={p}: {order:.2} ({e1:.1e} -> {e2:.1e})"));
+                    assert!(
+                        (order - p as f64).abs() <= 0.3,
+                        "{name} {grid} m={m} p={p}: order {order:.2} ({e1:e} -> {e2:e})"
+                    );
+                }
+            }
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(
+        unmeasurable.is_empty(),
+        "no asymptotic range above rounding: {unmeasurable:?}"
+    );
+}
+
+#[test]
+fn bad_orders_and_periods_are_typed_errors() {
+    let f = smooth(&[10]);
+    let call = |opts: GradientOptions<'_, f64>| f.gradient_axis_with(Axis(0), &opts).unwrap_err();
+    assert_eq!(
+        call(GradientOptions::new().accuracy(3)),
+        GradientError::InvalidAccuracy { accuracy: 3 }
+    );
+    assert_eq!(
+        call(GradientOptions::new().accuracy(0)),
+        GradientError::InvalidAccuracy { accuracy: 0 }
+    );
+    assert_eq!(
+        call(GradientOptions::new().accuracy(MAX_ACCURACY + 2)),
+        GradientError::InvalidAccuracy {
+            accuracy: MAX_ACCURACY + 2
+        }
+    );
+    assert_eq!(
+        call(GradientOptions::new().derivative(0)),
+        GradientError::InvalidDerivative { derivative: 0 }
+    );
+    assert_eq!(
+        call(GradientOptions::new().derivative(MAX_DERIVATIVE + 1)),
+        GradientError::InvalidDerivative {
+            derivative: MAX_DERIVATIVE + 1
+        }
+    );
+    // Too short for the stencil: the message says how many points it needs.
+    let err = call(GradientOptions::new().accuracy(8));
+    assert_eq!(
+        err,
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 10,
+            min: 12
+        }
+    );
+    assert!(err.to_string().contains("at least 12"), "{err}");
+    // Periodic coordinates need a period larger than their span.
+    let x = jittered(10, 2);
+    let span = x[9] - x[0];
+    assert_eq!(
+        call(GradientOptions::new().coordinates(Axis(0), &x).periodic(Axis(0))),
+        GradientError::PeriodRequired { axis: 0 }
+    );
+    assert_eq!(
+        call(GradientOptions::new().coordinates(Axis(0), &x).period(Axis(0), span)),
+        GradientError::InvalidPeriod {
+            axis: 0,
+            period: span,
+            span
+        }
+    );
+    assert!(matches!(
+        call(
+            GradientOptions::new()
+                .coordinates(Axis(0), &x)
+                .period(Axis(0), f64::NAN)
+        ),
+        GradientError::InvalidPeriod { axis: 0, .. }
+    ));
+    // A setting for an axis the call does not differentiate is still checked.
+    let g = smooth(&[10, 10]);
+    assert_eq!(
+        g.gradient_axis_with(Axis(0), &GradientOptions::new().axis_accuracy(Axis(1), 5))
+            .unwrap_err(),
+        GradientError::InvalidAccuracy { accuracy: 5 }
+    );
+    assert_eq!(
+        g.gradient_axis_with(Axis(0), &GradientOptions::new().axis_accuracy(Axis(2), 4))
+            .unwrap_err(),
+        GradientError::AxisOutOfBounds { axis: 2, ndim: 2 }
+    );
+    // Vector fields of the wrong shape.
+    let field = smooth(&[3, 6, 6]);
+    assert_eq!(
+        field.curl(&GradientOptions::new()).unwrap_err(),
+        GradientError::FieldShape {
+            components: 3,
+            shape: vec![3, 6, 6]
+        }
+    );
+    assert_eq!(
+        field.divergence(&GradientOptions::new()).unwrap_err(),
+        GradientError::FieldShape {
+            components: 2,
+            shape: vec![3, 6, 6]
+        }
+    );
+    // Periodic axes of any length work, even a single point.
+    let one = smooth(&[1]);
+    let d = one
+        .gradient_axis_with(Axis(0), &GradientOptions::new().periodic(Axis(0)).accuracy(4))
+        .unwrap();
+    assert_eq!(d[0], 0.0);
+}
