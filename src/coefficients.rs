@@ -167,7 +167,11 @@ pub(crate) fn check_orders(derivative: usize, accuracy: usize) -> Result<(), Gra
 /// points (findiff's `num_side` and `num_coef`).
 pub(crate) fn widths(derivative: usize, accuracy: usize) -> (usize, usize) {
     let central = 2 * derivative.div_ceil(2) - 1 + accuracy;
-    let one_sided = if derivative.is_multiple_of(2) { central + 1 } else { central };
+    let one_sided = if derivative.is_multiple_of(2) {
+        central + 1
+    } else {
+        central
+    };
     (central / 2, one_sided)
 }
 

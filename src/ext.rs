@@ -317,7 +317,7 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// # Example
     ///
     /// ```
-    /// use ndarray::{Array3, Axis};
+    /// use ndarray::Array3;
     /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
     ///
     /// // F = (x, y) on a 4×5 grid: div F = 2.
