@@ -154,6 +154,31 @@ fn all_cases() -> Vec<Case> {
                         black_box(&out);
                     },
                 ));
+                // Beyond NumPy: accuracy orders, a second derivative, coordinates at accuracy 4,
+                // a periodic axis.
+                for p in [2, 4, 8] {
+                    let fa = f.clone();
+                    schedules(&mut cases, &format!("acc{p}/{tag}/axis{axis}"), n, move || {
+                        let opts = GradientOptions::new().accuracy(p);
+                        with_static(&fa, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                    });
+                }
+                let fd2 = f.clone();
+                schedules(&mut cases, &format!("deriv2/{tag}/axis{axis}"), n, move || {
+                    let opts = GradientOptions::new().derivative(2);
+                    with_static(&fd2, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                });
+                let fc4 = f.clone();
+                let x4 = coords(shape[axis]);
+                schedules(&mut cases, &format!("coords_acc4/{tag}/axis{axis}"), n, move || {
+                    let opts = GradientOptions::new().coordinates(Axis(axis), &x4).accuracy(4);
+                    with_static(&fc4, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                });
+                let fp = f.clone();
+                schedules(&mut cases, &format!("periodic/{tag}/axis{axis}"), n, move || {
+                    let opts = GradientOptions::new().periodic(Axis(axis));
+                    with_static(&fp, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
+                });
                 for k in [1, 3] {
                     let fd = f.clone();
                     schedules(&mut cases, &format!("diff{k}/{tag}/axis{axis}"), n, move || {
@@ -164,6 +189,10 @@ fn all_cases() -> Vec<Case> {
             let fa = f.clone();
             schedules(&mut cases, &format!("gradient/{tag}"), n, move || {
                 with_static(&fa, |a| black_box(a.gradient().is_ok()));
+            });
+            let fl = f.clone();
+            schedules(&mut cases, &format!("laplacian/{tag}"), n, move || {
+                with_static(&fl, |a| black_box(a.laplacian(&GradientOptions::new()).is_ok()));
             });
         }
         // Other element types, C order, last axis.
@@ -212,6 +241,7 @@ trait StaticCall {
     ) -> Result<(), ndarray_gradient::GradientError>;
     fn gradient(&self) -> Result<(), ndarray_gradient::GradientError>;
     fn diff(&self, n: usize, axis: Axis) -> Result<(), ndarray_gradient::GradientError>;
+    fn laplacian(&self, opts: &GradientOptions<'_, f64>) -> Result<(), ndarray_gradient::GradientError>;
 }
 
 impl<D: Dimension> StaticCall for ndarray::ArrayView<'_, f64, D> {
@@ -233,6 +263,10 @@ impl<D: Dimension> StaticCall for ndarray::ArrayView<'_, f64, D> {
     }
     fn diff(&self, n: usize, axis: Axis) -> Result<(), ndarray_gradient::GradientError> {
         black_box(ArrayGradientExt::diff(self, n, axis)?);
+        Ok(())
+    }
+    fn laplacian(&self, opts: &GradientOptions<'_, f64>) -> Result<(), ndarray_gradient::GradientError> {
+        black_box(ArrayGradientExt::laplacian(self, opts)?);
         Ok(())
     }
 }

@@ -237,6 +237,14 @@ fn map_slices<A: Copy, T, S: Slot<T>>(o: &mut [S], x: &[A], y: &[A], z: &[A], op
     }
 }
 
+/// The innermost axis of a view (smallest stride among those longer than 1).
+fn innermost<T, D: Dimension>(v: &ArrayViewMut<'_, T, D>) -> Option<Axis> {
+    (0..v.ndim())
+        .filter(|&k| v.len_of(Axis(k)) > 1)
+        .min_by_key(|&k| v.stride_of(Axis(k)).unsigned_abs())
+        .map(Axis)
+}
+
 /// Points per plane of a tile: planes larger than this are walked a tile at a time, so that
 /// input planes `i - 1` and `i + 1` are still in cache when they are read again for the next
 /// planes.
@@ -406,23 +414,88 @@ enum Weights<'w, R> {
     PerPoint(&'w [Vec<R>], usize),
 }
 
-impl<R: Copy> Weights<'_, R> {
-    /// The weights of the points `i..i + len` for tap `j`, as a slice or a single value.
-    #[inline(always)]
-    fn tap(&self, j: usize, i: usize, len: usize) -> Result<R, &[R]> {
-        match *self {
-            Weights::Same(w) => Ok(w[j]),
-            Weights::PerPoint(w, start) => Err(&w[j][i - start..i - start + len]),
+
+/// The widest stencil [`weighted_rows`] sums in one pass (wider ones go tap by tap); the
+/// widest supported stencil has 21 taps.
+const MAX_TAPS: usize = 24;
+
+/// The weights of the rows [`weighted_rows`] sums: one per row, or one per row and point.
+#[derive(Clone, Copy)]
+enum RowWeights<'w, R> {
+    Same(&'w [R]),
+    PerPoint(&'w [&'w [R]]),
+}
+
+/// `o[k] = Σ_j w_j · x_j[k]`, summed as [`first_term`] fixes, in one pass over the points.
+/// Dispatched to [`rows_fixed`] for each width up to [`MAX_TAPS`], so that the loop over the
+/// taps is unrolled and the loop over the points vectorized.
+fn weighted_rows<A: GradientElement, S: Slot<A::Output>>(o: &mut [S], x: &[&[A]], w: RowWeights<'_, A::Real>) {
+    macro_rules! widths {
+        ($($w:literal)*) => {
+            match x.len() {
+                $($w => return rows_fixed::<$w, A, S>(o, x, w),)*
+                _ => {}
+            }
+        };
+    }
+    widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+    // Wider than any supported stencil needs: tap by tap through an L1 accumulator.
+    let mut acc = vec![A::Output::default(); o.len()];
+    for (j, xj) in x.iter().enumerate() {
+        for (k, (a, v)) in acc.iter_mut().zip(xj.iter()).enumerate() {
+            let wj = match w {
+                RowWeights::Same(w) => w[j],
+                RowWeights::PerPoint(w) => w[j][k],
+            };
+            *a = if j == 0 { first_term(v.to_output(), wj) } else { add_term(*a, v.to_output(), wj) };
+        }
+    }
+    for (o, a) in o.iter_mut().zip(acc) {
+        o.put(a);
+    }
+}
+
+/// [`weighted_rows`] for exactly `W` rows.
+#[inline(always)]
+fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>>(
+    o: &mut [S],
+    x: &[&[A]],
+    w: RowWeights<'_, A::Real>,
+) {
+    let n = o.len();
+    let x: [&[A]; W] = std::array::from_fn(|j| &x[j][..n]);
+    match w {
+        RowWeights::Same(w) => {
+            let w: [A::Real; W] = std::array::from_fn(|j| w[j]);
+            for (k, o) in o.iter_mut().enumerate() {
+                let mut acc = first_term(x[0][k].to_output(), w[0]);
+                for j in 1..W {
+                    acc = add_term(acc, x[j][k].to_output(), w[j]);
+                }
+                o.put(acc);
+            }
+        }
+        RowWeights::PerPoint(w) => {
+            let w: [&[A::Real]; W] = std::array::from_fn(|j| &w[j][..n]);
+            for (k, o) in o.iter_mut().enumerate() {
+                let mut acc = first_term(x[0][k].to_output(), w[0][k]);
+                for j in 1..W {
+                    acc = add_term(acc, x[j][k].to_output(), w[j][k]);
+                }
+                o.put(acc);
+            }
         }
     }
 }
 
-/// Points per pass of [`taps`]: the accumulators stay in L1.
-const PASS: usize = 256;
+/// `f[at + off..][..n]`.
+#[inline(always)]
+fn row_at<A>(f: &[A], at: usize, off: isize, n: usize) -> &[A] {
+    let s = (at as isize + off) as usize;
+    &f[s..s + n]
+}
 
-/// `o[k]` is the weighted stencil of point `at + k`, whose tap `j` reads `f[at + k + offsets[j]]`:
-/// tap by tap over a run of points (each pass a slice loop the compiler vectorizes), which sums
-/// every point in the order [`first_term`] fixes.
+/// `o[k]` is the weighted stencil of point `at + k`, whose tap `j` reads `f[at + k + offsets[j]]`.
 fn taps<A: GradientElement, S: Slot<A::Output>>(
     o: &mut [S],
     f: &[A],
@@ -430,37 +503,37 @@ fn taps<A: GradientElement, S: Slot<A::Output>>(
     offsets: &[isize],
     w: Weights<'_, A::Real>,
 ) {
-    let mut acc = [A::Output::default(); PASS];
-    for (c, oc) in o.chunks_mut(PASS).enumerate() {
-        let len = oc.len();
-        let i = at + c * PASS;
-        let acc = &mut acc[..len];
-        for (j, &off) in offsets.iter().enumerate() {
-            let s = (i as isize + off) as usize;
-            let fs = &f[s..s + len];
-            match (j, w.tap(j, i, len)) {
-                (0, Ok(w)) => acc
-                    .iter_mut()
-                    .zip(fs)
-                    .for_each(|(a, x)| *a = first_term(x.to_output(), w)),
-                (_, Ok(w)) => acc
-                    .iter_mut()
-                    .zip(fs)
-                    .for_each(|(a, x)| *a = add_term(*a, x.to_output(), w)),
-                (0, Err(ws)) => {
-                    for ((a, x), &w) in acc.iter_mut().zip(fs).zip(ws) {
-                        *a = first_term(x.to_output(), w);
-                    }
-                }
-                (_, Err(ws)) => {
-                    for ((a, x), &w) in acc.iter_mut().zip(fs).zip(ws) {
-                        *a = add_term(*a, x.to_output(), w);
-                    }
-                }
+    let n = o.len();
+    if n == 0 {
+        return;
+    }
+    if offsets.len() > MAX_TAPS {
+        // Not reached by any supported stencil; kept for completeness, with allocation.
+        let rows: Vec<&[A]> = offsets.iter().map(|&off| row_at(f, at, off, n)).collect();
+        let ws: Vec<&[A::Real]>;
+        let w = match w {
+            Weights::Same(w) => RowWeights::Same(w),
+            Weights::PerPoint(w, start) => {
+                ws = w.iter().map(|wj| &wj[at - start..at - start + n]).collect();
+                RowWeights::PerPoint(&ws)
             }
-        }
-        for (o, a) in oc.iter_mut().zip(acc.iter()) {
-            o.put(*a);
+        };
+        return weighted_rows(o, &rows, w);
+    }
+    // Per lane, without allocating: the rows and weights in fixed arrays.
+    let t = offsets.len();
+    let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
+    for (r, &off) in rows.iter_mut().zip(offsets) {
+        *r = row_at(f, at, off, n);
+    }
+    match w {
+        Weights::Same(w) => weighted_rows(o, &rows[..t], RowWeights::Same(w)),
+        Weights::PerPoint(w, start) => {
+            let mut ws: [&[A::Real]; MAX_TAPS] = [&[]; MAX_TAPS];
+            for (r, wj) in ws.iter_mut().zip(w) {
+                *r = &wj[at - start..at - start + n];
+            }
+            weighted_rows(o, &rows[..t], RowWeights::PerPoint(&ws[..t]))
         }
     }
 }
@@ -520,6 +593,26 @@ fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         return map3(out, p0.view(), p1.view(), p2.view(), move |a, b, c| {
             weighted(w, a.to_output(), b.to_output(), c.to_output())
         });
+    }
+    let mut out = out;
+    if planes.iter().all(|p| p.strides() == out.strides())
+        && let Some(xs) = planes.iter().map(|p| p.to_slice_memory_order()).collect::<Option<Vec<_>>>()
+        && let Some(os) = out.as_slice_memory_order_mut()
+    {
+        // Shifted whole planes of one contiguous layout: one pass over memory.
+        return weighted_rows(os, &xs, RowWeights::Same(w));
+    }
+    if let Some(k) = innermost(&out)
+        && out.stride_of(k) == 1
+        && planes.iter().all(|p| p.stride_of(k) == 1)
+    {
+        // Row by row along the innermost axis, each row a slice.
+        let rows: Vec<Vec<ArrayView<'_, A, Ix1>>> = planes.iter().map(|p| p.lanes(k).into_iter().collect()).collect();
+        for (r, o) in out.lanes_mut(k).into_iter().enumerate() {
+            let xs: Vec<&[A]> = rows.iter().map(|p| slice(p[r].view())).collect();
+            weighted_rows(slice_mut(o), &xs, RowWeights::Same(w));
+        }
+        return;
     }
     buf.clear();
     buf.resize(out.len(), A::Output::default());
