@@ -17,6 +17,8 @@ use std::mem::MaybeUninit;
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, Slice, Zip};
 
+use num_traits::Zero;
+
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{
     AxisStencil, Divide, ExactReciprocal, Interior, Rule, add_term, difference, first_term, weighted,
@@ -414,7 +416,6 @@ enum Weights<'w, R> {
     PerPoint(&'w [Vec<R>], usize),
 }
 
-
 /// The widest stencil [`weighted_rows`] sums in one pass (wider ones go tap by tap); the
 /// widest supported stencil has 21 taps.
 const MAX_TAPS: usize = 24;
@@ -447,7 +448,11 @@ fn weighted_rows<A: GradientElement, S: Slot<A::Output>>(o: &mut [S], x: &[&[A]]
                 RowWeights::Same(w) => w[j],
                 RowWeights::PerPoint(w) => w[j][k],
             };
-            *a = if j == 0 { first_term(v.to_output(), wj) } else { add_term(*a, v.to_output(), wj) };
+            *a = if j == 0 {
+                first_term(v.to_output(), wj)
+            } else {
+                add_term(*a, v.to_output(), wj)
+            };
         }
     }
     for (o, a) in o.iter_mut().zip(acc) {
@@ -596,7 +601,10 @@ fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     }
     let mut out = out;
     if planes.iter().all(|p| p.strides() == out.strides())
-        && let Some(xs) = planes.iter().map(|p| p.to_slice_memory_order()).collect::<Option<Vec<_>>>()
+        && let Some(xs) = planes
+            .iter()
+            .map(|p| p.to_slice_memory_order())
+            .collect::<Option<Vec<_>>>()
         && let Some(os) = out.as_slice_memory_order_mut()
     {
         // Shifted whole planes of one contiguous layout: one pass over memory.
@@ -739,6 +747,137 @@ fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
             }
         }
         None => run(out.view_mut(), f),
+    }
+}
+
+/// One term of a sum of derivatives on contiguous arrays in C order (after [`in_memory_order`]):
+/// `f` is the input's memory, `axis` the differentiated axis.
+pub(crate) struct RowTerm<'a, A, R> {
+    pub(crate) f: &'a [A],
+    pub(crate) axis: usize,
+    pub(crate) stencil: &'a AxisStencil<R>,
+    pub(crate) subtract: bool,
+}
+
+/// The rows `rows` (along the last axis, `dims` the shape) of `Σ terms`, into `out`, which
+/// holds exactly those rows: each term computed into a row buffer by the same formulas as a
+/// single-axis call (shifted rows of the input for the other axes, the lane itself for the
+/// last axis), then added in term order. The input rows a point needs are read while they are
+/// in cache, so the input is read from memory about once whatever the number of terms.
+pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[RowTerm<'_, A, A::Real>],
+    dims: &[usize],
+    rows: std::ops::Range<usize>,
+    out: &mut [S],
+    bufs: &mut (Vec<A::Output>, Vec<A::Output>),
+) {
+    let nd = dims.len();
+    let n = dims[nd - 1];
+    if n == 0 {
+        return;
+    }
+    let mut strides = vec![1usize; nd];
+    for a in (0..nd - 1).rev() {
+        strides[a] = strides[a + 1] * dims[a + 1];
+    }
+    // The multi-index of the first row (its last entry stays 0).
+    let mut idx = vec![0usize; nd];
+    let mut rest = rows.start;
+    for a in (0..nd - 1).rev() {
+        idx[a] = rest % dims[a];
+        rest /= dims[a];
+    }
+    let (acc, tmp) = bufs;
+    acc.resize(n, A::Output::default());
+    tmp.resize(n, A::Output::default());
+    for (q, o) in rows.zip(out.chunks_mut(n)) {
+        let base = q * n;
+        for (j, t) in terms.iter().enumerate() {
+            let dst = if j == 0 { &mut acc[..n] } else { &mut tmp[..n] };
+            row_term(t, &idx, &strides, base, n, dst);
+            if j > 0 {
+                if t.subtract {
+                    acc.iter_mut().zip(tmp.iter()).for_each(|(a, &b)| *a = *a - b);
+                } else {
+                    acc.iter_mut().zip(tmp.iter()).for_each(|(a, &b)| *a = *a + b);
+                }
+            }
+        }
+        for (o, &a) in o.iter_mut().zip(acc.iter()) {
+            o.put(a);
+        }
+        for a in (0..nd - 1).rev() {
+            idx[a] += 1;
+            if idx[a] < dims[a] {
+                break;
+            }
+            idx[a] = 0;
+        }
+    }
+}
+
+/// One term on the row at `idx` (memory offset `base`) into `dst`.
+fn row_term<A: GradientElement>(
+    t: &RowTerm<'_, A, A::Real>,
+    idx: &[usize],
+    strides: &[usize],
+    base: usize,
+    n: usize,
+    dst: &mut [A::Output],
+) {
+    let st = t.stencil;
+    let a = t.axis;
+    if a == idx.len() - 1 {
+        return lane(&t.f[base..base + n], dst, 0, st);
+    }
+    let i = idx[a];
+    let s = strides[a];
+    // The row at position `g` along `a`, the other indices those of this row.
+    let row = |g: usize| {
+        let off = base - i * s + g * s;
+        &t.f[off..off + n]
+    };
+    let difference_of = |dst: &mut [A::Output], lo: &[A], hi: &[A], d: A::Real| {
+        with_quotient!(A::Output, d, |q| map_slices(dst, lo, hi, hi, move |lo, hi, _| {
+            difference(lo.to_output(), hi.to_output(), q)
+        }))
+    };
+    let weighted_at = |dst: &mut [A::Output], offsets: &[isize], w: &[A::Real]| {
+        let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
+        let k = offsets.len().min(MAX_TAPS);
+        for (r, &o) in rows.iter_mut().zip(offsets) {
+            *r = row(st.sample(i, o));
+        }
+        if offsets.len() > MAX_TAPS {
+            let all: Vec<&[A]> = offsets.iter().map(|&o| row(st.sample(i, o))).collect();
+            return weighted_rows(dst, &all, RowWeights::Same(w));
+        }
+        weighted_rows(dst, &rows[..k], RowWeights::Same(w))
+    };
+    if (st.lo..st.hi).contains(&i) {
+        match &st.interior {
+            Interior::Uniform { two_h } => difference_of(dst, row(i - 1), row(i + 1), *two_h),
+            Interior::Taps { offsets, w } => weighted_at(dst, offsets, w),
+            Interior::PerPoint { offsets, w } => {
+                let mut here = [A::Real::zero(); MAX_TAPS];
+                for (h, wj) in here.iter_mut().zip(w) {
+                    *h = wj[i - st.lo];
+                }
+                weighted_at(dst, offsets, &here[..w.len().min(MAX_TAPS)])
+            }
+        }
+    } else {
+        let (_, rule) = st
+            .edges
+            .iter()
+            .find(|(p, _)| *p == i)
+            .expect("every point outside lo..hi has a rule");
+        match rule {
+            Rule::Weighted { offsets, w } => weighted_at(dst, offsets, w),
+            Rule::Difference { lo, hi, d, .. } => {
+                difference_of(dst, row(st.sample(i, *lo)), row(st.sample(i, *hi)), *d)
+            }
+        }
     }
 }
 

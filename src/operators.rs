@@ -12,7 +12,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5,
 
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{AxisKernel, GradientKernel, Slot, dispatch, store};
+use crate::kernel::{AxisKernel, GradientKernel, RowTerm, Slot, dispatch, store, sum_rows};
 use crate::options::GradientOptions;
 use crate::stencil::AxisStencil;
 
@@ -97,6 +97,11 @@ where
             subtract: t.subtract,
         })
         .collect();
+    if out.is_standard_layout()
+        && let Some(fs) = terms.iter().map(|t| t.f.to_slice()).collect::<Option<Vec<_>>>()
+    {
+        return contiguous(&terms, &fs, out);
+    }
     let n0 = out.len_of(Axis(0));
     let plane = out.len() / n0;
     let slab = (SLAB / plane.max(1)).clamp(1, n0);
@@ -110,6 +115,55 @@ where
     }
     let mut bufs = (Vec::new(), Vec::new());
     for item in slabs {
+        run(item, &mut bufs);
+    }
+}
+
+/// Points per block of rows of [`contiguous`] (one rayon task each).
+const ROWS_BLOCK: usize = 1 << 15;
+
+/// [`fused`] when every input and the output are contiguous in C order: row by row
+/// ([`sum_rows`]), in blocks of rows.
+fn contiguous<A, S, D>(terms: &[Term<'_, A, D, A::Real>], fs: &[&[A]], mut out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let dims = out.shape().to_vec();
+    let n = dims[dims.len() - 1].max(1);
+    let row_terms: Vec<RowTerm<'_, A, A::Real>> = terms
+        .iter()
+        .zip(fs)
+        .map(|(t, f)| RowTerm {
+            f,
+            axis: t.axis.index(),
+            stencil: t.stencil,
+            subtract: t.subtract,
+        })
+        .collect();
+    let total = out.len();
+    let os = out.as_slice_mut().expect("standard layout");
+    let rows_per_block = (ROWS_BLOCK / n).max(1);
+    let run = |(b, chunk): (usize, &mut [S]), bufs: &mut (Vec<A::Output>, Vec<A::Output>)| {
+        let first = b * rows_per_block;
+        sum_rows(&row_terms, &dims, first..first + chunk.len() / n, chunk, bufs)
+    };
+    #[cfg(feature = "rayon")]
+    if total >= crate::parallel::threshold() && total > rows_per_block * n {
+        use ndarray::parallel::prelude::*;
+        return ndarray::ArrayViewMut1::from(os)
+            .axis_chunks_iter_mut(Axis(0), rows_per_block * n)
+            .into_par_iter()
+            .enumerate()
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |bufs, (b, chunk)| run((b, chunk.into_slice().expect("a chunk of a slice")), bufs),
+            );
+    }
+    let _ = total;
+    let mut bufs = (Vec::new(), Vec::new());
+    for item in os.chunks_mut(rows_per_block * n).enumerate() {
         run(item, &mut bufs);
     }
 }
