@@ -213,9 +213,9 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
             "Gravity anomaly Δg of a buried dense block",
             axes,
             &xe,
-            &ye,
+            (&ye, false),
             |i, j| common::colour(colorous::VIRIDIS, s.g[[i, j]] / g_hi),
-            (colorous::VIRIDIS, (0.0, g_hi), "Δg (mGal)"),
+            (&|t| common::colour(colorous::VIRIDIS, t), (0.0, g_hi), "Δg (mGal)"),
         )?;
         map.draw_series([outline()])?
             .label("block's true edges")
@@ -231,9 +231,9 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
             "Horizontal-gradient magnitude |∇ₕΔg|",
             axes,
             &xe,
-            &ye,
+            (&ye, false),
             |i, j| common::colour(colorous::INFERNO, s.hgm[[i, j]] / h_hi),
-            (colorous::INFERNO, (0.0, h_hi), "|∇ₕΔg| (mGal/km)"),
+            (&|t| common::colour(colorous::INFERNO, t), (0.0, h_hi), "|∇ₕΔg| (mGal/km)"),
         )?;
         let centre = ((BODY.x.0 + BODY.x.1) / 2.0, (BODY.y.0 + BODY.y.1) / 2.0);
         hgm.draw_series(

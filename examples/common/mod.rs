@@ -63,12 +63,16 @@ pub fn colour(map: colorous::Gradient, t: f64) -> RGBColor {
     RGBColor(c.r, c.g, c.b)
 }
 
+/// A colour map as a function of `t` in `0..=1`.
+pub type Map<'f> = &'f dyn Fn(f64) -> RGBColor;
+
 /// A colour bar: the map from `lo` to `hi`, numbers on its right, `label` (quantity and unit).
-pub fn colour_bar(area: &Panel, map: colorous::Gradient, (lo, hi): (f64, f64), label: &str) -> Result {
+pub fn colour_bar(area: &Panel, map: Map, (lo, hi): (f64, f64), label: &str) -> Result {
     let mut bar = ChartBuilder::on(area);
     bar.caption(" ", TITLE) // the same height as a panel's title, so the bar lines up with the plot
         .margin(8)
-        .margin_left(24)
+        .margin_left(20)
+        .margin_right(30)
         .x_label_area_size(46)
         .right_y_label_area_size(62);
     let mut bar = bar.build_cartesian_2d(0.0..1.0, lo..hi)?;
@@ -77,13 +81,14 @@ pub fn colour_bar(area: &Panel, map: colorous::Gradient, (lo, hi): (f64, f64), l
         .disable_x_axis()
         .y_desc(label)
         .y_labels(7)
+        .y_label_formatter(&|v| number(*v))
         .label_style(TICKS)
         .axis_desc_style(LABEL)
         .draw()?;
     let steps = 256;
     bar.draw_series((0..steps).map(|k| {
         let (a, b) = (k as f64 / steps as f64, (k + 1) as f64 / steps as f64);
-        let c = colour(map, (a + b) / 2.0);
+        let c = map((a + b) / 2.0);
         Rectangle::new([(0.0, lo + a * (hi - lo)), (1.0, lo + b * (hi - lo))], c.filled())
     }))?;
     Ok(())
@@ -102,6 +107,8 @@ pub fn axes<'a>(area: &Panel<'a>, title: &str, x: (f64, f64), y: (f64, f64), lab
         .disable_mesh()
         .x_desc(labels.0)
         .y_desc(labels.1)
+        .x_label_formatter(&|v| number(*v))
+        .y_label_formatter(&|v| number(*v))
         .label_style(TICKS)
         .axis_desc_style(LABEL)
         .draw()?;
@@ -109,23 +116,26 @@ pub fn axes<'a>(area: &Panel<'a>, title: &str, x: (f64, f64), y: (f64, f64), lab
 }
 
 /// A heat map with a colour bar: cell `(i, j)` spans `x_edges[j]..x_edges[j + 1]` and
-/// `y_edges[i]..y_edges[i + 1]` and has the colour `cell(i, j)`. The colour bar shows `bar`:
-/// (colour map, range, quantity and unit). Returns the chart for overlays.
+/// `y_edges[i]..y_edges[i + 1]` and has the colour `cell(i, j)`; the y axis points down when
+/// `y_down` (images). The colour bar shows `bar`: (colour map, range, quantity and unit).
+/// Returns the chart for overlays.
 #[allow(clippy::too_many_arguments)]
 pub fn heatmap<'a>(
     area: &Panel<'a>,
     title: &str,
     labels: (&str, &str),
     x_edges: &[f64],
-    y_edges: &[f64],
+    (y_edges, y_down): (&[f64], bool),
     cell: impl Fn(usize, usize) -> RGBColor,
-    bar: (colorous::Gradient, (f64, f64), &str),
+    bar: (Map, (f64, f64), &str),
 ) -> Result<Chart<'a>> {
     let (w, _) = area.dim_in_pixel();
-    let (main, right) = area.split_horizontally(w.saturating_sub(124));
+    let (main, right) = area.split_horizontally(w.saturating_sub(140));
     colour_bar(&right, bar.0, bar.1, bar.2)?;
     let span = |e: &[f64]| (e[0], e[e.len() - 1]);
-    let mut chart = axes(&main, title, span(x_edges), span(y_edges), labels)?;
+    let (y0, y1) = span(y_edges);
+    let y = if y_down { (y1, y0) } else { (y0, y1) };
+    let mut chart = axes(&main, title, span(x_edges), y, labels)?;
     chart.draw_series((0..y_edges.len() - 1).flat_map(|i| {
         let cell = &cell;
         (0..x_edges.len() - 1).map(move |j| {
@@ -133,6 +143,12 @@ pub fn heatmap<'a>(
         })
     }))?;
     Ok(chart)
+}
+
+/// A tick number without trailing zeros: `50`, `0.25`, `-1.5`.
+pub fn number(v: f64) -> String {
+    let s = format!("{:.6}", if v.abs() < 1e-9 { 0.0 } else { v });
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Cell edges for points at `centres`: midpoints between neighbours, the ends extended by half
