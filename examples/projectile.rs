@@ -287,7 +287,7 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
             .light_line_style(WHITE)
             .x_desc("time t (s)")
             .y_desc("|v estimated − v true| (m/s)")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .y_label_formatter(&|v| common::power_of_ten(*v))
             .label_style(TICKS)
             .axis_desc_style(LABEL)
             .draw()?;

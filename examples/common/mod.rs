@@ -151,6 +151,20 @@ pub fn number(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A tick number on a log axis: `10⁻³` for a power of ten, else `2e-3`.
+pub fn power_of_ten(v: f64) -> String {
+    let e = v.log10().round();
+    if (v / 10f64.powf(e) - 1.0).abs() < 1e-9 {
+        let sup = |c| match c {
+            '-' => '⁻',
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
+        };
+        format!("10{}", (e as i32).to_string().chars().map(sup).collect::<String>())
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
 /// Cell edges for points at `centres`: midpoints between neighbours, the ends extended by half
 /// a step.
 pub fn edges(centres: &[f64]) -> Vec<f64> {
