@@ -97,7 +97,12 @@ pub fn measure(grid: Grid, n: usize, timing: bool) -> Row {
         }
     }
     assert_eq!(inner[0], inner[1], "interior values depend on the edge order");
-    Row { n, edges, interior: interior[0], nanos }
+    Row {
+        n,
+        edges,
+        interior: interior[0],
+        nanos,
+    }
 }
 
 /// Median over 7 samples of the time per call, each sample at least 2 ms of calls.
@@ -133,7 +138,11 @@ pub fn orders(rows: &[Row]) -> Vec<[f64; 3]> {
         .map(|w| {
             let ratio = ((w[1].n - 1) as f64 / (w[0].n - 1) as f64).ln();
             let p = |a: f64, b: f64| (a / b).ln() / ratio;
-            [p(w[0].edges[0], w[1].edges[0]), p(w[0].edges[1], w[1].edges[1]), p(w[0].interior, w[1].interior)]
+            [
+                p(w[0].edges[0], w[1].edges[0]),
+                p(w[0].edges[1], w[1].edges[1]),
+                p(w[0].interior, w[1].interior),
+            ]
         })
         .collect()
 }
@@ -172,14 +181,20 @@ pub fn table(grid: Grid, rows: &[Row]) -> String {
 
 /// The decades 10 … 10⁵ and the quarter-decades between them (for the plot).
 pub fn sizes(max_exponent: u32) -> Vec<usize> {
-    (4..=4 * max_exponent).map(|q| 10f64.powf(f64::from(q) / 4.0).round() as usize).collect()
+    (4..=4 * max_exponent)
+        .map(|q| 10f64.powf(f64::from(q) / 4.0).round() as usize)
+        .collect()
 }
 
 fn main() {
     let mut all = vec![];
     for grid in [Grid::Even, Grid::Stretched] {
         let rows: Vec<Row> = sizes(5).into_iter().map(|n| measure(grid, n, true)).collect();
-        let decades: Vec<Row> = rows.iter().copied().filter(|r| [10, 100, 1000, 10_000, 100_000].contains(&r.n)).collect();
+        let decades: Vec<Row> = rows
+            .iter()
+            .copied()
+            .filter(|r| [10, 100, 1000, 10_000, 100_000].contains(&r.n))
+            .collect();
         println!("{}", table(grid, &decades));
         // Between N = 100 and 10⁴, well before rounding errors show.
         for o in &orders(&decades)[1..3] {
@@ -196,7 +211,9 @@ fn main() {
 
 /// Errors against N on log-log axes for both grids, with reference slopes N⁻¹ and N⁻².
 pub fn render(all: &[(Grid, Vec<Row>)], path: &Path) -> common::Result {
-    let values = all.iter().flat_map(|(_, rows)| rows.iter().flat_map(|r| [r.edges[0], r.edges[1], r.interior]));
+    let values = all
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flat_map(|r| [r.edges[0], r.edges[1], r.interior]));
     let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
     let n_max = all[0].1.last().unwrap().n as f64;
     common::save_figure(path, (1000, 700), |root| {
@@ -217,12 +234,18 @@ pub fn render(all: &[(Grid, Vec<Row>)], path: &Path) -> common::Result {
             .axis_desc_style(LABEL)
             .draw()?;
         let colours = [RGBColor(214, 39, 40), RGBColor(31, 119, 180), RGBColor(44, 160, 44)];
-        let names = ["edges, edge order 1", "edges, edge order 2", "interior (both edge orders)"];
+        let names = [
+            "edges, edge order 1",
+            "edges, edge order 2",
+            "interior (both edge orders)",
+        ];
         for (grid, rows) in all {
             let dashed = *grid == Grid::Stretched;
             for (k, (&colour, name)) in colours.iter().zip(names).enumerate() {
-                let pts: Vec<(f64, f64)> =
-                    rows.iter().map(|r| (r.n as f64, [r.edges[0], r.edges[1], r.interior][k])).collect();
+                let pts: Vec<(f64, f64)> = rows
+                    .iter()
+                    .map(|r| (r.n as f64, [r.edges[0], r.edges[1], r.interior][k]))
+                    .collect();
                 let style = colour.stroke_width(2);
                 let label = format!("{name}, {}", if dashed { "stretched grid" } else { "even grid" });
                 let series = if dashed {
@@ -237,7 +260,9 @@ pub fn render(all: &[(Grid, Vec<Row>)], path: &Path) -> common::Result {
                             + PathElement::new(vec![(12, 0), (20, 0)], style)
                     });
                 } else {
-                    series.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
                 }
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
             }
@@ -250,7 +275,12 @@ pub fn render(all: &[(Grid, Vec<Row>)], path: &Path) -> common::Result {
             (2.0, at(100).edges[1] / 12.0, "slope −2 (error ∝ 1/N²)", true),
         ] {
             let line = |n: f64| anchor * (100.0 / n).powf(slope);
-            chart.draw_series(DashedLineSeries::new([(30.0, line(30.0)), (3e4, line(3e4))], 4, 4, BLACK.stroke_width(1)))?;
+            chart.draw_series(DashedLineSeries::new(
+                [(30.0, line(30.0)), (3e4, line(3e4))],
+                4,
+                4,
+                BLACK.stroke_width(1),
+            ))?;
             let (tx, ty) = (3e3, line(3e3));
             let offset = if below { (-170, 6) } else { (6, -22) };
             chart.draw_series([EmptyElement::at((tx, ty)) + Text::new(text, offset, TICKS.into_font())])?;

@@ -26,8 +26,8 @@ use std::path::Path;
 
 use common::TICKS;
 use ndarray::{Array1, Array2, Axis, s};
-use plotters::prelude::*;
 use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+use plotters::prelude::*;
 
 pub const X: (f64, f64) = (-2.0, 2.0); // the grid's extent in x
 pub const Y: (f64, f64) = (-1.0, 3.0);
@@ -107,7 +107,12 @@ pub fn interior_errors(grid: &Sampled) -> InteriorErrors {
         residual = residual.max((gx - ax - 400.0 * hx * hx * x[j]).abs());
     }
     let predicted = 400.0 * hx * hx * x[1].abs().max(x[nx - 2].abs()); // largest interior |x|
-    InteriorErrors { dfdx: err_x, predicted, residual, dfdy: err_y }
+    InteriorErrors {
+        dfdx: err_x,
+        predicted,
+        residual,
+        dfdy: err_y,
+    }
 }
 
 /// Where the descent on the grid's interpolated numerical gradient ends, and its distance to
@@ -128,8 +133,14 @@ fn main() {
         fine.x.len(),
         fine.y.len()
     );
-    println!("  max |error| in df/dx: {:.6}   predicted 400 hx² max|x| = {:.6}", e.dfdx, e.predicted);
-    println!("  after removing the predicted 400 hx² x: {:.1e}   (rounding)", e.residual);
+    println!(
+        "  max |error| in df/dx: {:.6}   predicted 400 hx² max|x| = {:.6}",
+        e.dfdx, e.predicted
+    );
+    println!(
+        "  after removing the predicted 400 hx² x: {:.1e}   (rounding)",
+        e.residual
+    );
     println!("  max |error| in df/dy: {:.1e}   (exact: f is quadratic in y)", e.dfdy);
     assert!((e.dfdx - e.predicted).abs() < 1e-9 && e.residual < 1e-9 && e.dfdy < 1e-9);
 
@@ -153,7 +164,10 @@ fn main() {
     }
     let exact = *descend(rosenbrock_gradient).last().unwrap();
     println!("  analytic gradient: ends at ({:.4}, {:.4})", exact.0, exact.1);
-    println!("  distance ratio coarse/fine: {:.2} (4 for O(h²))", misses[0] / misses[1]);
+    println!(
+        "  distance ratio coarse/fine: {:.2} (4 for O(h²))",
+        misses[0] / misses[1]
+    );
     assert!(misses[1] < 0.02, "did not reach the minimum");
     assert!(misses[0] / misses[1] > 3.0, "the end point does not converge as O(h²)");
 
@@ -184,7 +198,10 @@ pub fn render(grid: &Sampled, path: &Path) -> common::Result {
     let log_f = grid.f.slice(s![..;stride, ..;stride]).mapv(|v| (v + 1e-3).log10());
     let (lo, hi) = (-3.0, log_f.fold(0.0f64, |a, &b| a.max(b)));
     let viridis = |t: f64| common::colour(colorous::VIRIDIS, t);
-    let numerical: Vec<(f64, f64)> = descend(|px, py| grid.gradient_at(px, py)).into_iter().step_by(50).collect();
+    let numerical: Vec<(f64, f64)> = descend(|px, py| grid.gradient_at(px, py))
+        .into_iter()
+        .step_by(50)
+        .collect();
     let analytic: Vec<(f64, f64)> = descend(rosenbrock_gradient).into_iter().step_by(50).collect();
     common::save_figure(path, (900, 760), |root| {
         let mut chart = common::heatmap(
@@ -207,7 +224,12 @@ pub fn render(grid: &Sampled, path: &Path) -> common::Result {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], white));
         let red = RGBColor(240, 60, 60);
         chart
-            .draw_series(DashedLineSeries::new(analytic.iter().copied(), 8, 6, red.stroke_width(2)))?
+            .draw_series(DashedLineSeries::new(
+                analytic.iter().copied(),
+                8,
+                6,
+                red.stroke_width(2),
+            ))?
             .label("same steps on the analytic gradient")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2)));
         chart

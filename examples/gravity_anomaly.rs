@@ -60,8 +60,7 @@ impl Prism {
                     let (dx, dy, dz) = ((xi - x) * 1e3, (yj - y) * 1e3, zk * 1e3); // metres
                     let r = (dx * dx + dy * dy + dz * dz).sqrt();
                     let sign = if (i + j + k) % 2 == 0 { 1.0 } else { -1.0 };
-                    sum += sign
-                        * (dz * (dx * dy / (dz * r)).atan() - dx * (r + dy).ln() - dy * (r + dx).ln());
+                    sum += sign * (dz * (dx * dy / (dz * r)).atan() - dx * (r + dy).ln() - dy * (r + dx).ln());
                 }
             }
         }
@@ -95,11 +94,20 @@ pub fn survey(nx: usize, ny: usize) -> Survey {
     let (dx, dy) = (x[1] - x[0], y[1] - y[0]);
     let g = Array2::from_shape_fn((ny, nx), |(i, j)| BODY.gz(x[j], y[i]));
     // dgdy, dgdx = np.gradient(g, dy, dx)
-    let opts = GradientOptions::new().axis_spacing(Axis(0), dy).axis_spacing(Axis(1), dx);
+    let opts = GradientOptions::new()
+        .axis_spacing(Axis(0), dy)
+        .axis_spacing(Axis(1), dx);
     let mut grad = g.gradient_with(&opts).unwrap();
     let (dgdx, dgdy) = (grad.pop().unwrap(), grad.pop().unwrap());
     let hgm = Zip::from(&dgdx).and(&dgdy).map_collect(|&a, &b| a.hypot(b));
-    Survey { x, y, g, dgdx, dgdy, hgm }
+    Survey {
+        x,
+        y,
+        g,
+        dgdx,
+        dgdy,
+        hgm,
+    }
 }
 
 /// The largest error of the numerical gradient against the prism's own derivative (a central
@@ -127,7 +135,9 @@ pub struct Peaks {
 pub fn peaks(s: &Survey) -> Peaks {
     let centre = ((BODY.x.0 + BODY.x.1) / 2.0, (BODY.y.0 + BODY.y.1) / 2.0);
     let nearest = |c: &Array1<f64>, v: f64| {
-        (0..c.len()).min_by(|&a, &b| (c[a] - v).abs().total_cmp(&(c[b] - v).abs())).unwrap()
+        (0..c.len())
+            .min_by(|&a, &b| (c[a] - v).abs().total_cmp(&(c[b] - v).abs()))
+            .unwrap()
     };
     // The coordinate of the largest value on each side of `mid`.
     let split_max = |coords: &Array1<f64>, values: ndarray::ArrayView1<f64>, mid: f64| {
@@ -168,7 +178,10 @@ fn main() {
         "peak anomaly {peak_g:.3} mGal; max horizontal gradient {:.3} mGal/km",
         s.hgm.fold(0.0f64, |a, &b| a.max(b))
     );
-    println!("numerical gradient vs the prism's derivative: max error {:.2} % of the largest gradient", err * 100.0);
+    println!(
+        "numerical gradient vs the prism's derivative: max error {:.2} % of the largest gradient",
+        err * 100.0
+    );
     println!("horizontal-gradient peaks on the profiles through the centre vs the true edges:");
     for (name, found, edge, step) in [
         ("west ", p.x.0, BODY.x.0, dx),
@@ -194,7 +207,10 @@ fn main() {
 /// Anomaly map, horizontal-gradient map (block outline and the peaks marked), and the east-west
 /// profile through the centre.
 pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
-    let (xe, ye) = (common::edges(s.x.as_slice().unwrap()), common::edges(s.y.as_slice().unwrap()));
+    let (xe, ye) = (
+        common::edges(s.x.as_slice().unwrap()),
+        common::edges(s.y.as_slice().unwrap()),
+    );
     let g_hi = s.g.fold(0.0f64, |a, &b| a.max(b));
     let h_hi = s.hgm.fold(0.0f64, |a, &b| a.max(b));
     let outline = || {
@@ -233,12 +249,21 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
             &xe,
             (&ye, false),
             |i, j| common::colour(colorous::INFERNO, s.hgm[[i, j]] / h_hi),
-            (&|t| common::colour(colorous::INFERNO, t), (0.0, h_hi), "|∇ₕΔg| (mGal/km)"),
+            (
+                &|t| common::colour(colorous::INFERNO, t),
+                (0.0, h_hi),
+                "|∇ₕΔg| (mGal/km)",
+            ),
         )?;
         let centre = ((BODY.x.0 + BODY.x.1) / 2.0, (BODY.y.0 + BODY.y.1) / 2.0);
         hgm.draw_series(
-            [(p.x.0, centre.1), (p.x.1, centre.1), (centre.0, p.y.0), (centre.0, p.y.1)]
-                .map(|c| Cross::new(c, 7, CYAN.stroke_width(3))),
+            [
+                (p.x.0, centre.1),
+                (p.x.1, centre.1),
+                (centre.0, p.y.0),
+                (centre.0, p.y.1),
+            ]
+            .map(|c| Cross::new(c, 7, CYAN.stroke_width(3))),
         )?
         .label("peak on the centre profiles")
         .legend(|(x, y)| Cross::new((x + 9, y), 5, CYAN.stroke_width(3)));
@@ -254,7 +279,10 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
         // The east-west profile through the centre: anomaly on the left axis, gradient on the right.
         let row = s.y.iter().position(|&v| v >= centre.1).unwrap();
         let mut chart = ChartBuilder::on(&bottom)
-            .caption(format!("East-west profile through the block, y = {:.2} km", s.y[row]), TITLE)
+            .caption(
+                format!("East-west profile through the block, y = {:.2} km", s.y[row]),
+                TITLE,
+            )
             .margin(8)
             .margin_left(30)
             .margin_right(30)
@@ -280,7 +308,10 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
         let blue = RGBColor(31, 119, 180);
         let orange = RGBColor(230, 100, 20);
         chart
-            .draw_series(LineSeries::new(s.x.iter().zip(s.g.row(row)).map(|(&x, &g)| (x, g)), blue.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                s.x.iter().zip(s.g.row(row)).map(|(&x, &g)| (x, g)),
+                blue.stroke_width(2),
+            ))?
             .label("Δg")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue.stroke_width(2)));
         chart

@@ -150,7 +150,11 @@ pub fn hot_spots(grid: Grid, times: &[f64]) -> HotSpots {
         frames.push((done as f64 * grid.dt(), u.clone()));
     }
     let heat1 = u.sum() * area;
-    HotSpots { grid, frames, heat: (heat0, heat1) }
+    HotSpots {
+        grid,
+        frames,
+        heat: (heat0, heat1),
+    }
 }
 
 fn gaussian(d2: f64, r: f64) -> f64 {
@@ -170,7 +174,10 @@ fn main() {
     let rel = (d.measured - d.analytic).abs() / d.analytic;
     println!("Fourier mode (m, n) = (2, 1) after {} steps, t = {:.6}:", d.steps, d.t);
     println!("  decay rate measured  {:.4}", d.measured);
-    println!("  analytic κ4π²(m²+n²) {:.4}   relative error {rel:.2e} (O(h²) + O(dt))", d.analytic);
+    println!(
+        "  analytic κ4π²(m²+n²) {:.4}   relative error {rel:.2e} (O(h²) + O(dt))",
+        d.analytic
+    );
     println!(
         "  scheme's prediction  {:.4}   relative difference {:.1e}",
         d.discrete,

@@ -56,7 +56,12 @@ pub fn edges(img: &Array2<u8>) -> Edges {
     let (gx, gy) = (g.pop().unwrap(), g.pop().unwrap());
     let magnitude = Zip::from(&gx).and(&gy).map_collect(|&x, &y| x.hypot(y));
     let orientation = Zip::from(&gx).and(&gy).map_collect(|&x, &y| y.atan2(x).to_degrees());
-    Edges { gy, gx, magnitude, orientation }
+    Edges {
+        gy,
+        gx,
+        magnitude,
+        orientation,
+    }
 }
 
 /// A smooth edge (a tanh step 6 px wide, u8 levels 28 to 228) across a `size × size` image,

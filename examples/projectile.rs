@@ -32,13 +32,25 @@ const G: f64 = 9.81; // m/s²
 const K: f64 = 0.15; // drag rate, 1/s
 const V0: (f64, f64) = (35.0, 45.0); // launch velocity, m/s
 
-/// Position, velocity and acceleration at time `t` (s): `((x, y), (vx, vy), (ax, ay))`, metres.
-pub fn exact(t: f64) -> ((f64, f64), (f64, f64), (f64, f64)) {
+/// Position (m), velocity (m/s) and acceleration (m/s²), each as (x, y) components.
+#[derive(Clone, Copy, Debug)]
+pub struct State {
+    pub pos: (f64, f64),
+    pub vel: (f64, f64),
+    pub acc: (f64, f64),
+}
+
+/// The true state at time `t` (s).
+pub fn exact(t: f64) -> State {
     let e = (-K * t).exp();
     let (vx, vy) = (V0.0 * e, (V0.1 + G / K) * e - G / K);
     let x = V0.0 / K * (1.0 - e);
     let y = (V0.1 + G / K) / K * (1.0 - e) - G * t / K;
-    ((x, y), (vx, vy), (-K * vx, -G - K * vy))
+    State {
+        pos: (x, y),
+        vel: (vx, vy),
+        acc: (-K * vx, -G - K * vy),
+    }
 }
 
 /// The time of flight: when the projectile is back at `y = 0`.
@@ -46,7 +58,7 @@ pub fn flight_time() -> f64 {
     let (mut lo, mut hi) = (1.0, 100.0);
     for _ in 0..100 {
         let mid = (lo + hi) / 2.0;
-        if exact(mid).0.1 > 0.0 { lo = mid } else { hi = mid }
+        if exact(mid).pos.1 > 0.0 { lo = mid } else { hi = mid }
     }
     lo
 }
@@ -58,9 +70,15 @@ pub fn timestamps(n: usize) -> Array1<f64> {
     let step = end / (n - 1) as f64;
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     Array1::from_shape_fn(n, |k| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let jitter = (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0; // in [-1, 1)
-        if k == 0 || k == n - 1 { k as f64 * step } else { (k as f64 + 0.35 * jitter) * step }
+        if k == 0 || k == n - 1 {
+            k as f64 * step
+        } else {
+            (k as f64 + 0.35 * jitter) * step
+        }
     })
 }
 
@@ -74,11 +92,11 @@ pub struct Track {
 
 pub fn track(n: usize) -> Track {
     let t = timestamps(n);
-    let at = |f: fn(&((f64, f64), (f64, f64), (f64, f64))) -> f64| t.mapv(|s| f(&exact(s)));
+    let at = |f: fn(&State) -> f64| t.mapv(|s| f(&exact(s)));
     Track {
-        pos: [at(|e| e.0.0), at(|e| e.0.1)],
-        vel: [at(|e| e.1.0), at(|e| e.1.1)],
-        acc: [at(|e| e.2.0), at(|e| e.2.1)],
+        pos: [at(|e| e.pos.0), at(|e| e.pos.1)],
+        vel: [at(|e| e.vel.0), at(|e| e.vel.1)],
+        acc: [at(|e| e.acc.0), at(|e| e.acc.1)],
         t,
     }
 }
@@ -179,10 +197,19 @@ fn main() {
         o2.interior / dense.interior
     );
     assert!(o1.ends > 5.0 * o2.ends, "edge order 2 does not help at the ends");
-    assert!(o2.ends < 3.0 * o2.interior, "edge order 2 ends not at the interior's level");
-    assert_eq!(o1.interior, o2.interior, "the interior does not depend on the edge order");
+    assert!(
+        o2.ends < 3.0 * o2.interior,
+        "edge order 2 ends not at the interior's level"
+    );
+    assert_eq!(
+        o1.interior, o2.interior,
+        "the interior does not depend on the edge order"
+    );
     assert!(o2.interior / dense.interior > 3.0, "not second order");
-    assert!(even.interior > 20.0 * o2.interior, "ignoring the timestamps should cost accuracy");
+    assert!(
+        even.interior > 20.0 * o2.interior,
+        "ignoring the timestamps should cost accuracy"
+    );
 
     let path = common::out_dir().join("projectile.png");
     render(&tr, &path).unwrap();
@@ -192,9 +219,7 @@ fn main() {
 /// Track, velocity, acceleration (true curves and estimates), and the velocity error per fix.
 pub fn render(tr: &Track, path: &Path) -> common::Result {
     let fine = Array1::linspace(0.0, tr.t[tr.t.len() - 1], 400);
-    let curve = |f: fn(&((f64, f64), (f64, f64), (f64, f64))) -> f64| -> Vec<(f64, f64)> {
-        fine.iter().map(|&s| (s, f(&exact(s)))).collect()
-    };
+    let curve = |f: fn(&State) -> f64| -> Vec<(f64, f64)> { fine.iter().map(|&s| (s, f(&exact(s)))).collect() };
     let (v1, a1) = estimate(tr, Method::Timestamps(EdgeOrder::First));
     let (v2, a2) = estimate(tr, Method::Timestamps(EdgeOrder::Second));
     let (ve, _) = estimate(tr, Method::EvenSpacing);
@@ -203,7 +228,8 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
     let orange = RGBColor(230, 110, 20);
     let green = RGBColor(44, 160, 44);
     let t_end = tr.t[tr.t.len() - 1];
-    let legend_line = |c: RGBColor| move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2));
+    let legend_line =
+        |c: RGBColor| move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2));
     common::save_figure(path, (1400, 940), |root| {
         let panels = root.split_evenly((2, 2));
 
@@ -211,13 +237,26 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
         let xs = &tr.pos[0];
         let x_end = xs[xs.len() - 1] * 1.05;
         let y_top = tr.pos[1].fold(0.0f64, |a, &b| a.max(b)) * 1.15;
-        let mut c = common::axes(&panels[0], "Track: height against distance", (0.0, x_end), (0.0, y_top), ("x (m)", "y (m)"))?;
-        c.draw_series(LineSeries::new(fine.iter().map(|&s| exact(s).0), blue.stroke_width(2)))?
-            .label("true path")
-            .legend(legend_line(blue));
-        c.draw_series(xs.iter().zip(&tr.pos[1]).map(|(&x, &y)| Circle::new((x, y), 4, BLACK.filled())))?
-            .label(format!("{} fixes at uneven times", tr.t.len()))
-            .legend(|(x, y)| Circle::new((x + 9, y), 4, BLACK.filled()));
+        let mut c = common::axes(
+            &panels[0],
+            "Track: height against distance",
+            (0.0, x_end),
+            (0.0, y_top),
+            ("x (m)", "y (m)"),
+        )?;
+        c.draw_series(LineSeries::new(
+            fine.iter().map(|&s| exact(s).pos),
+            blue.stroke_width(2),
+        ))?
+        .label("true path")
+        .legend(legend_line(blue));
+        c.draw_series(
+            xs.iter()
+                .zip(&tr.pos[1])
+                .map(|(&x, &y)| Circle::new((x, y), 4, BLACK.filled())),
+        )?
+        .label(format!("{} fixes at uneven times", tr.t.len()))
+        .legend(|(x, y)| Circle::new((x + 9, y), 4, BLACK.filled()));
         legend(&mut c, SeriesLabelPosition::UpperRight)?;
 
         // Velocity and acceleration: true curves, estimates with edge order 2 (dots) and 1 (crosses).
@@ -229,8 +268,8 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
                 &tr.vel,
                 &v2,
                 &v1,
-                (|e: &((f64, f64), (f64, f64), (f64, f64))| e.1.0) as fn(&_) -> f64,
-                (|e: &((f64, f64), (f64, f64), (f64, f64))| e.1.1) as fn(&_) -> f64,
+                (|e: &State| e.vel.0) as fn(&State) -> f64,
+                (|e: &State| e.vel.1) as fn(&State) -> f64,
                 SeriesLabelPosition::LowerLeft,
             ),
             (
@@ -240,8 +279,8 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
                 &tr.acc,
                 &a2,
                 &a1,
-                |e: &((f64, f64), (f64, f64), (f64, f64))| e.2.0,
-                |e: &((f64, f64), (f64, f64), (f64, f64))| e.2.1,
+                |e: &State| e.acc.0,
+                |e: &State| e.acc.1,
                 SeriesLabelPosition::LowerRight,
             ),
         ] {
@@ -250,12 +289,18 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
             let pad = (hi - lo) * 0.08;
             let mut c = common::axes(panel, title, (0.0, t_end), (lo - pad, hi + pad), ("time t (s)", label))?;
             for (k, colour, name) in [(0, blue, "x"), (1, orange, "y")] {
-                c.draw_series(LineSeries::new(curve(if k == 0 { fx } else { fy }), colour.stroke_width(2)))?
-                    .label(format!("true, {name} component"))
-                    .legend(legend_line(colour));
+                c.draw_series(LineSeries::new(
+                    curve(if k == 0 { fx } else { fy }),
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("true, {name} component"))
+                .legend(legend_line(colour));
                 let grey = RGBColor(70, 70, 70);
-                let crosses =
-                    c.draw_series(points(&est1[k]).into_iter().map(|p| Cross::new(p, 5, grey.stroke_width(2))))?;
+                let crosses = c.draw_series(
+                    points(&est1[k])
+                        .into_iter()
+                        .map(|p| Cross::new(p, 5, grey.stroke_width(2))),
+                )?;
                 if k == 1 {
                     crosses
                         .label("estimate, edge order 1 (x and y)")
@@ -271,7 +316,12 @@ pub fn render(tr: &Track, path: &Path) -> common::Result {
         // Velocity error per fix, log scale.
         let err = |v: &[Array1<f64>; 2]| -> Vec<(f64, f64)> {
             (0..tr.t.len())
-                .map(|k| (tr.t[k], (v[0][k] - tr.vel[0][k]).hypot(v[1][k] - tr.vel[1][k]).max(1e-6)))
+                .map(|k| {
+                    (
+                        tr.t[k],
+                        (v[0][k] - tr.vel[0][k]).hypot(v[1][k] - tr.vel[1][k]).max(1e-6),
+                    )
+                })
                 .collect()
         };
         let (e1, e2, ee) = (err(&v1), err(&v2), err(&ve));

@@ -25,8 +25,8 @@ use std::path::Path;
 
 use common::TICKS;
 use ndarray::{Array1, Array2, Axis, Zip};
-use plotters::prelude::*;
 use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions};
+use plotters::prelude::*;
 
 pub const WIDTH: f64 = 12_000.0; // east-west extent, m
 pub const HEIGHT: f64 = 9_000.0; // south-north extent, m
@@ -146,7 +146,11 @@ fn main() {
 
 /// The steepest slope on the grid, degrees.
 pub fn max_slope(g: &Grid) -> f64 {
-    g.dzdx.iter().zip(&g.dzdy).map(|(&x, &y)| slope_deg(x, y)).fold(0.0, f64::max)
+    g.dzdx
+        .iter()
+        .zip(&g.dzdy)
+        .map(|(&x, &y)| slope_deg(x, y))
+        .fold(0.0, f64::max)
 }
 
 /// Four maps on the grid's own cells (north up): shaded relief, slope, aspect, and the
@@ -154,7 +158,10 @@ pub fn max_slope(g: &Grid) -> f64 {
 pub fn render(g: &Grid, path: &Path) -> common::Result {
     let km = |c: &Array1<f64>| common::edges(&c.iter().map(|v| v / 1e3).collect::<Vec<_>>());
     let (xe, ye) = (km(&g.x), km(&g.y));
-    let (zmin, zmax) = (g.z.fold(f64::INFINITY, |a, &b| a.min(b)), g.z.fold(0.0f64, |a, &b| a.max(b)));
+    let (zmin, zmax) = (
+        g.z.fold(f64::INFINITY, |a, &b| a.min(b)),
+        g.z.fold(0.0f64, |a, &b| a.max(b)),
+    );
     let steepest = max_slope(g);
     let error = Zip::indexed(&g.dzdx).and(&g.dzdy).map_collect(|(i, j), &gx, &gy| {
         let (_, ax, ay) = terrain(g.x[j], g.y[i]);

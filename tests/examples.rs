@@ -3,6 +3,8 @@
 //!
 //! Each example file is compiled here as a module (its `main` unused), so these tests run the
 //! very functions the examples run.
+// Each example declares `mod common;`, so the plot set-up is compiled once per example module.
+#![allow(clippy::duplicate_mod)]
 
 use std::path::{Path, PathBuf};
 
@@ -49,25 +51,40 @@ fn assert_picture(path: &Path, (width, height): (u32, u32)) {
     let mut colours: Vec<[u8; 3]> = rgb.pixels().map(|p| p.0).collect();
     colours.sort_unstable();
     colours.dedup();
-    assert!(colours.len() > 50, "{} has only {} colours", path.display(), colours.len());
+    assert!(
+        colours.len() > 50,
+        "{} has only {} colours",
+        path.display(),
+        colours.len()
+    );
 }
 
 #[test]
 fn projectile_velocity_and_acceleration_errors() {
-    use projectile::{Method, estimate, errors, exact, flight_time, study, timestamps, track};
+    use projectile::{Method, errors, estimate, exact, flight_time, study, timestamps, track};
     // The closed form is consistent: lands at y = 0, and the acceleration is -g ŷ - k v.
     let end = flight_time();
-    assert!(exact(end).0.1.abs() < 1e-9 && end > 5.0);
+    assert!(exact(end).pos.1.abs() < 1e-9 && end > 5.0);
     let t = timestamps(20);
-    assert!(t.windows(2).into_iter().all(|w| w[1] > w[0]), "timestamps not increasing");
+    assert!(
+        t.windows(2).into_iter().all(|w| w[1] > w[0]),
+        "timestamps not increasing"
+    );
     let steps: Vec<f64> = t.windows(2).into_iter().map(|w| w[1] - w[0]).collect();
-    let (lo, hi) = steps.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &s| (l.min(s), h.max(s)));
+    let (lo, hi) = steps
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &s| (l.min(s), h.max(s)));
     assert!(hi > 1.5 * lo, "timestamps are not uneven: {lo}..{hi}");
 
     let tr = track(20);
     let rows = study(&tr);
     let (o1, o2, even) = (rows[0].1, rows[1].1, rows[2].1);
-    assert!(o1.ends > 5.0 * o2.ends, "edge order 2 ends {} vs order 1 {}", o2.ends, o1.ends);
+    assert!(
+        o1.ends > 5.0 * o2.ends,
+        "edge order 2 ends {} vs order 1 {}",
+        o2.ends,
+        o1.ends
+    );
     assert!(o2.ends < 3.0 * o2.interior);
     assert_eq!(o1.interior, o2.interior);
     assert!(even.interior > 20.0 * o2.interior);
@@ -95,7 +112,10 @@ fn image_edges_on_the_photograph_and_a_tilted_edge() {
     // A photograph has strong edges and mostly smooth areas.
     let median = image_edges::quantile(&e.magnitude, 0.5);
     let top = image_edges::quantile(&e.magnitude, 0.99);
-    assert!(top > 10.0 * median && top > 50.0, "median {median}, 99th percentile {top}");
+    assert!(
+        top > 10.0 * median && top > 50.0,
+        "median {median}, 99th percentile {top}"
+    );
     for angle in [-170.0, -90.0, -20.0, 45.0, 135.0] {
         let err = image_edges::orientation_error(&image_edges::edges(&image_edges::tilted_edge(48, angle)), angle);
         assert!(err < 2.0, "orientation off by {err} deg at {angle} deg");
@@ -118,18 +138,33 @@ fn gravity_gradient_peaks_over_the_block_edges() {
     let r = (far * far + cz * cz).sqrt() * 1e3;
     let point = 6.674_30e-11 * BODY.mass() * cz * 1e3 / r.powi(3) / 1e-5;
     let prism = BODY.gz(cx + far, cy);
-    assert!((prism / point - 1.0).abs() < 1e-3, "prism {prism} vs point mass {point} mGal");
+    assert!(
+        (prism / point - 1.0).abs() < 1e-3,
+        "prism {prism} vs point mass {point} mGal"
+    );
 
     let s = survey(101, 51); // dx = 80 m, dy = 120 m
     let (dx, dy) = (s.x[1] - s.x[0], s.y[1] - s.y[0]);
     assert!((dx - 0.08).abs() < 1e-12 && (dy - 0.12).abs() < 1e-12);
     let p = peaks(&s);
-    for (found, edge, step) in [(p.x.0, BODY.x.0, dx), (p.x.1, BODY.x.1, dx), (p.y.0, BODY.y.0, dy), (p.y.1, BODY.y.1, dy)] {
-        assert!((found - edge).abs() <= step * 1.0001, "peak at {found} km, edge at {edge} km");
+    for (found, edge, step) in [
+        (p.x.0, BODY.x.0, dx),
+        (p.x.1, BODY.x.1, dx),
+        (p.y.0, BODY.y.0, dy),
+        (p.y.1, BODY.y.1, dy),
+    ] {
+        assert!(
+            (found - edge).abs() <= step * 1.0001,
+            "peak at {found} km, edge at {edge} km"
+        );
     }
     // Second order with different spacings per axis: halving both steps cuts the error ~4×.
     let (coarse, fine) = (gradient_error(&s), gradient_error(&survey(201, 101)));
-    assert!(coarse / fine > 3.0 && coarse / fine < 5.0, "error ratio {}", coarse / fine);
+    assert!(
+        coarse / fine > 3.0 && coarse / fine < 5.0,
+        "error ratio {}",
+        coarse / fine
+    );
     assert!(fine < 0.02);
 
     let path = out("gravity_anomaly.png");
@@ -145,7 +180,10 @@ fn terrain_slope_is_second_order_on_the_stretched_grid() {
         let d: Vec<f64> = c.windows(2).into_iter().map(|w| w[1] - w[0]).collect();
         d.iter().fold(0.0f64, |a, &b| a.max(b)) / d.iter().fold(f64::INFINITY, |a, &b| a.min(b))
     };
-    assert!(spacing(&fine.x) > 2.0 && spacing(&fine.y) > 1.4, "the grid is not stretched");
+    assert!(
+        spacing(&fine.x) > 2.0 && spacing(&fine.y) > 1.4,
+        "the grid is not stretched"
+    );
     let ((e1, _, _), (e2, s2, a2)) = (errors(&coarse), errors(&fine));
     assert!(e1 / e2 > 3.5 && e1 / e2 < 4.5, "ratio {}", e1 / e2);
     assert!(s2 < 0.5 && a2 < 3.0, "slope error {s2} deg, aspect error {a2} deg");
@@ -162,12 +200,21 @@ fn gradient_descent_numbers() {
     use gradient_descent::{Sampled, descent_miss, interior_errors};
     let fine = Sampled::new(401, 321);
     let e = interior_errors(&fine);
-    assert!((e.dfdx - e.predicted).abs() < 1e-9 && e.residual < 1e-9 && e.dfdy < 1e-9, "{e:?}");
-    assert!(e.predicted > 1e-3, "the predicted error is not tiny: the check means something");
+    assert!(
+        (e.dfdx - e.predicted).abs() < 1e-9 && e.residual < 1e-9 && e.dfdy < 1e-9,
+        "{e:?}"
+    );
+    assert!(
+        e.predicted > 1e-3,
+        "the predicted error is not tiny: the check means something"
+    );
     let coarse = Sampled::new(201, 161);
     let ((_, miss_c), (end, miss_f)) = (descent_miss(&coarse), descent_miss(&fine));
     assert!(miss_f < 0.1 && end.0 > 0.9, "ended at {end:?}");
-    assert!(miss_c / miss_f > 3.0, "end point not converging as O(h²): {miss_c} / {miss_f}");
+    assert!(
+        miss_c / miss_f > 3.0,
+        "end point not converging as O(h²): {miss_c} / {miss_f}"
+    );
 
     let path = out("gradient_descent.png");
     gradient_descent::render(&fine, &path).unwrap();
@@ -203,7 +250,10 @@ fn edge_order_study_orders() {
     assert_eq!(sizes(2), vec![10, 18, 32, 56, 100]);
     let mut all = vec![];
     for grid in [Grid::Even, Grid::Stretched] {
-        let rows: Vec<_> = [10, 100, 1000, 10_000].into_iter().map(|n| measure(grid, n, false)).collect();
+        let rows: Vec<_> = [10, 100, 1000, 10_000]
+            .into_iter()
+            .map(|n| measure(grid, n, false))
+            .collect();
         let ord = orders(&rows);
         for o in &ord[1..] {
             assert!((o[0] - 1.0).abs() < 0.1, "{grid:?} edge order 1: {o:?}");
@@ -212,7 +262,10 @@ fn edge_order_study_orders() {
         }
         // With edge order 2 the ends are as accurate as the interior; with 1 they are not.
         let last = rows[3];
-        assert!(last.edges[1] < last.interior && last.edges[0] > 100.0 * last.interior, "{last:?}");
+        assert!(
+            last.edges[1] < last.interior && last.edges[0] > 100.0 * last.interior,
+            "{last:?}"
+        );
         let md = table(grid, &rows);
         assert_eq!(md.lines().filter(|l| l.starts_with("| 1")).count(), 4, "{md}");
         all.push((grid, rows));

@@ -28,7 +28,9 @@ pub const TICKS: (&str, u32) = ("sans-serif", 13);
 
 /// `target/examples-out/`, created if needed.
 pub fn out_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("examples-out");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("examples-out");
     fs::create_dir_all(&dir).expect("cannot create target/examples-out");
     dir
 }
@@ -95,7 +97,13 @@ pub fn colour_bar(area: &Panel, map: Map, (lo, hi): (f64, f64), label: &str) -> 
 }
 
 /// Axes with a title, tick numbers and axis labels on `area`, over `x` × `y`.
-pub fn axes<'a>(area: &Panel<'a>, title: &str, x: (f64, f64), y: (f64, f64), labels: (&str, &str)) -> Result<Chart<'a>> {
+pub fn axes<'a>(
+    area: &Panel<'a>,
+    title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    labels: (&str, &str),
+) -> Result<Chart<'a>> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, TITLE)
         .margin(8)
@@ -139,7 +147,10 @@ pub fn heatmap<'a>(
     chart.draw_series((0..y_edges.len() - 1).flat_map(|i| {
         let cell = &cell;
         (0..x_edges.len() - 1).map(move |j| {
-            Rectangle::new([(x_edges[j], y_edges[i]), (x_edges[j + 1], y_edges[i + 1])], cell(i, j).filled())
+            Rectangle::new(
+                [(x_edges[j], y_edges[i]), (x_edges[j + 1], y_edges[i + 1])],
+                cell(i, j).filled(),
+            )
         })
     }))?;
     Ok(chart)
