@@ -218,7 +218,11 @@ pub fn render(spots: &HotSpots, path: &Path) -> common::Result {
                 &edges,
                 (&edges, false),
                 |i, j| common::colour(colorous::INFERNO, u[[i, j]] / hi),
-                (&|t| common::colour(colorous::INFERNO, t), (0.0, hi), "u / u₀"),
+                (
+                    &|t| common::colour(colorous::INFERNO, t),
+                    (0.0, hi),
+                    "temperature u / u₀ (u₀: hottest initial spot)",
+                ),
             )?;
         }
         Ok(())

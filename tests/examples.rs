@@ -143,9 +143,9 @@ fn gravity_gradient_peaks_over_the_block_edges() {
         "prism {prism} vs point mass {point} mGal"
     );
 
-    let s = survey(101, 51); // dx = 80 m, dy = 120 m
+    let s = survey(97, 49); // dx = 83.3 m, dy = 125 m: the edges fall between samples
     let (dx, dy) = (s.x[1] - s.x[0], s.y[1] - s.y[0]);
-    assert!((dx - 0.08).abs() < 1e-12 && (dy - 0.12).abs() < 1e-12);
+    assert!((dx - 8.0 / 96.0).abs() < 1e-12 && (dy - 0.125).abs() < 1e-12);
     let p = peaks(&s);
     for (found, edge, step) in [
         (p.x.0, BODY.x.0, dx),
@@ -154,12 +154,21 @@ fn gravity_gradient_peaks_over_the_block_edges() {
         (p.y.1, BODY.y.1, dy),
     ] {
         assert!(
-            (found - edge).abs() <= step * 1.0001,
+            (found - edge).abs() < step / 2.0,
             "peak at {found} km, edge at {edge} km"
         );
+        assert!(
+            (found - edge).abs() > 1e-6,
+            "the refined peak landed exactly on the edge: not refined?"
+        );
     }
+    // The peaks lie just outside the block (west of the west edge, east of the east edge...).
+    assert!(
+        p.x.0 < BODY.x.0 && p.x.1 > BODY.x.1 && p.y.0 < BODY.y.0 && p.y.1 > BODY.y.1,
+        "{p:?}"
+    );
     // Second order with different spacings per axis: halving both steps cuts the error ~4×.
-    let (coarse, fine) = (gradient_error(&s), gradient_error(&survey(201, 101)));
+    let (coarse, fine) = (gradient_error(&s), gradient_error(&survey(193, 97)));
     assert!(
         coarse / fine > 3.0 && coarse / fine < 5.0,
         "error ratio {}",
