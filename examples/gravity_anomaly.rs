@@ -299,12 +299,15 @@ pub fn render(s: &Survey, p: &Peaks, path: &Path) -> common::Result {
             .light_line_style(WHITE)
             .x_desc("x, east (km)")
             .y_desc("Δg (mGal)")
+            .x_label_formatter(&|v| common::number(*v))
+            .y_label_formatter(&|v| common::number(*v))
             .label_style(TICKS)
             .axis_desc_style(LABEL)
             .draw()?;
         chart
             .configure_secondary_axes()
             .y_desc("|∇ₕΔg| (mGal/km)")
+            .y_label_formatter(&|v| common::number(*v))
             .label_style(TICKS)
             .axis_desc_style(LABEL)
             .draw()?;
