@@ -283,3 +283,24 @@ fn edge_order_study_orders() {
     edge_order_study::render(&all, &path).unwrap();
     assert_picture(&path, (1000, 700));
 }
+
+/// The pictures need no system library: nothing in the lock file reaches the system's fonts
+/// (plotters' default `ttf` feature would bring font-kit, which links fontconfig and FreeType).
+#[test]
+fn no_system_font_library_in_the_dependency_graph() {
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let names: Vec<&str> = lock.lines().filter_map(|l| l.strip_prefix("name = \"")).collect();
+    assert!(names.iter().any(|n| n.starts_with("plotters\"")) && names.iter().any(|n| n.starts_with("ab_glyph\"")));
+    for banned in [
+        "font-kit",
+        "freetype",
+        "fontconfig",
+        "yeslogic-fontconfig-sys",
+        "servo-fontconfig",
+    ] {
+        assert!(
+            !names.iter().any(|n| n.starts_with(banned)),
+            "{banned} is in Cargo.lock"
+        );
+    }
+}
