@@ -191,7 +191,7 @@ pub fn render(img: &Array2<u8>, e: &Edges, path: &Path) -> common::Result {
                 let f = |c: u8| (f64::from(c) * k).round() as u8;
                 RGBColor(f(r), f(g), f(b))
             },
-            (&cyclic, (-180.0, 180.0), "direction of ∇I (°): 0 right, 90 down"),
+            (&cyclic, (-180.0, 180.0), "gradient direction (°): 0 right, 90 down"),
         )?;
         Ok(())
     })
