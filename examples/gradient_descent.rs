@@ -17,40 +17,43 @@
 //! in y (f is quadratic in y); the descent ends near (1, 1), beside a descent that uses the
 //! analytic gradient.
 //!
-//! Writes `target/examples-out/gradient_descent.png`: log10 f with the path.
+//! Writes `target/examples-out/gradient_descent.png`: log10 f with the descent paths.
 //! Run with `cargo run --release --example gradient_descent`.
 
 mod common;
 
-use common::{Image, RED, WHITE, viridis};
+use std::path::Path;
+
+use common::TICKS;
 use ndarray::{Array1, Array2, Axis, s};
 use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+use plotters::prelude::*;
 
-const X: (f64, f64) = (-2.0, 2.0); // the grid's extent in x
-const Y: (f64, f64) = (-1.0, 3.0);
-const START: (f64, f64) = (-1.2, 1.0);
-const RATE: f64 = 1e-3; // step size; stable while it is below 2 / (largest Hessian eigenvalue)
-const STEPS: usize = 60_000;
+pub const X: (f64, f64) = (-2.0, 2.0); // the grid's extent in x
+pub const Y: (f64, f64) = (-1.0, 3.0);
+pub const START: (f64, f64) = (-1.2, 1.0);
+pub const RATE: f64 = 1e-3; // step size; stable while it is below 2 / (largest Hessian eigenvalue)
+pub const STEPS: usize = 60_000;
 
-fn rosenbrock(x: f64, y: f64) -> f64 {
+pub fn rosenbrock(x: f64, y: f64) -> f64 {
     (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
 }
 
-fn rosenbrock_gradient(x: f64, y: f64) -> (f64, f64) {
+pub fn rosenbrock_gradient(x: f64, y: f64) -> (f64, f64) {
     (-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x))
 }
 
 /// The function tabulated on an `ny × nx` grid, and its numerical gradient.
-struct Sampled {
-    x: Array1<f64>,
-    y: Array1<f64>,
-    f: Array2<f64>,
-    dfdx: Array2<f64>,
-    dfdy: Array2<f64>,
+pub struct Sampled {
+    pub x: Array1<f64>,
+    pub y: Array1<f64>,
+    pub f: Array2<f64>,
+    pub dfdx: Array2<f64>,
+    pub dfdy: Array2<f64>,
 }
 
 impl Sampled {
-    fn new(nx: usize, ny: usize) -> Self {
+    pub fn new(nx: usize, ny: usize) -> Self {
         let x = Array1::linspace(X.0, X.1, nx);
         let y = Array1::linspace(Y.0, Y.1, ny);
         let f = Array2::from_shape_fn((ny, nx), |(i, j)| rosenbrock(x[j], y[i]));
@@ -64,7 +67,7 @@ impl Sampled {
     }
 
     /// The numerical gradient, bilinearly interpolated at `(px, py)`.
-    fn gradient_at(&self, px: f64, py: f64) -> (f64, f64) {
+    pub fn gradient_at(&self, px: f64, py: f64) -> (f64, f64) {
         let cell = |c: &Array1<f64>, v: f64| {
             let t = ((v - c[0]) / (c[1] - c[0])).clamp(0.0, (c.len() - 1) as f64);
             let k = (t as usize).min(c.len() - 2);
@@ -80,31 +83,66 @@ impl Sampled {
     }
 }
 
-fn main() {
-    let fine = Sampled::new(801, 641);
-    let (x, y) = (&fine.x, &fine.y);
-    let (hx, hy) = (x[1] - x[0], y[1] - y[0]);
+/// The numerical gradient's error at interior points: the largest error in df/dx, its
+/// prediction `400 hx² max|x|`, what is left after removing `400 hx² x`, and the largest error
+/// in df/dy.
+#[derive(Clone, Copy, Debug)]
+pub struct InteriorErrors {
+    pub dfdx: f64,
+    pub predicted: f64,
+    pub residual: f64,
+    pub dfdy: f64,
+}
 
-    // Check 1: the numerical gradient's error at interior points is the predicted O(h²) term.
+pub fn interior_errors(grid: &Sampled) -> InteriorErrors {
+    let (x, y) = (&grid.x, &grid.y);
+    let hx = x[1] - x[0];
     let (mut err_x, mut err_y, mut residual) = (0.0f64, 0.0f64, 0.0f64);
-    let (ny, nx) = fine.f.dim();
-    for ((i, j), &gx) in fine.dfdx.slice(s![1..ny - 1, 1..nx - 1]).indexed_iter() {
+    let (ny, nx) = grid.f.dim();
+    for ((i, j), &gx) in grid.dfdx.slice(s![1..ny - 1, 1..nx - 1]).indexed_iter() {
         let (i, j) = (i + 1, j + 1);
         let (ax, ay) = rosenbrock_gradient(x[j], y[i]);
         err_x = err_x.max((gx - ax).abs());
-        err_y = err_y.max((fine.dfdy[[i, j]] - ay).abs());
+        err_y = err_y.max((grid.dfdy[[i, j]] - ay).abs());
         residual = residual.max((gx - ax - 400.0 * hx * hx * x[j]).abs());
     }
     let predicted = 400.0 * hx * hx * x[1].abs().max(x[nx - 2].abs()); // largest interior |x|
+    InteriorErrors {
+        dfdx: err_x,
+        predicted,
+        residual,
+        dfdy: err_y,
+    }
+}
+
+/// Where the descent on the grid's interpolated numerical gradient ends, and its distance to
+/// the minimum (1, 1).
+pub fn descent_miss(grid: &Sampled) -> ((f64, f64), f64) {
+    let end = *descend(|px, py| grid.gradient_at(px, py)).last().unwrap();
+    (end, (end.0 - 1.0).hypot(end.1 - 1.0))
+}
+
+fn main() {
+    let fine = Sampled::new(801, 641);
+    let (hx, hy) = (fine.x[1] - fine.x[0], fine.y[1] - fine.y[0]);
+
+    // Check 1: the numerical gradient's error at interior points is the predicted O(h²) term.
+    let e = interior_errors(&fine);
     println!(
         "numerical vs analytic gradient, interior of the {}x{} grid (hx = {hx:.5}, hy = {hy:.5}):",
-        x.len(),
-        y.len()
+        fine.x.len(),
+        fine.y.len()
     );
-    println!("  max |error| in df/dx: {err_x:.6}   predicted 400 hx² max|x| = {predicted:.6}");
-    println!("  after removing the predicted 400 hx² x: {residual:.1e}   (rounding)");
-    println!("  max |error| in df/dy: {err_y:.1e}   (exact: f is quadratic in y)");
-    assert!((err_x - predicted).abs() < 1e-9 && residual < 1e-9 && err_y < 1e-9);
+    println!(
+        "  max |error| in df/dx: {:.6}   predicted 400 hx² max|x| = {:.6}",
+        e.dfdx, e.predicted
+    );
+    println!(
+        "  after removing the predicted 400 hx² x: {:.1e}   (rounding)",
+        e.residual
+    );
+    println!("  max |error| in df/dy: {:.1e}   (exact: f is quadratic in y)", e.dfdy);
+    assert!((e.dfdx - e.predicted).abs() < 1e-9 && e.residual < 1e-9 && e.dfdy < 1e-9);
 
     // Check 2: descend along the interpolated numerical gradient on a coarse and the fine grid.
     // The valley floor is nearly flat (f = (1 - x)² along y = x²), so the O(h²) gradient error
@@ -113,8 +151,7 @@ fn main() {
     let coarse = Sampled::new(401, 321);
     let mut misses = vec![];
     for grid in [&coarse, &fine] {
-        let end = *descend(|px, py| grid.gradient_at(px, py)).last().unwrap();
-        let miss = (end.0 - 1.0).hypot(end.1 - 1.0);
+        let (end, miss) = descent_miss(grid);
         let f_end = rosenbrock(end.0, end.1);
         println!(
             "  {}x{} grid: ends at ({:.4}, {:.4}), f = {f_end:.1e}, distance to the minimum (1, 1) {miss:.4}",
@@ -134,13 +171,13 @@ fn main() {
     assert!(misses[1] < 0.02, "did not reach the minimum");
     assert!(misses[0] / misses[1] > 3.0, "the end point does not converge as O(h²)");
 
-    let path = descend(|px, py| fine.gradient_at(px, py));
-    let file = render(&fine, &path).save_png("gradient_descent.png").unwrap();
-    println!("wrote {}", file.display());
+    let path = common::out_dir().join("gradient_descent.png");
+    render(&fine, &path).unwrap();
+    println!("wrote {}", path.display());
 }
 
 /// `STEPS` steps of `p -= RATE * grad(p)` from `START`; every point visited.
-fn descend(grad: impl Fn(f64, f64) -> (f64, f64)) -> Vec<(f64, f64)> {
+pub fn descend(grad: impl Fn(f64, f64) -> (f64, f64)) -> Vec<(f64, f64)> {
     let mut p = START;
     let mut path = vec![p];
     for _ in 0..STEPS {
@@ -151,38 +188,64 @@ fn descend(grad: impl Fn(f64, f64) -> (f64, f64)) -> Vec<(f64, f64)> {
     path
 }
 
-/// log10(f) as a heat map (y up), the descent path in white, start and minimum in red.
-fn render(grid: &Sampled, path: &[(f64, f64)]) -> Image {
-    let (f, x, y) = (&grid.f, &grid.x, &grid.y);
-    let size = 600;
-    let log_f = f.mapv(|v| (v + 1e-3).log10());
+/// log10 f as a heat map (y up), the descent paths with the numerical and the analytic
+/// gradient, the start and the minimum.
+pub fn render(grid: &Sampled, path: &Path) -> common::Result {
+    // Every `stride`-th grid point is a cell of the picture: about 400 cells across.
+    let stride = (grid.x.len() / 400).max(1);
+    let xs: Vec<f64> = grid.x.iter().step_by(stride).copied().collect();
+    let ys: Vec<f64> = grid.y.iter().step_by(stride).copied().collect();
+    let log_f = grid.f.slice(s![..;stride, ..;stride]).mapv(|v| (v + 1e-3).log10());
     let (lo, hi) = (-3.0, log_f.fold(0.0f64, |a, &b| a.max(b)));
-    let (nx, ny) = (x.len(), y.len());
-    // Pixel (px, py) shows the nearest grid value; row 0 is the top (largest y).
-    let mut img = Image::from_fn(size, size, |px, py| {
-        let j = (px * nx) / size;
-        let i = ny - 1 - (py * ny) / size;
-        common::colour(log_f[[i, j]], lo, hi, viridis)
-    });
-    let to_pixel = |(px, py): (f64, f64)| {
-        let u = (px - x[0]) / (x[nx - 1] - x[0]) * size as f64;
-        let v = (y[ny - 1] - py) / (y[ny - 1] - y[0]) * size as f64;
-        (u as i64, v as i64)
-    };
-    for pair in path.windows(2) {
-        img.line(to_pixel(pair[0]), to_pixel(pair[1]), WHITE);
-    }
-    img.disc(to_pixel(START), 5, RED);
-    img.disc(to_pixel((1.0, 1.0)), 5, RED);
-    img.disc(to_pixel(*path.last().unwrap()), 2, WHITE);
-    img.text(to_pixel(START).0 - 40, to_pixel(START).1 - 20, "START", 2, WHITE);
-    img.text(
-        to_pixel((1.0, 1.0)).0 + 10,
-        to_pixel((1.0, 1.0)).1 + 8,
-        "MIN (1,1)",
-        2,
-        WHITE,
-    );
-    img.titled("ROSENBROCK LOG10 F, DESCENT PATH")
-        .with_colorbar(lo, hi, viridis)
+    let viridis = |t: f64| common::colour(colorous::VIRIDIS, t);
+    let numerical: Vec<(f64, f64)> = descend(|px, py| grid.gradient_at(px, py))
+        .into_iter()
+        .step_by(50)
+        .collect();
+    let analytic: Vec<(f64, f64)> = descend(rosenbrock_gradient).into_iter().step_by(50).collect();
+    common::save_figure(path, (900, 760), |root| {
+        let mut chart = common::heatmap(
+            root,
+            &format!(
+                "Gradient descent on the Rosenbrock function, {} × {} grid",
+                grid.x.len(),
+                grid.y.len()
+            ),
+            ("x", "y"),
+            &common::edges(&xs),
+            (&common::edges(&ys), false),
+            |i, j| viridis((log_f[[i, j]] - lo) / (hi - lo)),
+            (&viridis, (lo, hi), "log₁₀(f + 10⁻³), f dimensionless"),
+        )?;
+        let white = WHITE.stroke_width(3);
+        chart
+            .draw_series(LineSeries::new(numerical.iter().copied(), white))?
+            .label(format!("{STEPS} steps on the numerical gradient"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], white));
+        let red = RGBColor(240, 60, 60);
+        chart
+            .draw_series(DashedLineSeries::new(
+                analytic.iter().copied(),
+                8,
+                6,
+                red.stroke_width(2),
+            ))?
+            .label("same steps on the analytic gradient")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2)));
+        chart
+            .draw_series([Circle::new(START, 7, WHITE.filled())])?
+            .label(format!("start ({}, {})", START.0, START.1))
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, WHITE.filled()));
+        chart
+            .draw_series([TriangleMarker::new((1.0, 1.0), 9, RGBColor(255, 200, 0).filled())])?
+            .label("minimum (1, 1)")
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, RGBColor(255, 200, 0).filled()));
+        chart
+            .configure_series_labels()
+            .background_style(BLACK.mix(0.6))
+            .label_font(TICKS.into_font().color(&WHITE))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()?;
+        Ok(())
+    })
 }

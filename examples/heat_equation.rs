@@ -15,103 +15,60 @@
 //!   (to the scheme's O(h²) + O(dt) error), and exactly as the discrete scheme predicts;
 //! - the total heat of a field of hot spots is conserved (periodic boundaries).
 //!
+//! The periodic Laplacian is one function, [`laplacian`]: the only place that knows how the
+//! boundaries are made periodic and how the second derivatives are taken.
+//!
 //! Writes `target/examples-out/heat_equation.png`: the hot spots at three times.
 //! Run with `cargo run --release --example heat_equation`.
 
 mod common;
 
 use std::f64::consts::PI;
+use std::path::Path;
 
-use common::{Image, inferno};
 use ndarray::{Array2, Axis, s};
 use ndarray_gradient::{ArrayGradientExt, GradientOptions};
 
-const N: usize = 128; // grid points per side
 const KAPPA: f64 = 1.0; // diffusivity
-const H: f64 = 1.0 / N as f64; // grid spacing on the unit square
-const DT: f64 = 0.25 * H * H / KAPPA; // stable: the two-pass Laplacian needs dt <= h²/κ
 
-fn main() {
-    // --- Check 1: decay of a Fourier mode --------------------------------------------------
-    let (m, n) = (2.0, 1.0);
-    let mode = Array2::from_shape_fn((N, N), |(i, j)| {
-        (2.0 * PI * m * y(i)).cos() * (2.0 * PI * n * x(j)).cos()
-    });
-    let amplitude = |u: &Array2<f64>| (u * &mode).sum() / mode.mapv(|v| v * v).sum();
-    let steps = 640;
-    let mut u = mode.clone();
-    for _ in 0..steps {
-        step(&mut u);
+/// The grid: `n × n` points on the periodic unit square, and a stable explicit time step.
+#[derive(Clone, Copy, Debug)]
+pub struct Grid {
+    pub n: usize,
+}
+
+impl Grid {
+    /// Grid spacing.
+    pub fn h(self) -> f64 {
+        1.0 / self.n as f64
     }
-    let t = steps as f64 * DT;
-    let measured = -amplitude(&u).ln() / t;
-    let analytic = KAPPA * 4.0 * PI * PI * (m * m + n * n);
-    // The scheme's own prediction: np.gradient twice is the wide stencil (u[i+2] - 2u[i] + u[i-2]) / 4h²,
-    // whose eigenvalue for this mode is -(sin(2πmh)² + sin(2πnh)²) / h²; Euler multiplies by (1 + dt λ) per step.
-    let lambda = -((2.0 * PI * m * H).sin().powi(2) + (2.0 * PI * n * H).sin().powi(2)) / (H * H);
-    let discrete = -(steps as f64) * (1.0 + DT * KAPPA * lambda).ln() / t;
-    let rel = (measured - analytic).abs() / analytic;
-    println!("Fourier mode (m, n) = ({m}, {n}) after {steps} steps, t = {t:.6}:");
-    println!("  decay rate measured  {measured:.4}");
-    println!("  analytic κ4π²(m²+n²) {analytic:.4}   relative error {rel:.2e} (O(h²) + O(dt))");
-    println!(
-        "  scheme's prediction  {discrete:.4}   relative difference {:.1e}",
-        (measured - discrete).abs() / discrete
-    );
-    assert!(rel < 1e-2, "decay rate off by {rel}");
-    assert!(
-        (measured - discrete).abs() < 1e-9 * discrete,
-        "the scheme is not the expected stencil"
-    );
-
-    // --- Check 2: heat conservation, and the picture ------------------------------------------
-    let spots = [
-        (0.3, 0.3, 0.05, 1.0),
-        (0.7, 0.35, 0.03, 0.9),
-        (0.45, 0.75, 0.08, 0.7),
-        (0.85, 0.8, 0.02, 1.0),
-    ];
-    let mut u = Array2::from_shape_fn((N, N), |(i, j)| {
-        spots
-            .iter()
-            .map(|&(cx, cy, r, amp)| amp * gaussian(periodic_dist2(x(j) - cx, y(i) - cy), r))
-            .sum::<f64>()
-    });
-    let heat0 = u.sum() * H * H;
-    let hi = u.fold(0.0f64, |a, &b| a.max(b));
-    let mut panels = vec![panel(&u, 0.0, hi)];
-    let mut done = 0;
-    for snapshot in [32, 200] {
-        for _ in done..snapshot {
-            step(&mut u);
-        }
-        done = snapshot;
-        panels.push(panel(&u, done as f64 * DT, hi));
+    /// Time step; stable: the two-pass Laplacian needs `dt <= h²/κ`.
+    pub fn dt(self) -> f64 {
+        0.25 * self.h() * self.h() / KAPPA
     }
-    let time = done as f64 * DT;
-    let heat1 = u.sum() * H * H;
-    let drift = (heat1 - heat0).abs() / heat0;
-    println!("Hot spots, t = 0 to {time:.4}: total heat {heat0:.12} -> {heat1:.12}, relative change {drift:.1e}");
-    assert!(drift < 1e-12, "heat not conserved: {drift}");
-
-    let path = Image::hstack(&panels).save_png("heat_equation.png").unwrap();
-    println!("wrote {}", path.display());
+    fn coord(self, k: usize) -> f64 {
+        k as f64 * self.h()
+    }
+    /// The number of steps that reaches time `t`.
+    pub fn steps_to(self, t: f64) -> usize {
+        (t / self.dt()).round() as usize
+    }
 }
 
 /// One explicit Euler step `u += dt κ ∇²u`.
-fn step(u: &mut Array2<f64>) {
-    let lap = laplacian(u);
-    u.scaled_add(DT * KAPPA, &lap);
+pub fn step(grid: Grid, u: &mut Array2<f64>) {
+    let lap = laplacian(u, grid.h());
+    u.scaled_add(grid.dt() * KAPPA, &lap);
 }
 
-/// The periodic Laplacian: pad two ghost cells by wrapping, differentiate twice along each axis
-/// with `np.gradient`, keep the interior.
-fn laplacian(u: &Array2<f64>) -> Array2<f64> {
+/// The periodic Laplacian on a grid of spacing `h`: pad two ghost cells by wrapping,
+/// differentiate twice along each axis with `np.gradient`, keep the interior.
+pub fn laplacian(u: &Array2<f64>, h: f64) -> Array2<f64> {
     let (rows, cols) = u.dim();
     let padded = Array2::from_shape_fn((rows + 4, cols + 4), |(i, j)| {
         u[[(i + rows - 2) % rows, (j + cols - 2) % cols]]
     });
-    let opts = GradientOptions::new().spacing(H);
+    let opts = GradientOptions::new().spacing(h);
     let mut lap = Array2::zeros((rows, cols));
     for axis in [Axis(0), Axis(1)] {
         let first = padded.gradient_axis_with(axis, &opts).unwrap();
@@ -121,12 +78,83 @@ fn laplacian(u: &Array2<f64>) -> Array2<f64> {
     lap
 }
 
-fn x(j: usize) -> f64 {
-    j as f64 * H
+/// Decay rates of the Fourier mode `cos(2πmy) cos(2πnx)` up to time `t`: measured, analytic
+/// `κ 4π² (m² + n²)`, and the discrete scheme's own prediction.
+#[derive(Clone, Copy, Debug)]
+pub struct ModeDecay {
+    pub steps: usize,
+    pub t: f64,
+    pub measured: f64,
+    pub analytic: f64,
+    pub discrete: f64,
 }
 
-fn y(i: usize) -> f64 {
-    i as f64 * H
+pub fn mode_decay(grid: Grid, (m, n): (f64, f64), t: f64) -> ModeDecay {
+    let size = grid.n;
+    let mode = Array2::from_shape_fn((size, size), |(i, j)| {
+        (2.0 * PI * m * grid.coord(i)).cos() * (2.0 * PI * n * grid.coord(j)).cos()
+    });
+    let amplitude = |u: &Array2<f64>| (u * &mode).sum() / mode.mapv(|v| v * v).sum();
+    let steps = grid.steps_to(t);
+    let mut u = mode.clone();
+    for _ in 0..steps {
+        step(grid, &mut u);
+    }
+    let (h, dt) = (grid.h(), grid.dt());
+    let t = steps as f64 * dt;
+    // np.gradient twice is the wide stencil (u[i+2] - 2u[i] + u[i-2]) / 4h², whose eigenvalue for
+    // this mode is -(sin(2πmh)² + sin(2πnh)²) / h²; Euler multiplies by (1 + dt κ λ) per step.
+    let lambda = -((2.0 * PI * m * h).sin().powi(2) + (2.0 * PI * n * h).sin().powi(2)) / (h * h);
+    ModeDecay {
+        steps,
+        t,
+        measured: -amplitude(&u).ln() / t,
+        analytic: KAPPA * 4.0 * PI * PI * (m * m + n * n),
+        discrete: -(steps as f64) * (1.0 + dt * KAPPA * lambda).ln() / t,
+    }
+}
+
+/// Hot spots diffusing: the field at each requested time, and the total heat at the start and
+/// the end.
+pub struct HotSpots {
+    pub grid: Grid,
+    pub frames: Vec<(f64, Array2<f64>)>,
+    pub heat: (f64, f64),
+}
+
+/// Hot spots: centre x, centre y, radius, amplitude (in units of the hottest spot).
+const SPOTS: [(f64, f64, f64, f64); 4] = [
+    (0.3, 0.3, 0.05, 1.0),
+    (0.7, 0.35, 0.03, 0.9),
+    (0.45, 0.75, 0.08, 0.7),
+    (0.85, 0.8, 0.02, 1.0),
+];
+
+pub fn hot_spots(grid: Grid, times: &[f64]) -> HotSpots {
+    let mut u = Array2::from_shape_fn((grid.n, grid.n), |(i, j)| {
+        SPOTS
+            .iter()
+            .map(|&(cx, cy, r, amp)| amp * gaussian(periodic_dist2(grid.coord(j) - cx, grid.coord(i) - cy), r))
+            .sum::<f64>()
+    });
+    let area = grid.h() * grid.h();
+    let heat0 = u.sum() * area;
+    let mut frames = vec![];
+    let mut done = 0;
+    for &t in times {
+        let target = grid.steps_to(t);
+        for _ in done..target {
+            step(grid, &mut u);
+        }
+        done = target;
+        frames.push((done as f64 * grid.dt(), u.clone()));
+    }
+    let heat1 = u.sum() * area;
+    HotSpots {
+        grid,
+        frames,
+        heat: (heat0, heat1),
+    }
 }
 
 fn gaussian(d2: f64, r: f64) -> f64 {
@@ -139,10 +167,64 @@ fn periodic_dist2(dx: f64, dy: f64) -> f64 {
     wrap(dx).powi(2) + wrap(dy).powi(2)
 }
 
-fn panel(u: &Array2<f64>, t: f64, hi: f64) -> Image {
-    Image::heatmap(u.view(), 0.0, hi, inferno)
-        .flipped()
-        .scaled(3)
-        .titled(&format!("T = {t:.5}"))
-        .with_colorbar(0.0, hi, inferno)
+fn main() {
+    let grid = Grid { n: 128 };
+    // --- Check 1: decay of a Fourier mode --------------------------------------------------
+    let d = mode_decay(grid, (2.0, 1.0), 0.01);
+    let rel = (d.measured - d.analytic).abs() / d.analytic;
+    println!("Fourier mode (m, n) = (2, 1) after {} steps, t = {:.6}:", d.steps, d.t);
+    println!("  decay rate measured  {:.4}", d.measured);
+    println!(
+        "  analytic κ4π²(m²+n²) {:.4}   relative error {rel:.2e} (O(h²) + O(dt))",
+        d.analytic
+    );
+    println!(
+        "  scheme's prediction  {:.4}   relative difference {:.1e}",
+        d.discrete,
+        (d.measured - d.discrete).abs() / d.discrete
+    );
+    assert!(rel < 1e-2, "decay rate off by {rel}");
+    assert!(
+        (d.measured - d.discrete).abs() < 1e-9 * d.discrete,
+        "the scheme is not the expected stencil"
+    );
+
+    // --- Check 2: heat conservation, and the picture ------------------------------------------
+    let spots = hot_spots(grid, &[0.0, 0.0005, 0.003]);
+    let (heat0, heat1) = spots.heat;
+    let drift = (heat1 - heat0).abs() / heat0;
+    let time = spots.frames.last().unwrap().0;
+    println!("Hot spots, t = 0 to {time:.4}: total heat {heat0:.12} -> {heat1:.12}, relative change {drift:.1e}");
+    assert!(drift < 1e-12, "heat not conserved: {drift}");
+
+    let path = common::out_dir().join("heat_equation.png");
+    render(&spots, &path).unwrap();
+    println!("wrote {}", path.display());
+}
+
+/// The field at each time as a heat map on one colour scale, y up.
+pub fn render(spots: &HotSpots, path: &Path) -> common::Result {
+    let n = spots.grid.n;
+    let centres: Vec<f64> = (0..n).map(|k| spots.grid.coord(k)).collect();
+    let edges = common::edges(&centres);
+    let hi = spots.frames[0].1.fold(0.0f64, |a, &b| a.max(b));
+    let width = 540 * spots.frames.len() as u32;
+    common::save_figure(path, (width, 450), |root| {
+        for (panel, (t, u)) in root.split_evenly((1, spots.frames.len())).iter().zip(&spots.frames) {
+            common::heatmap(
+                panel,
+                &format!("Heat at t κ/L² = {t:.4}"),
+                ("x / L", "y / L"),
+                &edges,
+                (&edges, false),
+                |i, j| common::colour(colorous::INFERNO, u[[i, j]] / hi),
+                (
+                    &|t| common::colour(colorous::INFERNO, t),
+                    (0.0, hi),
+                    "temperature u / u₀ (u₀: hottest initial spot)",
+                ),
+            )?;
+        }
+        Ok(())
+    })
 }

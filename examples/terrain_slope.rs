@@ -14,19 +14,22 @@
 //! error falls about 4× when the grid is refined 2× (second order, even though the grid is
 //! non-uniform); slope and aspect match their analytic values.
 //!
-//! Writes `target/examples-out/terrain_slope.png`. Run with
+//! Writes `target/examples-out/terrain_slope.png`: shaded relief, slope, aspect, and the
+//! gradient's error against the analytic terrain. Run with
 //! `cargo run --release --example terrain_slope`.
 
 mod common;
 
 use std::f64::consts::PI;
+use std::path::Path;
 
-use common::{Image, Rgb, WHITE, hsv, viridis};
+use common::TICKS;
 use ndarray::{Array1, Array2, Axis, Zip};
 use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions};
+use plotters::prelude::*;
 
-const WIDTH: f64 = 12_000.0; // east-west extent, m
-const HEIGHT: f64 = 9_000.0; // south-north extent, m
+pub const WIDTH: f64 = 12_000.0; // east-west extent, m
+pub const HEIGHT: f64 = 9_000.0; // south-north extent, m
 
 /// Gaussian hills: (east, north, width east, width north, height), metres.
 const HILLS: [(f64, f64, f64, f64, f64); 3] = [
@@ -37,7 +40,7 @@ const HILLS: [(f64, f64, f64, f64, f64); 3] = [
 
 /// Elevation (m) and its exact gradient `(dz/dx, dz/dy)` at `(x, y)`: the hills, a regional
 /// tilt and rolling waves.
-fn terrain(x: f64, y: f64) -> (f64, f64, f64) {
+pub fn terrain(x: f64, y: f64) -> (f64, f64, f64) {
     let (kx, ky) = (2.0 * PI / 2_500.0, 2.0 * PI / 3_000.0);
     let mut z = 0.02 * x + 15.0 * (kx * x).sin() * (ky * y).sin();
     let mut dzdx = 0.02 + 15.0 * kx * (kx * x).cos() * (ky * y).sin();
@@ -61,17 +64,17 @@ fn stretched(n: usize, length: f64, density: impl Fn(f64) -> f64) -> Array1<f64>
     x.mapv_into(|v| v * length / end)
 }
 
-struct Grid {
-    x: Array1<f64>,
-    y: Array1<f64>,
-    z: Array2<f64>,
-    dzdx: Array2<f64>,
-    dzdy: Array2<f64>,
+pub struct Grid {
+    pub x: Array1<f64>,
+    pub y: Array1<f64>,
+    pub z: Array2<f64>,
+    pub dzdx: Array2<f64>,
+    pub dzdy: Array2<f64>,
 }
 
 /// Samples the terrain on an `ny × nx` grid (spacing 2.5× finer near the big mountain in x,
 /// growing northwards in y) and differentiates it with coordinates.
-fn sample(nx: usize, ny: usize) -> Grid {
+pub fn sample(nx: usize, ny: usize) -> Grid {
     let x = stretched(nx, WIDTH, |s| 1.0 - 0.6 * (-((s - 1.0 / 3.0) / 0.15).powi(2)).exp());
     let y = stretched(ny, HEIGHT, |s| 0.75 + 0.5 * s);
     let z = Array2::from_shape_fn((ny, nx), |(i, j)| terrain(x[j], y[i]).0);
@@ -87,7 +90,7 @@ fn sample(nx: usize, ny: usize) -> Grid {
 
 /// Largest error of the numerical gradient, slope (degrees) and aspect (degrees, where the
 /// slope exceeds 2°) against the analytic terrain.
-fn errors(grid: &Grid) -> (f64, f64, f64) {
+pub fn errors(grid: &Grid) -> (f64, f64, f64) {
     let (mut grad, mut slope, mut aspect) = (0.0f64, 0.0f64, 0.0f64);
     Zip::indexed(&grid.dzdx).and(&grid.dzdy).for_each(|(i, j), &gx, &gy| {
         let (_, ax, ay) = terrain(grid.x[j], grid.y[i]);
@@ -101,12 +104,12 @@ fn errors(grid: &Grid) -> (f64, f64, f64) {
     (grad, slope, aspect)
 }
 
-fn slope_deg(dzdx: f64, dzdy: f64) -> f64 {
+pub fn slope_deg(dzdx: f64, dzdy: f64) -> f64 {
     dzdx.hypot(dzdy).atan().to_degrees()
 }
 
 /// The compass direction (degrees clockwise from north) the slope faces: the downhill direction.
-fn aspect_deg(dzdx: f64, dzdy: f64) -> f64 {
+pub fn aspect_deg(dzdx: f64, dzdy: f64) -> f64 {
     (-dzdx).atan2(-dzdy).to_degrees().rem_euclid(360.0)
 }
 
@@ -132,79 +135,112 @@ fn main() {
         );
     }
     println!("error ratio coarse/fine: {:.2} (4 for second order)", e1 / e2);
-    let max_slope = fine
-        .dzdx
-        .iter()
-        .zip(&fine.dzdy)
-        .map(|(&x, &y)| slope_deg(x, y))
-        .fold(0.0, f64::max);
-    println!("steepest slope: {max_slope:.1} deg");
+    println!("steepest slope: {:.1} deg", max_slope(&fine));
     assert!(e1 / e2 > 3.5 && e1 / e2 < 4.5, "not second order: ratio {}", e1 / e2);
     assert!(s2 < 0.1 && a2 < 1.0, "slope or aspect off: {s2} deg, {a2} deg");
 
-    let path = render(&fine, max_slope).save_png("terrain_slope.png").unwrap();
+    let path = common::out_dir().join("terrain_slope.png");
+    render(&fine, &path).unwrap();
     println!("wrote {}", path.display());
 }
 
-/// Three panels on a uniform pixel grid (north up), sampled from the non-uniform grid by
-/// bilinear interpolation: shaded relief, slope, aspect.
-fn render(g: &Grid, max_slope: f64) -> Image {
-    let metres_per_pixel = 25.0;
-    let (w, h) = (
-        (WIDTH / metres_per_pixel) as usize,
-        (HEIGHT / metres_per_pixel) as usize,
-    );
+/// The steepest slope on the grid, degrees.
+pub fn max_slope(g: &Grid) -> f64 {
+    g.dzdx
+        .iter()
+        .zip(&g.dzdy)
+        .map(|(&x, &y)| slope_deg(x, y))
+        .fold(0.0, f64::max)
+}
+
+/// Four maps on the grid's own cells (north up): shaded relief, slope, aspect, and the
+/// gradient's error against the analytic terrain.
+pub fn render(g: &Grid, path: &Path) -> common::Result {
+    let km = |c: &Array1<f64>| common::edges(&c.iter().map(|v| v / 1e3).collect::<Vec<_>>());
+    let (xe, ye) = (km(&g.x), km(&g.y));
     let (zmin, zmax) = (
         g.z.fold(f64::INFINITY, |a, &b| a.min(b)),
         g.z.fold(0.0f64, |a, &b| a.max(b)),
     );
-    // Pixel (px, py) -> the interpolated elevation and gradient there.
-    let at = |px: usize, py: usize| {
-        let x = (px as f64 + 0.5) * metres_per_pixel;
-        let y = HEIGHT - (py as f64 + 0.5) * metres_per_pixel;
-        let (j, tx) = locate(&g.x, x);
-        let (i, ty) = locate(&g.y, y);
-        let lerp = |a: &Array2<f64>| {
-            let top = a[[i, j]] * (1.0 - tx) + a[[i, j + 1]] * tx;
-            let bottom = a[[i + 1, j]] * (1.0 - tx) + a[[i + 1, j + 1]] * tx;
-            top * (1.0 - ty) + bottom * ty
-        };
-        (lerp(&g.z), lerp(&g.dzdx), lerp(&g.dzdy))
-    };
-    let mut relief = Image::from_fn(w, h, |px, py| {
-        let (z, gx, gy) = at(px, py);
-        let shade = 0.2 + 0.8 * hillshade(3.0 * gx, 3.0 * gy); // 3x vertical exaggeration
-        hypsometric((z - zmin) / (zmax - zmin)).map(|c| (c as f64 * shade).round() as u8)
+    let steepest = max_slope(g);
+    let error = Zip::indexed(&g.dzdx).and(&g.dzdy).map_collect(|(i, j), &gx, &gy| {
+        let (_, ax, ay) = terrain(g.x[j], g.y[i]);
+        (gx - ax).hypot(gy - ay) * 1e3 // m per km
     });
-    // Ticks at every 5th grid line along the bottom and left edges show the non-uniform grid.
-    for &x in g.x.iter().step_by(5) {
-        let px = (x / metres_per_pixel) as i64;
-        relief.line((px, h as i64 - 8), (px, h as i64 - 1), WHITE);
-    }
-    for &y in g.y.iter().step_by(5) {
-        let py = ((HEIGHT - y) / metres_per_pixel) as i64;
-        relief.line((0, py), (7, py), WHITE);
-    }
-    let slope = Image::from_fn(w, h, |px, py| {
-        let (_, gx, gy) = at(px, py);
-        viridis(slope_deg(gx, gy) / max_slope)
-    });
-    let aspect = Image::from_fn(w, h, |px, py| {
-        let (_, gx, gy) = at(px, py);
-        hsv(aspect_deg(gx, gy) / 360.0, 1.0, (slope_deg(gx, gy) / 15.0).min(1.0))
-    });
-    Image::hstack(&[
-        relief.titled("SHADED RELIEF (SUN NW)"),
-        slope.titled("SLOPE (DEG)").with_colorbar(0.0, max_slope, viridis),
-        aspect.titled("ASPECT: RED FACES N, CYAN S"),
-    ])
-}
-
-/// The index of the grid interval holding `v` and the fraction of the way across it.
-fn locate(coords: &Array1<f64>, v: f64) -> (usize, f64) {
-    let c = coords.as_slice().unwrap();
-    let k = c.partition_point(|&x| x <= v).clamp(1, c.len() - 1) - 1;
-    (k, ((v - c[k]) / (c[k + 1] - c[k])).clamp(0.0, 1.0))
+    let err_hi = error.fold(0.0f64, |a, &b| a.max(b));
+    let land = |t: f64| common::colour(colorous::YELLOW_ORANGE_BROWN, 0.1 + 0.8 * t);
+    let viridis = |t: f64| common::colour(colorous::VIRIDIS, t);
+    let cyclic = |t: f64| common::colour(colorous::SINEBOW, t);
+    let inferno = |t: f64| common::colour(colorous::INFERNO, t);
+    let axes = ("x, east (km)", "y, north (km)");
+    common::save_figure(path, (1520, 1000), |root| {
+        let panels = root.split_evenly((2, 2));
+        let mut relief = common::heatmap(
+            &panels[0],
+            "Shaded relief (sun in the north-west)",
+            axes,
+            &xe,
+            (&ye, false),
+            |i, j| {
+                let RGBColor(r, gr, b) = land((g.z[[i, j]] - zmin) / (zmax - zmin));
+                let shade = 0.25 + 0.75 * hillshade(3.0 * g.dzdx[[i, j]], 3.0 * g.dzdy[[i, j]]); // 3x vertical exaggeration
+                let f = |c: u8| (f64::from(c) * shade).round() as u8;
+                RGBColor(f(r), f(gr), f(b))
+            },
+            (&land, (zmin, zmax), "elevation (m), unshaded"),
+        )?;
+        // Every 10th grid line along the bottom and left edges: the grid is finer near the big
+        // mountain in x and coarser northwards in y.
+        let marks = g.x.iter().step_by(10).map(|&x| (x / 1e3, 0.0, true));
+        let marks = marks.chain(g.y.iter().step_by(10).map(|&y| (0.0, y / 1e3, false)));
+        relief
+            .draw_series(marks.map(|(x, y, vertical)| {
+                let end = if vertical { (x, 0.35) } else { (0.35, y) };
+                PathElement::new(vec![(x, y), end], BLACK.stroke_width(2))
+            }))?
+            .label("every 10th grid line")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+        relief
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .label_font(TICKS)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
+        common::heatmap(
+            &panels[1],
+            "Slope",
+            axes,
+            &xe,
+            (&ye, false),
+            |i, j| viridis(slope_deg(g.dzdx[[i, j]], g.dzdy[[i, j]]) / steepest),
+            (&viridis, (0.0, steepest), "slope (°)"),
+        )?;
+        common::heatmap(
+            &panels[2],
+            "Aspect (hue), darker where flatter than 15°",
+            axes,
+            &xe,
+            (&ye, false),
+            |i, j| {
+                let (gx, gy) = (g.dzdx[[i, j]], g.dzdy[[i, j]]);
+                let RGBColor(r, gr, b) = cyclic(aspect_deg(gx, gy) / 360.0);
+                let k = (slope_deg(gx, gy) / 15.0).min(1.0);
+                let f = |c: u8| (f64::from(c) * k).round() as u8;
+                RGBColor(f(r), f(gr), f(b))
+            },
+            (&cyclic, (0.0, 360.0), "aspect: direction faced (° from north)"),
+        )?;
+        common::heatmap(
+            &panels[3],
+            "Error of the gradient vs the analytic terrain",
+            axes,
+            &xe,
+            (&ye, false),
+            |i, j| inferno(error[[i, j]] / err_hi),
+            (&inferno, (0.0, err_hi), "|numerical ∇z − exact ∇z| (m/km)"),
+        )?;
+        Ok(())
+    })
 }
 
 /// Illumination in `0..=1` of a surface with this gradient by a sun in the north-west, 45° high.
@@ -213,20 +249,4 @@ fn hillshade(dzdx: f64, dzdy: f64) -> f64 {
     let slope = dzdx.hypot(dzdy).atan();
     let aspect = aspect_deg(dzdx, dzdy).to_radians();
     (zenith.cos() * slope.cos() + zenith.sin() * slope.sin() * (azimuth - aspect).cos()).max(0.0)
-}
-
-/// Elevation colours: lowland green, upland tan, brown, then snow.
-fn hypsometric(t: f64) -> Rgb {
-    let stops: [(f64, [f64; 3]); 5] = [
-        (0.0, [60.0, 120.0, 60.0]),
-        (0.3, [160.0, 180.0, 100.0]),
-        (0.6, [170.0, 130.0, 80.0]),
-        (0.85, [220.0, 210.0, 200.0]),
-        (1.0, [255.0, 255.0, 255.0]),
-    ];
-    let t = t.clamp(0.0, 1.0);
-    let k = stops.iter().rposition(|s| s.0 <= t).unwrap().min(stops.len() - 2);
-    let ((t0, c0), (t1, c1)) = (stops[k], stops[k + 1]);
-    let f = (t - t0) / (t1 - t0);
-    [0, 1, 2].map(|n| (c0[n] + (c1[n] - c0[n]) * f).round() as u8)
 }

@@ -1,0 +1,306 @@
+//! The examples' computations at small sizes, with their numbers asserted, and every picture
+//! they draw: written, decoded, of the expected size, under 400 KB, not blank.
+//!
+//! Each example file is compiled here as a module (its `main` unused), so these tests run the
+//! very functions the examples run.
+// Each example declares `mod common;`, so the plot set-up is compiled once per example module.
+#![allow(clippy::duplicate_mod)]
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array1;
+use ndarray_gradient::EdgeOrder;
+
+#[allow(dead_code)]
+#[path = "../examples/edge_order_study.rs"]
+mod edge_order_study;
+#[allow(dead_code)]
+#[path = "../examples/gradient_descent.rs"]
+mod gradient_descent;
+#[allow(dead_code)]
+#[path = "../examples/gravity_anomaly.rs"]
+mod gravity_anomaly;
+#[allow(dead_code)]
+#[path = "../examples/heat_equation.rs"]
+mod heat_equation;
+#[allow(dead_code)]
+#[path = "../examples/image_edges.rs"]
+mod image_edges;
+#[allow(dead_code)]
+#[path = "../examples/projectile.rs"]
+mod projectile;
+#[allow(dead_code)]
+#[path = "../examples/terrain_slope.rs"]
+mod terrain_slope;
+
+/// Where the tests draw: a folder of their own, so they never overwrite the examples' output.
+fn out(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-test-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// The PNG at `path` decodes, is `width × height`, is under 400 KB, and shows more than a few
+/// colours (something was drawn).
+fn assert_picture(path: &Path, (width, height): (u32, u32)) {
+    let bytes = std::fs::metadata(path).unwrap().len();
+    assert!(bytes < 400_000, "{} is {bytes} bytes", path.display());
+    let img = image::open(path).unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
+    assert_eq!((img.width(), img.height()), (width, height), "{}", path.display());
+    let rgb = img.to_rgb8();
+    let mut colours: Vec<[u8; 3]> = rgb.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(
+        colours.len() > 50,
+        "{} has only {} colours",
+        path.display(),
+        colours.len()
+    );
+}
+
+#[test]
+fn projectile_velocity_and_acceleration_errors() {
+    use projectile::{Method, errors, estimate, exact, flight_time, study, timestamps, track};
+    // The closed form is consistent: lands at y = 0, and the acceleration is -g ŷ - k v.
+    let end = flight_time();
+    assert!(exact(end).pos.1.abs() < 1e-9 && end > 5.0);
+    let t = timestamps(20);
+    assert!(
+        t.windows(2).into_iter().all(|w| w[1] > w[0]),
+        "timestamps not increasing"
+    );
+    let steps: Vec<f64> = t.windows(2).into_iter().map(|w| w[1] - w[0]).collect();
+    let (lo, hi) = steps
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &s| (l.min(s), h.max(s)));
+    assert!(hi > 1.5 * lo, "timestamps are not uneven: {lo}..{hi}");
+
+    let tr = track(20);
+    let rows = study(&tr);
+    let (o1, o2, even) = (rows[0].1, rows[1].1, rows[2].1);
+    assert!(
+        o1.ends > 5.0 * o2.ends,
+        "edge order 2 ends {} vs order 1 {}",
+        o2.ends,
+        o1.ends
+    );
+    assert!(o2.ends < 3.0 * o2.interior);
+    assert_eq!(o1.interior, o2.interior);
+    assert!(even.interior > 20.0 * o2.interior);
+    assert!(o2.interior < 0.2, "velocity error {} m/s", o2.interior);
+    // Second order on uneven times: twice as dense, about 4× smaller.
+    let dense = study(&track(39))[1].1;
+    let ratio = o2.interior / dense.interior;
+    assert!(ratio > 3.0 && ratio < 5.5, "ratio {ratio}");
+    // Acceleration with edge order 2 is far better at the ends than with edge order 1.
+    let (_, a1) = estimate(&tr, Method::Timestamps(EdgeOrder::First));
+    let (_, a2) = estimate(&tr, Method::Timestamps(EdgeOrder::Second));
+    assert!(errors(&a1, &tr.acc).ends > 5.0 * errors(&a2, &tr.acc).ends);
+
+    let path = out("projectile.png");
+    projectile::render(&tr, &path).unwrap();
+    assert_picture(&path, (1400, 940));
+}
+
+#[test]
+fn image_edges_on_the_photograph_and_a_tilted_edge() {
+    let img = image_edges::load(image_edges::PHOTO).unwrap();
+    assert_eq!(img.dim(), (256, 256));
+    let e = image_edges::edges(&img);
+    assert_eq!(image_edges::check_photo(&img, &e), 254 * 254);
+    // A photograph has strong edges and mostly smooth areas.
+    let median = image_edges::quantile(&e.magnitude, 0.5);
+    let top = image_edges::quantile(&e.magnitude, 0.99);
+    assert!(
+        top > 10.0 * median && top > 50.0,
+        "median {median}, 99th percentile {top}"
+    );
+    for angle in [-170.0, -90.0, -20.0, 45.0, 135.0] {
+        let err = image_edges::orientation_error(&image_edges::edges(&image_edges::tilted_edge(48, angle)), angle);
+        assert!(err < 2.0, "orientation off by {err} deg at {angle} deg");
+    }
+    // The check would notice a wrong orientation.
+    let flipped = image_edges::orientation_error(&image_edges::edges(&image_edges::tilted_edge(48, 45.0)), -135.0);
+    assert!(flipped > 170.0);
+
+    let path = out("image_edges.png");
+    image_edges::render(&img, &e, &path).unwrap();
+    assert_picture(&path, (3 * (256 + 232), 356));
+}
+
+#[test]
+fn gravity_gradient_peaks_over_the_block_edges() {
+    use gravity_anomaly::{BODY, gradient_error, peaks, survey};
+    // Far away the block attracts like a point mass: g_z = G M z / r³.
+    let (cx, cy, cz) = (4.0, 3.0, (BODY.z.0 + BODY.z.1) / 2.0);
+    let far = 40.0; // km
+    let r = (far * far + cz * cz).sqrt() * 1e3;
+    let point = 6.674_30e-11 * BODY.mass() * cz * 1e3 / r.powi(3) / 1e-5;
+    let prism = BODY.gz(cx + far, cy);
+    assert!(
+        (prism / point - 1.0).abs() < 1e-3,
+        "prism {prism} vs point mass {point} mGal"
+    );
+
+    let s = survey(97, 49); // dx = 83.3 m, dy = 125 m: the edges fall between samples
+    let (dx, dy) = (s.x[1] - s.x[0], s.y[1] - s.y[0]);
+    assert!((dx - 8.0 / 96.0).abs() < 1e-12 && (dy - 0.125).abs() < 1e-12);
+    let p = peaks(&s);
+    for (found, edge, step) in [
+        (p.x.0, BODY.x.0, dx),
+        (p.x.1, BODY.x.1, dx),
+        (p.y.0, BODY.y.0, dy),
+        (p.y.1, BODY.y.1, dy),
+    ] {
+        assert!(
+            (found - edge).abs() < step / 2.0,
+            "peak at {found} km, edge at {edge} km"
+        );
+        assert!(
+            (found - edge).abs() > 1e-6,
+            "the refined peak landed exactly on the edge: not refined?"
+        );
+    }
+    // The peaks lie just outside the block (west of the west edge, east of the east edge...).
+    assert!(
+        p.x.0 < BODY.x.0 && p.x.1 > BODY.x.1 && p.y.0 < BODY.y.0 && p.y.1 > BODY.y.1,
+        "{p:?}"
+    );
+    // Second order with different spacings per axis: halving both steps cuts the error ~4×.
+    let (coarse, fine) = (gradient_error(&s), gradient_error(&survey(193, 97)));
+    assert!(
+        coarse / fine > 3.0 && coarse / fine < 5.0,
+        "error ratio {}",
+        coarse / fine
+    );
+    assert!(fine < 0.02);
+
+    let path = out("gravity_anomaly.png");
+    gravity_anomaly::render(&s, &p, &path).unwrap();
+    assert_picture(&path, (1400, 900));
+}
+
+#[test]
+fn terrain_slope_is_second_order_on_the_stretched_grid() {
+    use terrain_slope::{errors, sample};
+    let (coarse, fine) = (sample(61, 46), sample(121, 91));
+    let spacing = |c: &Array1<f64>| {
+        let d: Vec<f64> = c.windows(2).into_iter().map(|w| w[1] - w[0]).collect();
+        d.iter().fold(0.0f64, |a, &b| a.max(b)) / d.iter().fold(f64::INFINITY, |a, &b| a.min(b))
+    };
+    assert!(
+        spacing(&fine.x) > 2.0 && spacing(&fine.y) > 1.4,
+        "the grid is not stretched"
+    );
+    let ((e1, _, _), (e2, s2, a2)) = (errors(&coarse), errors(&fine));
+    assert!(e1 / e2 > 3.5 && e1 / e2 < 4.5, "ratio {}", e1 / e2);
+    assert!(s2 < 0.5 && a2 < 3.0, "slope error {s2} deg, aspect error {a2} deg");
+    let steepest = terrain_slope::max_slope(&fine);
+    assert!(steepest > 15.0 && steepest < 30.0, "steepest slope {steepest} deg");
+
+    let path = out("terrain_slope.png");
+    terrain_slope::render(&fine, &path).unwrap();
+    assert_picture(&path, (1520, 1000));
+}
+
+#[test]
+fn gradient_descent_numbers() {
+    use gradient_descent::{Sampled, descent_miss, interior_errors};
+    let fine = Sampled::new(401, 321);
+    let e = interior_errors(&fine);
+    assert!(
+        (e.dfdx - e.predicted).abs() < 1e-9 && e.residual < 1e-9 && e.dfdy < 1e-9,
+        "{e:?}"
+    );
+    assert!(
+        e.predicted > 1e-3,
+        "the predicted error is not tiny: the check means something"
+    );
+    let coarse = Sampled::new(201, 161);
+    let ((_, miss_c), (end, miss_f)) = (descent_miss(&coarse), descent_miss(&fine));
+    assert!(miss_f < 0.1 && end.0 > 0.9, "ended at {end:?}");
+    assert!(
+        miss_c / miss_f > 3.0,
+        "end point not converging as O(h²): {miss_c} / {miss_f}"
+    );
+
+    let path = out("gradient_descent.png");
+    gradient_descent::render(&fine, &path).unwrap();
+    assert_picture(&path, (900, 760));
+}
+
+#[test]
+fn heat_equation_decay_and_conservation() {
+    use heat_equation::{Grid, hot_spots, mode_decay};
+    let grid = Grid { n: 32 };
+    let d = mode_decay(grid, (2.0, 1.0), 0.01);
+    assert!((d.measured - d.discrete).abs() < 1e-9 * d.discrete, "{d:?}");
+    assert!((d.measured - d.analytic).abs() < 0.03 * d.analytic, "{d:?}");
+    // The error against the analytic rate is O(h²): 4× smaller on a grid twice as fine.
+    let d2 = mode_decay(Grid { n: 64 }, (2.0, 1.0), 0.01);
+    let ratio = (d.measured - d.analytic).abs() / (d2.measured - d2.analytic).abs();
+    assert!(ratio > 3.5 && ratio < 4.5, "ratio {ratio}");
+
+    let spots = hot_spots(grid, &[0.0, 0.0005, 0.003]);
+    let (h0, h1) = spots.heat;
+    assert!((h1 - h0).abs() < 1e-12 * h0, "heat {h0} -> {h1}");
+    let peak = |k: usize| spots.frames[k].1.fold(0.0f64, |a, &b| a.max(b));
+    assert!(peak(2) < peak(1) && peak(1) < peak(0), "the peaks do not decay");
+
+    let path = out("heat_equation.png");
+    heat_equation::render(&spots, &path).unwrap();
+    assert_picture(&path, (1620, 450));
+}
+
+#[test]
+fn edge_order_study_orders() {
+    use edge_order_study::{Grid, measure, orders, sizes, table};
+    assert_eq!(sizes(2), vec![10, 18, 32, 56, 100]);
+    let mut all = vec![];
+    for grid in [Grid::Even, Grid::Stretched] {
+        let rows: Vec<_> = [10, 100, 1000, 10_000]
+            .into_iter()
+            .map(|n| measure(grid, n, false))
+            .collect();
+        let ord = orders(&rows);
+        for o in &ord[1..] {
+            assert!((o[0] - 1.0).abs() < 0.1, "{grid:?} edge order 1: {o:?}");
+            assert!((o[1] - 2.0).abs() < 0.1, "{grid:?} edge order 2: {o:?}");
+            assert!((o[2] - 2.0).abs() < 0.1, "{grid:?} interior: {o:?}");
+        }
+        // With edge order 2 the ends are as accurate as the interior; with 1 they are not.
+        let last = rows[3];
+        assert!(
+            last.edges[1] < last.interior && last.edges[0] > 100.0 * last.interior,
+            "{last:?}"
+        );
+        let md = table(grid, &rows);
+        assert_eq!(md.lines().filter(|l| l.starts_with("| 1")).count(), 4, "{md}");
+        all.push((grid, rows));
+    }
+    let path = out("edge_order_study.png");
+    edge_order_study::render(&all, &path).unwrap();
+    assert_picture(&path, (1000, 700));
+}
+
+/// The pictures need no system library: nothing in the lock file reaches the system's fonts
+/// (plotters' default `ttf` feature would bring font-kit, which links fontconfig and FreeType).
+#[test]
+fn no_system_font_library_in_the_dependency_graph() {
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let names: Vec<&str> = lock.lines().filter_map(|l| l.strip_prefix("name = \"")).collect();
+    assert!(names.iter().any(|n| n.starts_with("plotters\"")) && names.iter().any(|n| n.starts_with("ab_glyph\"")));
+    for banned in [
+        "font-kit",
+        "freetype",
+        "fontconfig",
+        "yeslogic-fontconfig-sys",
+        "servo-fontconfig",
+    ] {
+        assert!(
+            !names.iter().any(|n| n.starts_with(banned)),
+            "{banned} is in Cargo.lock"
+        );
+    }
+}
