@@ -169,6 +169,25 @@ pub enum GradientError {
         /// The periodic axis.
         axis: usize,
     },
+    /// A block given to a [`BlockPlan`](crate::BlockPlan) does not lie inside the whole array
+    /// (or its position has the wrong number of axes).
+    BlockOutOfBounds {
+        /// The first axis where it does not fit.
+        axis: usize,
+        /// The block's first index on that axis.
+        start: usize,
+        /// The block's length on that axis.
+        len: usize,
+        /// The whole array's shape.
+        shape: Vec<usize>,
+    },
+    /// The input of a block is not the block extended by exactly its halo.
+    BlockShape {
+        /// The block's shape plus its halo on each side.
+        expected: Vec<usize>,
+        /// The shape given.
+        got: Vec<usize>,
+    },
     /// A vector field for `divergence` or `curl` does not have one component per
     /// differentiated axis along its leading axis (or, for `curl`, is not a 3-D field of 3
     /// components or a 2-D field of 2).
@@ -254,6 +273,21 @@ impl fmt::Display for GradientError {
             PeriodRequired { axis } => write!(
                 f,
                 "axis {axis} is periodic with coordinates but has no period: set it with .period(axis, L)"
+            ),
+            BlockOutOfBounds {
+                axis,
+                start,
+                len,
+                shape,
+            } => write!(
+                f,
+                "the block starting at {start} with {len} points on axis {axis} does not fit in an array \
+                 of shape {shape:?}"
+            ),
+            BlockShape { expected, got } => write!(
+                f,
+                "the block with its halo has shape {got:?}, but the plan needs {expected:?}: \
+                 pass the block extended by exactly BlockPlan::halo"
             ),
             FieldShape { components, shape } => write!(
                 f,
@@ -365,6 +399,21 @@ impl PartialEq for GradientError {
                     shape: t,
                 },
             ) => (c, s) == (d, t),
+            (
+                BlockOutOfBounds {
+                    axis: a,
+                    start: s,
+                    len: l,
+                    shape: h,
+                },
+                BlockOutOfBounds {
+                    axis: b,
+                    start: t,
+                    len: m,
+                    shape: k,
+                },
+            ) => (a, s, l, h) == (b, t, m, k),
+            (BlockShape { expected: e, got: g }, BlockShape { expected: f, got: h }) => (e, g) == (f, h),
             _ => false,
         }
     }

@@ -21,7 +21,16 @@ pub(crate) fn check_call<A, D: Dimension, R: num_traits::Float>(
     axes: &[Axis],
     opts: &GradientOptions<'_, R>,
 ) -> Result<(), GradientError> {
-    let ndim = f.ndim();
+    check_shape_call(f.shape(), axes, opts)
+}
+
+/// [`check_call`] for an array of this shape.
+pub(crate) fn check_shape_call<R: num_traits::Float>(
+    shape: &[usize],
+    axes: &[Axis],
+    opts: &GradientOptions<'_, R>,
+) -> Result<(), GradientError> {
+    let ndim = shape.len();
     for (i, &axis) in axes.iter().enumerate() {
         GradientError::check_axis(axis.index(), ndim)?;
         if axes[..i].contains(&axis) {
@@ -30,7 +39,7 @@ pub(crate) fn check_call<A, D: Dimension, R: num_traits::Float>(
     }
     for axis in opts.configured_axes() {
         GradientError::check_axis(axis.index(), ndim)?;
-        AxisStencil::check_settings(axis.index(), f.len_of(axis), &opts.settings_of(axis))?;
+        AxisStencil::check_settings(axis.index(), shape[axis.index()], &opts.settings_of(axis))?;
     }
     Ok(())
 }

@@ -81,6 +81,23 @@ where
     D: Dimension,
     K: AxisKernel<A, B>,
 {
+    dispatch_from(kernel, f, out, axis, 0)
+}
+
+/// [`dispatch`] for the output points `first..first + out.len_of(axis)` along `axis` (a block
+/// of a larger result; `f` holds every point those read).
+pub(crate) fn dispatch_from<A, B, D, K>(
+    kernel: &K,
+    f: ArrayView<'_, A, D>,
+    out: ArrayViewMut<'_, B, D>,
+    axis: Axis,
+    first: usize,
+) where
+    A: Sync,
+    B: Send + Sync,
+    D: Dimension,
+    K: AxisKernel<A, B>,
+{
     if D::NDIM.is_none() {
         macro_rules! fixed {
             ($($n:literal => $ix:ty),*) => {
@@ -89,7 +106,7 @@ where
                         let f = f.into_dimensionality::<$ix>().expect("ndim matched");
                         let out = out.into_dimensionality::<$ix>().expect("out has the ndim of f");
                         let (f, out, axis) = in_memory_order(f, out, axis);
-                        return split(kernel, f, out, axis);
+                        return split(kernel, f, out, axis, first);
                     })*
                     _ => {}
                 }
@@ -98,7 +115,7 @@ where
         fixed!(1 => Ix1, 2 => Ix2, 3 => Ix3, 4 => Ix4, 5 => Ix5, 6 => Ix6);
     }
     let (f, out, axis) = in_memory_order(f, out, axis);
-    split(kernel, f, out, axis)
+    split(kernel, f, out, axis, first)
 }
 
 /// Reorders the axes of both views (the same way) so that the output's strides decrease, as in
@@ -122,7 +139,7 @@ fn in_memory_order<'f, 'o, A, B, D: Dimension>(
 }
 
 #[cfg(feature = "rayon")]
-fn split<A, B, D, K>(kernel: &K, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, B, D>, axis: Axis)
+fn split<A, B, D, K>(kernel: &K, f: ArrayView<'_, A, D>, mut out: ArrayViewMut<'_, B, D>, axis: Axis, first: usize)
 where
     A: Sync,
     B: Send + Sync,
@@ -132,7 +149,7 @@ where
     use ndarray::parallel::prelude::*;
     let total = f.len().max(out.len());
     if total < crate::parallel::threshold() {
-        return kernel.run(f, out, axis, 0);
+        return kernel.run(f, out, axis, first);
     }
     // Cut along the outermost axis in memory, so that every block is one contiguous run of the
     // output (and of the page faults that fill it).
@@ -141,7 +158,7 @@ where
         .max_by_key(|&k| out.stride_of(Axis(k)).unsigned_abs())
         .map(Axis)
     else {
-        return kernel.run(f, out, axis, 0);
+        return kernel.run(f, out, axis, first);
     };
     let len = out.len_of(k);
     let blocks = (total / crate::parallel::MIN_BLOCK).clamp(2, 16).min(len);
@@ -151,23 +168,23 @@ where
         out.axis_chunks_iter_mut(k, chunk)
             .into_par_iter()
             .enumerate()
-            .for_each(|(i, o)| kernel.run(f.view(), o, axis, i * chunk));
+            .for_each(|(i, o)| kernel.run(f.view(), o, axis, first + i * chunk));
     } else {
         // Independent blocks across the other axis.
         out.axis_chunks_iter_mut(k, chunk)
             .into_par_iter()
             .zip(f.axis_chunks_iter(k, chunk))
-            .for_each(|(o, fb)| kernel.run(fb, o, axis, 0));
+            .for_each(|(o, fb)| kernel.run(fb, o, axis, first));
     }
 }
 
 #[cfg(not(feature = "rayon"))]
-fn split<A, B, D, K>(kernel: &K, f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, B, D>, axis: Axis)
+fn split<A, B, D, K>(kernel: &K, f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, B, D>, axis: Axis, first: usize)
 where
     D: Dimension,
     K: AxisKernel<A, B>,
 {
-    kernel.run(f, out, axis, 0)
+    kernel.run(f, out, axis, first)
 }
 
 /// `out[i] = op(x[i], y[i], z[i])` over four arrays of one shape, walking memory as

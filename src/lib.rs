@@ -64,6 +64,7 @@ mod element;
 mod error;
 mod ext;
 mod gradient;
+pub mod halo;
 mod kernel;
 mod operators;
 mod options;
@@ -74,6 +75,7 @@ pub use coefficients::{Coefficients, MAX_ACCURACY, MAX_DERIVATIVE, Stencil, coef
 pub use element::{DiffElement, GradientElement, GradientFloat};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
+pub use halo::{BlockPlan, Halo};
 pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
 

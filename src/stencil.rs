@@ -420,6 +420,74 @@ impl<R: Float> AxisStencil<R> {
     }
 }
 
+impl<R: Float> AxisStencil<R> {
+    /// The same rules seen from a window of `len` samples whose first is the global sample
+    /// `origin` (negative, or past the end, for the wrapped samples of a periodic axis): every
+    /// point of the axis inside the window keeps its rule, and reads the window at
+    /// `i - origin + offset`, never wrapping. For computing a block from the block plus its halo.
+    pub(crate) fn window(&self, origin: isize, len: usize) -> AxisStencil<R> {
+        let clamp = |g: usize| (g as isize - origin).clamp(0, len as isize) as usize;
+        let (lo, hi) = (clamp(self.lo), clamp(self.hi).max(clamp(self.lo)));
+        let interior = match &self.interior {
+            Interior::PerPoint { offsets, w } => {
+                // Window point lo' is global point lo' + origin, whose weights sit at lo' + origin - self.lo.
+                let skip = (lo as isize + origin - self.lo as isize).max(0) as usize;
+                Interior::PerPoint {
+                    offsets: offsets.clone(),
+                    w: w.iter()
+                        .map(|wj| wj[skip.min(wj.len())..(skip + hi - lo).min(wj.len())].to_vec())
+                        .collect(),
+                }
+            }
+            other => other.clone(),
+        };
+        let edges = self
+            .edges
+            .iter()
+            .filter(|(p, _)| (origin..origin + len as isize).contains(&(*p as isize)))
+            .map(|(p, rule)| ((*p as isize - origin) as usize, rule.clone()))
+            .collect();
+        AxisStencil {
+            len,
+            periodic: false,
+            lo,
+            hi,
+            interior,
+            edges,
+        }
+    }
+
+    /// The first and last global sample (unwrapped: below 0 or from `len` on for a periodic
+    /// axis) that the output points `start..start + m` read; `None` for no points.
+    pub(crate) fn reach(&self, start: usize, m: usize) -> Option<(isize, isize)> {
+        if m == 0 {
+            return None;
+        }
+        let end = start + m;
+        let mut lo = isize::MAX;
+        let mut hi = isize::MIN;
+        let (a, b) = (start.max(self.lo), end.min(self.hi));
+        if a < b {
+            let offsets = self.interior.offsets();
+            lo = lo.min(a as isize + offsets.iter().min().copied().unwrap_or(0));
+            hi = hi.max(b as isize - 1 + offsets.iter().max().copied().unwrap_or(0));
+        }
+        for (p, rule) in &self.edges {
+            if (start..end).contains(p) {
+                let offsets = match rule {
+                    Rule::Difference { lo, hi, .. } => vec![*lo, *hi],
+                    Rule::Weighted { offsets, .. } => offsets.clone(),
+                };
+                for o in offsets {
+                    lo = lo.min(*p as isize + o);
+                    hi = hi.max(*p as isize + o);
+                }
+            }
+        }
+        Some((lo, hi))
+    }
+}
+
 /// The step to name in an `InvalidSpacing` error: the one whose size is furthest from 1.
 fn culprit<R: Float>(steps: &Steps<R>) -> f64 {
     let h = match steps {

@@ -739,3 +739,75 @@ fn diff_with_n_zero_is_a_copy() {
     view.diff_into(0, Axis(0), &mut out).unwrap();
     assert_eq!(out, view);
 }
+
+/// One value of every variant: each equals its clone and differs from every other, and says
+/// something (a hand-written `PartialEq` arm forgotten for a new variant fails here).
+#[test]
+fn every_variant_equals_itself_and_no_other() {
+    use GradientError::*;
+    let all = vec![
+        AxisOutOfBounds { axis: 1, ndim: 1 },
+        RepeatedAxis { axis: 0 },
+        AxisTooShort {
+            axis: 0,
+            len: 1,
+            min: 2,
+        },
+        CoordinatesLength {
+            axis: 0,
+            expected: 3,
+            got: 2,
+        },
+        InvalidSpacing {
+            axis: 0,
+            spacing: f64::NAN,
+        },
+        CoordinatesNotFinite { axis: 0, index: 1 },
+        CoordinatesNotMonotonic { axis: 0, index: 1 },
+        PadShape {
+            side: PadSide::Prepend,
+            axis: 0,
+            expected: vec![2],
+            got: vec![3, 1],
+        },
+        OutputShape {
+            expected: vec![2],
+            got: vec![3],
+        },
+        OutputCount { expected: 2, got: 1 },
+        ZeroDimensional,
+        InvalidDerivative { derivative: 0 },
+        InvalidAccuracy { accuracy: 3 },
+        InvalidOffsets {
+            derivative: 2,
+            count: 2,
+        },
+        InvalidPeriod {
+            axis: 0,
+            period: 1.0,
+            span: 2.0,
+        },
+        PeriodRequired { axis: 0 },
+        BlockOutOfBounds {
+            axis: 0,
+            start: 5,
+            len: 6,
+            shape: vec![10],
+        },
+        BlockShape {
+            expected: vec![4],
+            got: vec![3],
+        },
+        FieldShape {
+            components: 3,
+            shape: vec![2, 4, 4, 4],
+        },
+    ];
+    for (i, a) in all.iter().enumerate() {
+        assert!(!a.to_string().is_empty());
+        for (j, b) in all.iter().enumerate() {
+            assert_eq!(a == b, i == j, "{a:?} vs {b:?}");
+        }
+        assert_eq!(a, &a.clone());
+    }
+}

@@ -1,0 +1,319 @@
+//! Blocks of an array too large to hold at once: the halo contract.
+//!
+//! A [`BlockPlan`] is made once for the whole array's shape and options. For any block (its
+//! first point and its shape in the whole array) it tells how many samples the block needs
+//! beyond itself on each side of each axis ([`BlockPlan::halo`]), and computes the block's
+//! part of the whole-array result from the block plus that halo ([`BlockPlan::compute`]).
+//! The result is the same points of the whole-array call, bit for bit, for blocks of any
+//! length: every point keeps the rule it has in the whole array (one-sided near the true ends,
+//! centred inside, wrapped on periodic axes), and the halo holds exactly the samples those
+//! rules read. On a periodic axis the halo before the first block and after the last one is
+//! the wrapped data (global sample `-1` is sample `n - 1`).
+//!
+//! This is what a chunked executor (Dask's `map_overlap`, a Zarr reader, an MPI halo exchange)
+//! needs: Dask's `da.gradient` refuses chunks shorter than `edge_order + 1`; here a block of one
+//! point works.
+
+use ndarray::{Array, ArrayD, ArrayRef, ArrayViewD, Axis, IxDyn, Slice};
+use num_traits::Float;
+
+use crate::element::GradientElement;
+use crate::error::GradientError;
+use crate::kernel::{GradientKernel, dispatch_from};
+use crate::options::GradientOptions;
+use crate::stencil::AxisStencil;
+
+/// How many samples a block needs beyond itself, on each side of each axis.
+///
+/// # Example
+///
+/// ```
+/// use ndarray_gradient::{BlockPlan, GradientOptions};
+///
+/// // np.gradient over a 100 × 80 array, computed in blocks.
+/// let plan = BlockPlan::gradient(&[100, 80], &GradientOptions::<f64>::new()).unwrap();
+/// let halo = plan.halo(&[40, 0], &[20, 80]).unwrap();
+/// assert_eq!((halo.before, halo.after), (vec![1, 0], vec![1, 0]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Halo {
+    /// Samples needed before the block's first point, per axis.
+    pub before: Vec<usize>,
+    /// Samples needed after the block's last point, per axis.
+    pub after: Vec<usize>,
+}
+
+/// What a block computes.
+#[derive(Clone, Debug)]
+enum Operation {
+    /// One output per axis (in the order of the options' axes).
+    Gradient,
+    /// One output, the sum of the axes' second derivatives.
+    Laplacian,
+}
+
+/// A validated computation on the blocks of an array of a given shape: the halo contract.
+/// See the [module documentation](self).
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{s, Array2, ArrayD, IxDyn};
+/// use ndarray_gradient::{ArrayGradientExt, BlockPlan, GradientOptions};
+///
+/// let f = Array2::from_shape_fn((10, 7), |(i, j)| (i * i + 3 * j) as f64).into_dyn();
+/// let opts = GradientOptions::new().accuracy(4);
+/// let plan = BlockPlan::gradient(f.shape(), &opts).unwrap();
+/// // The rows 6..9, with the halo the plan asks for.
+/// let (start, block) = ([6, 0], [3, 7]);
+/// let halo = plan.halo(&start, &block).unwrap();
+/// let with_halo = f.slice(s![6 - halo.before[0]..9 + halo.after[0], ..]).into_dyn();
+/// let mut outs = vec![ArrayD::zeros(IxDyn(&block)), ArrayD::zeros(IxDyn(&block))];
+/// let mut refs: Vec<_> = outs.iter_mut().map(|o| &mut **o).collect();
+/// plan.compute(with_halo, &start, &block, &mut refs).unwrap();
+/// // The same bits as the whole-array call on those rows.
+/// let whole = f.gradient_with(&opts).unwrap();
+/// assert_eq!(outs[0], whole[0].slice(s![6..9, ..]).into_dyn());
+/// assert_eq!(outs[1], whole[1].slice(s![6..9, ..]).into_dyn());
+/// ```
+#[derive(Clone, Debug)]
+pub struct BlockPlan<R> {
+    shape: Vec<usize>,
+    axes: Vec<(Axis, AxisStencil<R>)>,
+    operation: Operation,
+}
+
+impl<R: Float> BlockPlan<R> {
+    /// The gradient of an array of shape `shape` with `opts` (every option: spacings and
+    /// coordinates of the whole array, edge order, accuracy, derivative order, boundaries, the
+    /// axes): one output per axis, as [`gradient_with`](crate::ArrayGradientExt::gradient_with).
+    ///
+    /// # Errors
+    ///
+    /// As `gradient_with` on an array of that shape.
+    pub fn gradient(shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
+        let axes = plan_axes(shape, opts, None)?;
+        Ok(BlockPlan {
+            shape: shape.to_vec(),
+            axes,
+            operation: Operation::Gradient,
+        })
+    }
+
+    /// The Laplacian of an array of shape `shape` with `opts`, as
+    /// [`laplacian`](crate::ArrayGradientExt::laplacian): one output.
+    ///
+    /// # Errors
+    ///
+    /// As `laplacian` on an array of that shape.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray_gradient::{BlockPlan, GradientOptions};
+    /// let opts = GradientOptions::<f64>::new().accuracy(4).periodic(ndarray::Axis(1));
+    /// let plan = BlockPlan::laplacian(&[50, 60], &opts).unwrap();
+    /// assert_eq!(plan.outputs(), 1);
+    /// // A block at the start of the periodic axis needs wrapped samples before it.
+    /// assert_eq!(plan.halo(&[10, 0], &[5, 6]).unwrap().before, vec![2, 2]);
+    /// ```
+    pub fn laplacian(shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
+        let axes = plan_axes(shape, opts, Some(2))?;
+        Ok(BlockPlan {
+            shape: shape.to_vec(),
+            axes,
+            operation: Operation::Laplacian,
+        })
+    }
+
+    /// The number of output arrays [`compute`](Self::compute) fills.
+    ///
+    /// ```
+    /// use ndarray_gradient::{BlockPlan, GradientOptions};
+    /// assert_eq!(BlockPlan::gradient(&[4, 5, 6], &GradientOptions::<f64>::new()).unwrap().outputs(), 3);
+    /// ```
+    pub fn outputs(&self) -> usize {
+        match self.operation {
+            Operation::Gradient => self.axes.len(),
+            Operation::Laplacian => 1,
+        }
+    }
+
+    /// The shape of the whole array.
+    ///
+    /// ```
+    /// use ndarray_gradient::{BlockPlan, GradientOptions};
+    /// let plan = BlockPlan::gradient(&[4, 5], &GradientOptions::<f64>::new()).unwrap();
+    /// assert_eq!(plan.shape(), &[4, 5]);
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The halo of the block whose first point is `start` and whose shape is `block`: exactly
+    /// the samples its points read beyond it (none on the axes not differentiated; more near
+    /// the true ends, where one-sided stencils reach further inward). On a periodic axis the
+    /// halo may reach before sample 0 or past the last sample: the caller supplies the wrapped
+    /// samples there.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::BlockOutOfBounds`] unless the block lies inside the array.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray_gradient::{BlockPlan, EdgeOrder, GradientOptions};
+    /// let opts = GradientOptions::<f64>::new().edge_order(EdgeOrder::Second);
+    /// let plan = BlockPlan::gradient(&[100], &opts).unwrap();
+    /// // A one-point block at the start: its second-order edge reads samples 0, 1, 2.
+    /// assert_eq!(plan.halo(&[0], &[1]).unwrap().after, vec![2]);
+    /// assert_eq!(plan.halo(&[50], &[1]).unwrap().after, vec![1]);
+    /// ```
+    pub fn halo(&self, start: &[usize], block: &[usize]) -> Result<Halo, GradientError> {
+        self.check_block(start, block)?;
+        let nd = self.shape.len();
+        let (mut before, mut after) = (vec![0; nd], vec![0; nd]);
+        for (axis, st) in &self.axes {
+            let k = axis.index();
+            if let Some((lo, hi)) = st.reach(start[k], block[k]) {
+                let first = start[k] as isize;
+                let last = (start[k] + block[k]) as isize - 1;
+                before[k] = before[k].max((first - lo).max(0) as usize);
+                after[k] = after[k].max((hi - last).max(0) as usize);
+            }
+        }
+        Ok(Halo { before, after })
+    }
+
+    /// The block's part of the result into `outs` (one array of the block's shape per output,
+    /// any layout), from `with_halo`: the block extended by exactly its [`halo`](Self::halo).
+    /// The values are the same bits as the same points of the whole-array call.
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::BlockOutOfBounds`]; [`GradientError::BlockShape`] unless `with_halo`
+    /// has the block's shape plus its halo; [`GradientError::OutputCount`] and
+    /// [`GradientError::OutputShape`] for the outputs. On error no output is changed.
+    pub fn compute<A>(
+        &self,
+        with_halo: ArrayViewD<'_, A>,
+        start: &[usize],
+        block: &[usize],
+        outs: &mut [&mut ArrayRef<A::Output, IxDyn>],
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement<Real = R>,
+    {
+        let halo = self.halo(start, block)?;
+        let expected: Vec<usize> = (0..block.len())
+            .map(|k| block[k] + halo.before[k] + halo.after[k])
+            .collect();
+        if with_halo.shape() != expected.as_slice() {
+            return Err(GradientError::BlockShape {
+                expected,
+                got: with_halo.shape().to_vec(),
+            });
+        }
+        if outs.len() != self.outputs() {
+            return Err(GradientError::OutputCount {
+                expected: self.outputs(),
+                got: outs.len(),
+            });
+        }
+        for out in outs.iter() {
+            if out.shape() != block {
+                return Err(GradientError::OutputShape {
+                    expected: block.to_vec(),
+                    got: out.shape().to_vec(),
+                });
+            }
+        }
+        // The input of axis k: the block's own range on the other axes, the window on k.
+        let input = |k: usize| {
+            let mut v = with_halo.view();
+            for b in (0..block.len()).filter(|&b| b != k) {
+                v.slice_axis_inplace(Axis(b), Slice::from(halo.before[b]..halo.before[b] + block[b]));
+            }
+            v
+        };
+        let term = |axis: Axis, st: &AxisStencil<R>, out: ndarray::ArrayViewMut<'_, A::Output, IxDyn>| {
+            let k = axis.index();
+            let origin = start[k] as isize - halo.before[k] as isize;
+            let window = st.window(origin, expected[k]);
+            dispatch_from(
+                &GradientKernel { stencil: &window },
+                input(k),
+                out,
+                axis,
+                halo.before[k],
+            );
+        };
+        match self.operation {
+            Operation::Gradient => {
+                for ((axis, st), out) in self.axes.iter().zip(outs.iter_mut()) {
+                    term(*axis, st, out.view_mut());
+                }
+            }
+            Operation::Laplacian => {
+                // The sum of the second derivatives in axis order: the whole-array Laplacian's
+                // bits (it equals the separate calls summed in that order).
+                let out = &mut outs[0];
+                let mut t: ArrayD<A::Output> = Array::default(IxDyn(block));
+                for (j, (axis, st)) in self.axes.iter().enumerate() {
+                    if j == 0 {
+                        term(*axis, st, out.view_mut());
+                    } else {
+                        term(*axis, st, t.view_mut());
+                        ndarray::Zip::from(out.view_mut()).and(&t).for_each(|o, &v| *o = *o + v);
+                    }
+                }
+                if self.axes.is_empty() {
+                    out.fill(A::Output::default());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_block(&self, start: &[usize], block: &[usize]) -> Result<(), GradientError> {
+        let nd = self.shape.len();
+        let bad = |axis: usize| GradientError::BlockOutOfBounds {
+            axis,
+            start: start.get(axis).copied().unwrap_or(0),
+            len: block.get(axis).copied().unwrap_or(0),
+            shape: self.shape.clone(),
+        };
+        if start.len() != nd || block.len() != nd {
+            return Err(bad(start.len().min(block.len()).min(nd.saturating_sub(1))));
+        }
+        for k in 0..nd {
+            if start[k].checked_add(block[k]).is_none_or(|end| end > self.shape[k]) {
+                return Err(bad(k));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The axes of a plan on an array of `shape`, with their stencils (of the options' derivative
+/// order, or of `derivative` when given), after checking the whole call.
+fn plan_axes<R: Float>(
+    shape: &[usize],
+    opts: &GradientOptions<'_, R>,
+    derivative: Option<usize>,
+) -> Result<Vec<(Axis, AxisStencil<R>)>, GradientError> {
+    let axes: Vec<Axis> = opts
+        .get_axes()
+        .map_or_else(|| (0..shape.len()).map(Axis).collect(), <[Axis]>::to_vec);
+    crate::gradient::check_shape_call(shape, &axes, opts)?;
+    axes.into_iter()
+        .map(|axis| {
+            let mut settings = opts.settings_of(axis);
+            if let Some(m) = derivative {
+                settings.derivative = m;
+            }
+            Ok((axis, AxisStencil::new(axis.index(), shape[axis.index()], &settings)?))
+        })
+        .collect()
+}
