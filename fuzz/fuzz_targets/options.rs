@@ -1,0 +1,1208 @@
+//! Random options, shapes, layouts, spacings and coordinates against an independent validity
+//! oracle written from the documented rules.
+//!
+//! For every input this target builds one `GradientOptions<f64>` (a random sequence of builder
+//! calls, so later per-axis settings replace earlier ones), an array of 0 to 4 dimensions
+//! (0-size and length-1 axes included, lengths biased to the stencil's minimum ± 1) and one of
+//! three calls (`gradient_axis_with`, `gradient_with`, `laplacian`), and asserts:
+//!
+//! 1. no panic;
+//! 2. `Err` exactly when the oracle says the input is invalid, and then an error the oracle
+//!    lists (the exact value: axis, index, length and minimum included);
+//! 3. the `_into` form (`gradient_axis_into`, `gradient_into`, `laplacian_into`) into an
+//!    output of a random layout equals the allocating form bit for bit, returns the same error
+//!    when it fails and then leaves the output untouched; an output of the wrong shape (or one
+//!    output too many for `gradient_into`) is refused with `OutputShape` (`OutputCount`);
+//! 4. the input in C order, F order, reversed, stepped, reversed-and-stepped and permuted
+//!    layouts, and as a fixed-dimension array (`Ix1`..`Ix4`) instead of `IxDyn`, gives the same
+//!    bits (or the same error);
+//! 5. `gradient_with` equals the single-axis calls, and `laplacian` equals the sum of the
+//!    separate second-derivative calls in axis order, bit for bit (both documented).
+//!
+//! Bits are compared with `to_bits`, so NaN results are compared exactly too (sign and payload).
+//!
+//! Not covered: element types other than `f64`, and the `rayon` split (arrays here are far
+//! below the smallest block the crate splits off).
+
+#![no_main]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use arbitrary::{Result as AResult, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use ndarray::{
+    Array, Array1, ArrayD, ArrayView, ArrayViewD, ArrayViewMut, Axis, Dimension, IxDyn, ShapeBuilder, Slice,
+};
+use ndarray_gradient::{
+    ArrayGradientExt, Boundary, EdgeOrder, GradientError, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE, Spacing,
+};
+
+/// At most this many elements per array (keeps every run well under a millisecond).
+const MAX_ELEMENTS: usize = 600;
+
+/// Values that exercise every spacing rule: zero, signed zero, negative, non-finite, huge, tiny.
+const SPECIAL: [f64; 24] = [
+    1.0,
+    0.5,
+    2.0,
+    -1.0,
+    -0.25,
+    0.1,
+    3.7,
+    0.0,
+    -0.0,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    1e300,
+    -1e300,
+    1e-300,
+    5e-324,
+    1e150,
+    1e-150,
+    f64::MAX,
+    f64::MIN_POSITIVE,
+    1e-8,
+    1e8,
+    -7.5,
+    100.0,
+];
+
+fn special(u: &mut Unstructured) -> AResult<f64> {
+    Ok(*u.choose(&SPECIAL)?)
+}
+
+/// A real number: mostly small multiples of 1/8, else a special value or any bit pattern.
+fn real(u: &mut Unstructured) -> AResult<f64> {
+    Ok(match u.int_in_range(0..=5u8)? {
+        0 => special(u)?,
+        1 => f64::from_bits(u.arbitrary()?),
+        _ => f64::from(u.int_in_range(-40..=40i32)?) / 8.0,
+    })
+}
+
+/// A positive step: mostly moderate, sometimes a power of two from 2^-80 to 2^80.
+fn step(u: &mut Unstructured) -> AResult<f64> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => 2f64.powi(u.int_in_range(-80..=80i32)?),
+        _ => f64::from(u.int_in_range(1..=32i32)?) / 8.0,
+    })
+}
+
+#[derive(Clone, Debug)]
+enum Defect {
+    /// `x[k] = x[k - 1]`.
+    Repeat,
+    /// `x[k]` steps back.
+    Reverse,
+    /// `x[k]` is replaced by this value (non-finite or huge).
+    Value(f64),
+}
+
+/// How to build a coordinate array once the axis length is known.
+#[derive(Clone, Debug)]
+struct CoordSpec {
+    /// The array has `n + len_delta` coordinates (wrong length when non-zero).
+    len_delta: isize,
+    start: f64,
+    /// +1 increasing, -1 decreasing.
+    dir: f64,
+    /// Step pattern, cycled (all steps equal when `equal`).
+    steps: Vec<f64>,
+    equal: bool,
+    defect: Option<(usize, Defect)>,
+}
+
+impl CoordSpec {
+    fn generate(u: &mut Unstructured) -> AResult<Self> {
+        let len_delta = match u.int_in_range(0..=11u8)? {
+            0 => -1,
+            1 => 1,
+            2 => -2,
+            _ => 0,
+        };
+        let start = if u.ratio(1, 6)? {
+            real(u)?
+        } else {
+            f64::from(u.int_in_range(-8..=8i32)?)
+        };
+        let dir = if u.arbitrary()? { 1.0 } else { -1.0 };
+        let k = u.int_in_range(1..=4usize)?;
+        let steps = (0..k).map(|_| step(u)).collect::<AResult<Vec<_>>>()?;
+        let equal = u.ratio(1, 4)?;
+        let defect = if u.ratio(1, 4)? {
+            let at = u.int_in_range(0..=40usize)?;
+            let d = match u.int_in_range(0..=2u8)? {
+                0 => Defect::Repeat,
+                1 => Defect::Reverse,
+                _ => Defect::Value(special(u)?),
+            };
+            Some((at, d))
+        } else {
+            None
+        };
+        Ok(CoordSpec {
+            len_delta,
+            start,
+            dir,
+            steps,
+            equal,
+            defect,
+        })
+    }
+
+    fn build(&self, n: usize) -> Array1<f64> {
+        let len = (n as isize + self.len_delta).max(0) as usize;
+        let mut x = Vec::with_capacity(len);
+        for i in 0..len {
+            if i == 0 {
+                x.push(self.start);
+            } else {
+                let s = if self.equal {
+                    self.steps[0]
+                } else {
+                    self.steps[(i - 1) % self.steps.len()]
+                };
+                x.push(x[i - 1] + self.dir * s);
+            }
+        }
+        if let Some((at, d)) = &self.defect
+            && len > 0
+        {
+            let k = at % len;
+            match d {
+                Defect::Repeat if k > 0 => x[k] = x[k - 1],
+                Defect::Reverse if k > 0 => x[k] = x[k - 1] - self.dir * self.steps[0],
+                Defect::Value(v) => x[k] = *v,
+                _ => {}
+            }
+        }
+        Array1::from(x)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum SpacingSpec {
+    Uniform(f64),
+    Coords(CoordSpec),
+}
+
+/// A period: `span · a + b` of the axis it ends up on (so that periods near the span are
+/// common), or a raw value.
+#[derive(Clone, Debug)]
+enum PeriodSpec {
+    Relative(f64, f64),
+    Raw(f64),
+}
+
+#[derive(Clone, Debug)]
+enum BoundarySpec {
+    OneSided,
+    Periodic,
+    Period(PeriodSpec),
+}
+
+impl BoundarySpec {
+    fn generate(u: &mut Unstructured) -> AResult<Self> {
+        Ok(match u.int_in_range(0..=3u8)? {
+            0 => BoundarySpec::OneSided,
+            1 => BoundarySpec::Periodic,
+            _ => BoundarySpec::Period(if u.ratio(2, 3)? {
+                let a = *u.choose(&[1.0, 1.0, 1.5, 2.0, 0.5, -1.0])?;
+                let b = *u.choose(&[1.0, 0.5, 0.0, -0.5, 1e-9, 3.0, 1e-300])?;
+                PeriodSpec::Relative(a, b)
+            } else {
+                PeriodSpec::Raw(real(u)?)
+            }),
+        })
+    }
+
+    fn is_periodic(&self) -> bool {
+        !matches!(self, BoundarySpec::OneSided)
+    }
+}
+
+/// One builder call.
+#[derive(Clone, Debug)]
+enum Op {
+    Spacing(f64),
+    AxisSpacing(usize, SpacingSpec, bool),
+    EdgeOrder(EdgeOrder),
+    Accuracy(usize),
+    AxisAccuracy(usize, usize),
+    Derivative(usize),
+    AxisDerivative(usize, usize),
+    Boundary(BoundarySpec),
+    AxisBoundary(usize, BoundarySpec),
+    Axes(Vec<usize>),
+}
+
+fn gen_axis(u: &mut Unstructured, ndim: usize) -> AResult<usize> {
+    // Mostly an existing axis, sometimes one just past the end or far away.
+    Ok(match u.int_in_range(0..=31u8)? {
+        0 => ndim,
+        1 => u.int_in_range(ndim..=ndim + 3)?,
+        _ => u.int_in_range(0..=ndim.saturating_sub(1))?,
+    })
+}
+
+fn gen_accuracy(u: &mut Unstructured) -> AResult<usize> {
+    Ok(match u.int_in_range(0..=9u8)? {
+        0 => *u.choose(&[0, 1, 3, 5, 11, MAX_ACCURACY + 1, MAX_ACCURACY + 2, usize::MAX])?,
+        1 => MAX_ACCURACY,
+        _ => 2 * u.int_in_range(1..=MAX_ACCURACY / 2)?,
+    })
+}
+
+fn gen_derivative(u: &mut Unstructured) -> AResult<usize> {
+    Ok(match u.int_in_range(0..=9u8)? {
+        0 => *u.choose(&[0, MAX_DERIVATIVE + 1, usize::MAX])?,
+        1 => MAX_DERIVATIVE,
+        _ => u.int_in_range(1..=4usize)?,
+    })
+}
+
+impl Op {
+    fn generate(u: &mut Unstructured, ndim: usize) -> AResult<Self> {
+        Ok(match u.int_in_range(0..=12u8)? {
+            0 => Op::Spacing(real(u)?),
+            1..=3 => {
+                let axis = gen_axis(u, ndim)?;
+                let spec = if u.ratio(2, 3)? {
+                    SpacingSpec::Coords(CoordSpec::generate(u)?)
+                } else {
+                    SpacingSpec::Uniform(real(u)?)
+                };
+                Op::AxisSpacing(axis, spec, u.arbitrary()?)
+            }
+            4 => Op::EdgeOrder(if u.arbitrary()? {
+                EdgeOrder::Second
+            } else {
+                EdgeOrder::First
+            }),
+            5 => Op::Accuracy(gen_accuracy(u)?),
+            6 => Op::AxisAccuracy(gen_axis(u, ndim)?, gen_accuracy(u)?),
+            7 => Op::Derivative(gen_derivative(u)?),
+            8 => Op::AxisDerivative(gen_axis(u, ndim)?, gen_derivative(u)?),
+            9 => Op::Boundary(BoundarySpec::generate(u)?),
+            10 | 11 => Op::AxisBoundary(gen_axis(u, ndim)?, BoundarySpec::generate(u)?),
+            _ => {
+                let k = u.int_in_range(0..=ndim + 1)?;
+                Op::Axes((0..k).map(|_| gen_axis(u, ndim)).collect::<AResult<_>>()?)
+            }
+        })
+    }
+}
+
+/// The options as the documentation describes them: global defaults, and per-axis settings
+/// where the last call for an axis wins. Spacings and boundaries refer to the op that set them.
+#[derive(Clone, Debug)]
+struct Model {
+    spacing: f64,
+    axis_spacing: BTreeMap<usize, usize>,
+    axes: Option<Vec<usize>>,
+    edge: EdgeOrder,
+    accuracy: Option<usize>,
+    axis_accuracy: BTreeMap<usize, usize>,
+    derivative: usize,
+    axis_derivative: BTreeMap<usize, usize>,
+    boundary: Option<usize>,
+    axis_boundary: BTreeMap<usize, usize>,
+}
+
+impl Model {
+    fn of(ops: &[Op]) -> Self {
+        let mut m = Model {
+            spacing: 1.0,
+            axis_spacing: BTreeMap::new(),
+            axes: None,
+            edge: EdgeOrder::First,
+            accuracy: None,
+            axis_accuracy: BTreeMap::new(),
+            derivative: 1,
+            axis_derivative: BTreeMap::new(),
+            boundary: None,
+            axis_boundary: BTreeMap::new(),
+        };
+        for (i, op) in ops.iter().enumerate() {
+            match op {
+                Op::Spacing(h) => m.spacing = *h,
+                Op::AxisSpacing(a, _, _) => {
+                    m.axis_spacing.insert(*a, i);
+                }
+                Op::EdgeOrder(e) => m.edge = *e,
+                Op::Accuracy(p) => m.accuracy = Some(*p),
+                Op::AxisAccuracy(a, p) => {
+                    m.axis_accuracy.insert(*a, *p);
+                }
+                Op::Derivative(d) => m.derivative = *d,
+                Op::AxisDerivative(a, d) => {
+                    m.axis_derivative.insert(*a, *d);
+                }
+                Op::Boundary(_) => m.boundary = Some(i),
+                Op::AxisBoundary(a, _) => {
+                    m.axis_boundary.insert(*a, i);
+                }
+                Op::Axes(list) => m.axes = Some(list.clone()),
+            }
+        }
+        m
+    }
+
+    /// Axes with a setting of their own.
+    fn configured(&self) -> BTreeSet<usize> {
+        let mut s = BTreeSet::new();
+        s.extend(self.axis_spacing.keys());
+        s.extend(self.axis_accuracy.keys());
+        s.extend(self.axis_derivative.keys());
+        s.extend(self.axis_boundary.keys());
+        s
+    }
+}
+
+/// Which call is made.
+#[derive(Clone, Copy, Debug)]
+enum Call {
+    Axis(usize),
+    All,
+    Laplacian,
+}
+
+/// The settings of one axis, concrete.
+struct AxisSetting<'a> {
+    spacing: Spacing<'a, f64>,
+    coords: bool,
+    accuracy: Option<usize>,
+    derivative: usize,
+    boundary: Boundary<f64>,
+}
+
+/// The fewest points a differentiated axis needs (documented for the NumPy forms as edge
+/// order + 1; for the accuracy-order stencils findiff's: `s + w - 1` on a uniform spacing,
+/// `w` on coordinates, where the centred stencil reaches `s` points each side and the
+/// one-sided ones have `w` points; 1 on a periodic axis).
+fn min_len(derivative: usize, accuracy: Option<usize>, edge: EdgeOrder, periodic: bool, coords: bool) -> usize {
+    if derivative == 1 && matches!(accuracy, None | Some(2)) {
+        return if periodic {
+            1
+        } else if accuracy == Some(2) || edge == EdgeOrder::Second {
+            3
+        } else {
+            2
+        };
+    }
+    let p = accuracy.unwrap_or(2);
+    // Centred: 2⌈m/2⌉ - 1 + p points; one-sided: one more for even m.
+    let central = 2 * derivative.div_ceil(2) - 1 + p;
+    let w = if derivative % 2 == 0 { central + 1 } else { central };
+    let s = central / 2;
+    if periodic {
+        1
+    } else if coords {
+        w
+    } else {
+        s + w - 1
+    }
+}
+
+/// What the oracle expects of a call: `Err` with one of `errors` if there are any, else `Ok`;
+/// besides, any error in `tolerated` may replace either.
+#[derive(Debug)]
+struct Expect {
+    /// The rules the input breaks, each as the exact error naming it.
+    errors: Vec<GradientError>,
+    tolerated: Vec<Tolerated>,
+}
+
+#[derive(Debug)]
+enum Tolerated {
+    /// Valid by the rules, but a spacing is so extreme (|step| outside [2^-8, 2^8], wrap step
+    /// included) that the stencil's coefficients may overflow: the crate then refuses it with
+    /// `InvalidSpacing` for that axis. Predicting that exactly would mean redoing Fornberg's
+    /// algorithm in the oracle, so there either `Ok` or `InvalidSpacing` of this axis passes
+    /// (no panic, and every layout/`_into` check still applies).
+    Overflow(usize),
+    /// A known divergence from the documentation, reported and not yet fixed (see
+    /// `known_divergences`); `NDARRAY_GRADIENT_FUZZ_STRICT=1` turns it back into a failure.
+    Known(GradientError),
+}
+
+impl Tolerated {
+    fn allows(&self, e: &GradientError) -> bool {
+        match self {
+            Tolerated::Overflow(a) => matches!(e, GradientError::InvalidSpacing { axis, .. } if axis == a),
+            Tolerated::Known(k) => k == e,
+        }
+    }
+}
+
+/// Whether to print every case and its outcome (`NDARRAY_GRADIENT_FUZZ_DEBUG=1`), e.g. to see
+/// what a corpus covers: `cargo +nightly fuzz run options corpus/options -- -runs=0`.
+fn debug() -> bool {
+    static DEBUG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DEBUG.get_or_init(|| std::env::var_os("NDARRAY_GRADIENT_FUZZ_DEBUG").is_some_and(|v| v == "1"))
+}
+
+/// Whether known divergences fail the run (set `NDARRAY_GRADIENT_FUZZ_STRICT=1`).
+fn strict() -> bool {
+    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STRICT.get_or_init(|| std::env::var_os("NDARRAY_GRADIENT_FUZZ_STRICT").is_some_and(|v| v == "1"))
+}
+
+/// The range of steps for which the oracle is exact (see `Tolerated::Overflow`).
+fn moderate(h: f64) -> bool {
+    let a = h.abs();
+    (2f64.powi(-8)..=2f64.powi(8)).contains(&a)
+}
+
+struct Case {
+    ops: Vec<Op>,
+    model: Model,
+    shape: Vec<usize>,
+    call: Call,
+    /// The coordinate array of each `AxisSpacing(_, Coords)` op, by op index.
+    coords: BTreeMap<usize, Array1<f64>>,
+    /// The period of each `Period` boundary op, by op index.
+    periods: BTreeMap<usize, f64>,
+}
+
+impl Case {
+    fn setting(&self, axis: usize) -> AxisSetting<'_> {
+        let m = &self.model;
+        let (spacing, coords) = match m.axis_spacing.get(&axis) {
+            Some(&i) => match &self.ops[i] {
+                Op::AxisSpacing(_, SpacingSpec::Uniform(h), _) => (Spacing::Uniform(*h), false),
+                Op::AxisSpacing(_, SpacingSpec::Coords(_), _) => (Spacing::Coordinates(self.coords[&i].view()), true),
+                _ => unreachable!(),
+            },
+            None => (Spacing::Uniform(m.spacing), false),
+        };
+        let boundary = match m.axis_boundary.get(&axis).copied().or(m.boundary) {
+            None => Boundary::OneSided,
+            Some(i) => self.boundary_of(i),
+        };
+        AxisSetting {
+            spacing,
+            coords,
+            accuracy: m.axis_accuracy.get(&axis).copied().or(m.accuracy),
+            derivative: m.axis_derivative.get(&axis).copied().unwrap_or(m.derivative),
+            boundary,
+        }
+    }
+
+    fn boundary_of(&self, op: usize) -> Boundary<f64> {
+        let spec = match &self.ops[op] {
+            Op::Boundary(b) | Op::AxisBoundary(_, b) => b,
+            _ => unreachable!(),
+        };
+        match spec {
+            BoundarySpec::OneSided => Boundary::OneSided,
+            BoundarySpec::Periodic => Boundary::Periodic,
+            BoundarySpec::Period(_) => Boundary::Period(self.periods[&op]),
+        }
+    }
+
+    fn diff_axes(&self) -> Vec<usize> {
+        match self.call {
+            Call::Axis(k) => vec![k],
+            Call::All | Call::Laplacian => self
+                .model
+                .axes
+                .clone()
+                .unwrap_or_else(|| (0..self.shape.len()).collect()),
+        }
+    }
+
+    /// The oracle, from the documented rules only.
+    fn expect(&self) -> Expect {
+        let ndim = self.shape.len();
+        let diff = self.diff_axes();
+        let mut errs = Vec::new();
+        let mut overflow = Vec::new();
+        for (i, &a) in diff.iter().enumerate() {
+            if a >= ndim {
+                errs.push(GradientError::AxisOutOfBounds { axis: a, ndim });
+            } else if diff[..i].contains(&a) {
+                errs.push(GradientError::RepeatedAxis { axis: a });
+            }
+        }
+        let configured = self.model.configured();
+        for &a in &configured {
+            if a >= ndim {
+                errs.push(GradientError::AxisOutOfBounds { axis: a, ndim });
+            }
+        }
+        // Every axis differentiated or configured has its settings checked; a global setting
+        // that reaches no such axis applies to nothing and is not an error.
+        let relevant: BTreeSet<usize> = diff.iter().copied().chain(configured).filter(|&a| a < ndim).collect();
+        for a in relevant {
+            let n = self.shape[a];
+            let s = self.setting(a);
+            let differentiated = diff.contains(&a);
+            // The Laplacian's derivative order is 2 "whatever opts says".
+            let derivative = if matches!(self.call, Call::Laplacian) {
+                2
+            } else {
+                s.derivative
+            };
+            let mut ok = true;
+            let mut bad = |e: GradientError| {
+                errs.push(e);
+                false
+            };
+            if !(1..=MAX_DERIVATIVE).contains(&derivative) {
+                ok = bad(GradientError::InvalidDerivative { derivative });
+            }
+            if let Some(p) = s.accuracy
+                && (p % 2 == 1 || !(2..=MAX_ACCURACY).contains(&p))
+            {
+                ok = bad(GradientError::InvalidAccuracy { accuracy: p });
+            }
+            // The spacing, and the steps it makes (for the overflow zone).
+            let mut steps: Vec<f64> = Vec::new();
+            let mut spacing_ok = true;
+            let (span, dir) = match &s.spacing {
+                Spacing::Uniform(h) => {
+                    if !h.is_finite() || *h == 0.0 {
+                        spacing_ok = bad(GradientError::InvalidSpacing { axis: a, spacing: *h });
+                    }
+                    steps.push(*h);
+                    (*h * n.saturating_sub(1) as f64, h.signum())
+                }
+                Spacing::Coordinates(x) => {
+                    if x.len() != n {
+                        spacing_ok = bad(GradientError::CoordinatesLength {
+                            axis: a,
+                            expected: n,
+                            got: x.len(),
+                        });
+                    } else if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+                        spacing_ok = bad(GradientError::CoordinatesNotFinite { axis: a, index });
+                    } else {
+                        steps = (1..n).map(|i| x[i] - x[i - 1]).collect();
+                        let inc = steps.first().is_some_and(|&d| d > 0.0);
+                        let wrong = |d: f64| if inc { d <= 0.0 } else { d >= 0.0 };
+                        if let Some(index) = steps.iter().position(|&d| wrong(d)) {
+                            spacing_ok = bad(GradientError::CoordinatesNotMonotonic { axis: a, index });
+                        } else if let Some(&d) = steps.iter().find(|d| !d.is_finite()) {
+                            spacing_ok = bad(GradientError::InvalidSpacing { axis: a, spacing: d });
+                        }
+                    }
+                    let span = if x.len() == n && n > 0 { x[n - 1] - x[0] } else { 0.0 };
+                    (
+                        span,
+                        if n >= 2 && x.len() == n {
+                            (x[1] - x[0]).signum()
+                        } else {
+                            1.0
+                        },
+                    )
+                }
+            };
+            ok &= spacing_ok;
+            // The boundary: a period must be finite and exceed the coordinates' span.
+            if spacing_ok {
+                match s.boundary {
+                    Boundary::OneSided => {}
+                    Boundary::Periodic if s.coords => ok = bad(GradientError::PeriodRequired { axis: a }),
+                    Boundary::Periodic => steps.push(steps[0]),
+                    Boundary::Period(l) => {
+                        let wrap = dir * l - span;
+                        if l.is_finite() && span.is_finite() && l > span.abs() && wrap.is_finite() {
+                            steps.push(wrap);
+                        } else {
+                            ok = bad(GradientError::InvalidPeriod {
+                                axis: a,
+                                period: l,
+                                span: span.abs(),
+                            });
+                        }
+                    }
+                }
+            }
+            if ok && differentiated {
+                let periodic = !matches!(s.boundary, Boundary::OneSided);
+                let min = min_len(derivative, s.accuracy, self.model.edge, periodic, s.coords);
+                if n < min {
+                    errs.push(GradientError::AxisTooShort { axis: a, len: n, min });
+                } else if !steps.iter().all(|&h| moderate(h)) {
+                    overflow.push(a);
+                }
+            }
+        }
+        let mut tolerated: Vec<Tolerated> = overflow.into_iter().map(Tolerated::Overflow).collect();
+        if !strict() {
+            tolerated.extend(self.known_divergences().into_iter().map(Tolerated::Known));
+        }
+        Expect {
+            errors: errs,
+            tolerated,
+        }
+    }
+
+    /// Known divergences of the crate from its documentation, found by this target:
+    ///
+    /// 1. `laplacian` documents "its derivative order is 2 whatever `opts` says", but an axis
+    ///    with a setting of its own (any `axis_*` call) has the derivative order of `opts`
+    ///    checked: `.axis_derivative(Axis(0), 0)` (or `.derivative(0)` plus any per-axis
+    ///    setting) makes `laplacian` fail with `InvalidDerivative`.
+    fn known_divergences(&self) -> Vec<GradientError> {
+        let mut known = Vec::new();
+        if matches!(self.call, Call::Laplacian) {
+            for a in self.model.configured() {
+                if a < self.shape.len() {
+                    let derivative = self.setting(a).derivative;
+                    if !(1..=MAX_DERIVATIVE).contains(&derivative) {
+                        known.push(GradientError::InvalidDerivative { derivative });
+                    }
+                }
+            }
+        }
+        known
+    }
+
+    fn options(&self) -> GradientOptions<'_, f64> {
+        let mut o = GradientOptions::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            o = match op {
+                Op::Spacing(h) => o.spacing(*h),
+                Op::AxisSpacing(a, SpacingSpec::Uniform(h), plain) => {
+                    if *plain {
+                        o.axis_spacing(Axis(*a), *h)
+                    } else {
+                        o.axis_spacing(Axis(*a), Spacing::Uniform(*h))
+                    }
+                }
+                Op::AxisSpacing(a, SpacingSpec::Coords(_), short) => {
+                    let x = &self.coords[&i];
+                    if *short {
+                        o.coordinates(Axis(*a), x)
+                    } else {
+                        o.axis_spacing(Axis(*a), Spacing::Coordinates(x.view()))
+                    }
+                }
+                Op::EdgeOrder(e) => o.edge_order(*e),
+                Op::Accuracy(p) => o.accuracy(*p),
+                Op::AxisAccuracy(a, p) => o.axis_accuracy(Axis(*a), *p),
+                Op::Derivative(d) => o.derivative(*d),
+                Op::AxisDerivative(a, d) => o.axis_derivative(Axis(*a), *d),
+                Op::Boundary(_) => o.boundary(self.boundary_of(i)),
+                Op::AxisBoundary(a, b) => match (b, self.boundary_of(i)) {
+                    (BoundarySpec::Periodic, _) => o.periodic(Axis(*a)),
+                    (BoundarySpec::Period(_), Boundary::Period(l)) => o.period(Axis(*a), l),
+                    (_, b) => o.axis_boundary(Axis(*a), b),
+                },
+                Op::Axes(list) => o.axes(list.iter().map(|&a| Axis(a))),
+            };
+        }
+        o
+    }
+}
+
+fn gen_case(u: &mut Unstructured) -> AResult<Case> {
+    let ndim = *u.choose(&[1, 1, 2, 2, 2, 3, 3, 4, 1, 2, 3, 0])?;
+    let nops = u.int_in_range(0..=6usize)?;
+    let ops = (0..nops).map(|_| Op::generate(u, ndim)).collect::<AResult<Vec<_>>>()?;
+    let call = match u.int_in_range(0..=2u8)? {
+        0 => Call::Axis(gen_axis(u, ndim)?),
+        1 => Call::All,
+        _ => Call::Laplacian,
+    };
+    let model = Model::of(&ops);
+    // Lengths: small, or the (nominal) minimum of the axis's stencil ± 1.
+    let mut shape = Vec::with_capacity(ndim);
+    for a in 0..ndim {
+        let derivative = if matches!(call, Call::Laplacian) {
+            2
+        } else {
+            model.axis_derivative.get(&a).copied().unwrap_or(model.derivative)
+        };
+        let accuracy = model.axis_accuracy.get(&a).copied().or(model.accuracy);
+        let periodic = match model.axis_boundary.get(&a).copied().or(model.boundary) {
+            Some(i) => match &ops[i] {
+                Op::Boundary(b) | Op::AxisBoundary(_, b) => b.is_periodic(),
+                _ => false,
+            },
+            None => false,
+        };
+        let coords = model
+            .axis_spacing
+            .get(&a)
+            .is_some_and(|&i| matches!(ops[i], Op::AxisSpacing(_, SpacingSpec::Coords(_), _)));
+        let valid_orders = (1..=MAX_DERIVATIVE).contains(&derivative)
+            && accuracy.is_none_or(|p| p % 2 == 0 && (2..=MAX_ACCURACY).contains(&p));
+        let n = match u.int_in_range(0..=7u8)? {
+            0..=2 => u.int_in_range(0..=4usize)?,
+            3..=5 if valid_orders => {
+                let min = min_len(derivative, accuracy, model.edge, periodic, coords);
+                (min + u.int_in_range(0..=2usize)?).saturating_sub(1)
+            }
+            _ => u.int_in_range(0..=12usize)?,
+        };
+        shape.push(n);
+    }
+    // Keep arrays small: shrink the longest axis until the size fits.
+    while shape.iter().product::<usize>() > MAX_ELEMENTS {
+        let (i, _) = shape.iter().enumerate().max_by_key(|(_, n)| **n).expect("non-empty");
+        shape[i] /= 2;
+    }
+    let mut case = Case {
+        ops,
+        model,
+        shape,
+        call,
+        coords: BTreeMap::new(),
+        periods: BTreeMap::new(),
+    };
+    // Coordinate arrays, built for the length of their axis (an out-of-range axis gets 3).
+    for (i, op) in case.ops.iter().enumerate() {
+        if let Op::AxisSpacing(a, SpacingSpec::Coords(c), _) = op {
+            let n = case.shape.get(*a).copied().unwrap_or(3);
+            case.coords.insert(i, c.build(n));
+        }
+    }
+    // Periods, relative to the span of the axis they end up on (for a global boundary, axis 0).
+    let mut periods = BTreeMap::new();
+    for (i, op) in case.ops.iter().enumerate() {
+        let (axis, spec) = match op {
+            Op::Boundary(BoundarySpec::Period(p)) => (0, p),
+            Op::AxisBoundary(a, BoundarySpec::Period(p)) => (*a, p),
+            _ => continue,
+        };
+        let l = match spec {
+            PeriodSpec::Raw(l) => *l,
+            PeriodSpec::Relative(sa, b) => {
+                let n = case.shape.get(axis).copied().unwrap_or(0);
+                let span = match case
+                    .model
+                    .axis_spacing
+                    .get(&axis)
+                    .map(|&j| (&case.ops[j], case.coords.get(&j)))
+                {
+                    Some((_, Some(x))) if !x.is_empty() => (x[x.len() - 1] - x[0]).abs(),
+                    Some((Op::AxisSpacing(_, SpacingSpec::Uniform(h), _), _)) => (h * n.saturating_sub(1) as f64).abs(),
+                    Some(_) => 0.0,
+                    None => (case.model.spacing * n.saturating_sub(1) as f64).abs(),
+                };
+                let unit = match case.model.axis_spacing.get(&axis).map(|&j| &case.ops[j]) {
+                    Some(Op::AxisSpacing(_, SpacingSpec::Uniform(h), _)) => h.abs(),
+                    Some(_) => 1.0,
+                    None => case.model.spacing.abs(),
+                };
+                span * sa + b * unit
+            }
+        };
+        periods.insert(i, l);
+    }
+    case.periods = periods;
+    Ok(case)
+}
+
+/// The input in one memory layout, as an owned buffer and the view into it.
+enum Layout {
+    C,
+    F,
+    Reversed,
+    Stepped,
+    ReversedStepped,
+    Permuted(Vec<usize>),
+}
+
+fn from_logical(v: ArrayViewD<'_, f64>) -> ArrayD<f64> {
+    Array::from_shape_vec(v.raw_dim(), v.iter().copied().collect()).expect("shape")
+}
+
+/// An owned buffer holding `a` in `layout`, and a function giving the view of it equal to `a`.
+struct Laid {
+    buf: ArrayD<f64>,
+    layout: Layout,
+}
+
+const SENTINEL: u64 = 0x7ff8_dead_beef_0001; // a NaN nobody computes
+
+impl Laid {
+    fn new(a: ArrayViewD<'_, f64>, layout: Layout) -> Self {
+        let buf = match &layout {
+            Layout::C => from_logical(a),
+            Layout::F => {
+                let mut b = ArrayD::from_elem(a.raw_dim().f(), 0.0);
+                b.assign(&a);
+                b
+            }
+            Layout::Reversed => from_logical(a.slice_each_axis(|_| Slice::new(0, None, -1))),
+            Layout::Stepped | Layout::ReversedStepped => {
+                let big: Vec<usize> = a.shape().iter().map(|n| 2 * n + 1).collect();
+                let mut b = ArrayD::from_elem(IxDyn(&big), f64::from_bits(SENTINEL));
+                let s = if matches!(layout, Layout::Stepped) { 2 } else { -2 };
+                b.slice_each_axis_mut(|_| Slice::new(1, None, s)).assign(&a);
+                b
+            }
+            Layout::Permuted(p) => from_logical(a.permuted_axes(IxDyn(p))),
+        };
+        Laid { buf, layout }
+    }
+
+    fn view(&self) -> ArrayViewD<'_, f64> {
+        match &self.layout {
+            Layout::C | Layout::F => self.buf.view(),
+            Layout::Reversed => self.buf.slice_each_axis(|_| Slice::new(0, None, -1)),
+            Layout::Stepped => self.buf.slice_each_axis(|_| Slice::new(1, None, 2)),
+            Layout::ReversedStepped => self.buf.slice_each_axis(|_| Slice::new(1, None, -2)),
+            Layout::Permuted(p) => {
+                let mut inv = vec![0; p.len()];
+                for (i, &pi) in p.iter().enumerate() {
+                    inv[pi] = i;
+                }
+                self.buf.view().permuted_axes(IxDyn(&inv))
+            }
+        }
+    }
+
+    fn view_mut(&mut self) -> ArrayViewMut<'_, f64, IxDyn> {
+        match &self.layout {
+            Layout::C | Layout::F => self.buf.view_mut(),
+            Layout::Reversed => self.buf.slice_each_axis_mut(|_| Slice::new(0, None, -1)),
+            Layout::Stepped => self.buf.slice_each_axis_mut(|_| Slice::new(1, None, 2)),
+            Layout::ReversedStepped => self.buf.slice_each_axis_mut(|_| Slice::new(1, None, -2)),
+            Layout::Permuted(p) => {
+                let mut inv = vec![0; p.len()];
+                for (i, &pi) in p.iter().enumerate() {
+                    inv[pi] = i;
+                }
+                self.buf.view_mut().permuted_axes(IxDyn(&inv))
+            }
+        }
+    }
+}
+
+fn gen_layout(u: &mut Unstructured, ndim: usize) -> AResult<Layout> {
+    Ok(match u.int_in_range(0..=5u8)? {
+        0 => Layout::C,
+        1 => Layout::F,
+        2 => Layout::Reversed,
+        3 => Layout::Stepped,
+        4 => Layout::ReversedStepped,
+        _ => {
+            let mut p: Vec<usize> = (0..ndim).collect();
+            for i in (1..ndim).rev() {
+                let j = u.int_in_range(0..=i)?;
+                p.swap(i, j);
+            }
+            Layout::Permuted(p)
+        }
+    })
+}
+
+fn bits_equal(a: &ArrayViewD<'_, f64>, b: &ArrayViewD<'_, f64>) -> bool {
+    a.shape() == b.shape() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// The first element where `a` and `b` differ, for failure messages.
+fn first_difference(a: &ArrayViewD<'_, f64>, b: &ArrayViewD<'_, f64>) -> String {
+    if a.shape() != b.shape() {
+        return format!("shapes {:?} and {:?}", a.shape(), b.shape());
+    }
+    a.indexed_iter()
+        .zip(b.iter())
+        .find(|((_, x), y)| x.to_bits() != y.to_bits())
+        .map_or_else(String::new, |((i, x), y)| {
+            format!(
+                "first difference at {:?}: {x:e} ({:#018x}) vs {y:e} ({:#018x})",
+                i.slice(),
+                x.to_bits(),
+                y.to_bits()
+            )
+        })
+}
+
+fn same(a: &Result<Vec<ArrayD<f64>>, GradientError>, b: &Result<Vec<ArrayD<f64>>, GradientError>) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| bits_equal(&x.view(), &y.view())),
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// How two outcomes differ, for failure messages.
+fn why(a: &Outcome, b: &Outcome) -> String {
+    match (a, b) {
+        (Ok(a), Ok(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .map(|(i, (x, y))| (i, first_difference(&x.view(), &y.view())))
+            .find(|(_, d)| !d.is_empty())
+            .map_or_else(
+                || format!("{} vs {} results", a.len(), b.len()),
+                |(i, d)| format!("result {i}: {d}"),
+            ),
+        (a, b) => format!("{:?} vs {:?}", a.as_ref().err(), b.as_ref().err()),
+    }
+}
+
+type Outcome = Result<Vec<ArrayD<f64>>, GradientError>;
+
+/// The allocating call, on an array of any dimension type.
+fn alloc<D: Dimension>(f: ArrayView<'_, f64, D>, call: Call, opts: &GradientOptions<'_, f64>) -> Outcome {
+    match call {
+        Call::Axis(k) => f.gradient_axis_with(Axis(k), opts).map(|g| vec![g.into_dyn()]),
+        Call::All => f
+            .gradient_with(opts)
+            .map(|v| v.into_iter().map(|g| g.into_dyn()).collect()),
+        Call::Laplacian => f.laplacian(opts).map(|g| vec![g.into_dyn()]),
+    }
+}
+
+/// The `_into` call, into outputs of the given layout pre-filled with a sentinel; returns the
+/// outputs (read back in logical order) or the error, after checking that a failed call left
+/// the outputs untouched.
+fn into(f: ArrayViewD<'_, f64>, call: Call, opts: &GradientOptions<'_, f64>, count: usize, layout: &Layout) -> Outcome {
+    let blank = ArrayD::from_elem(f.raw_dim(), f64::from_bits(SENTINEL));
+    let relayout = |l: &Layout| match l {
+        Layout::C => Layout::C,
+        Layout::F => Layout::F,
+        Layout::Reversed => Layout::Reversed,
+        Layout::Stepped => Layout::Stepped,
+        Layout::ReversedStepped => Layout::ReversedStepped,
+        Layout::Permuted(p) => Layout::Permuted(p.clone()),
+    };
+    let mut outs: Vec<Laid> = (0..count).map(|_| Laid::new(blank.view(), relayout(layout))).collect();
+    let r = {
+        let mut views: Vec<ArrayViewMut<'_, f64, IxDyn>> = outs.iter_mut().map(|o| o.view_mut()).collect();
+        match call {
+            Call::Axis(k) => f.gradient_axis_into(Axis(k), opts, &mut views[0]),
+            Call::All => {
+                let mut refs: Vec<&mut ndarray::ArrayRef<f64, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
+                f.gradient_into(opts, &mut refs)
+            }
+            Call::Laplacian => f.laplacian_into(opts, &mut views[0]),
+        }
+    };
+    match r {
+        Ok(()) => Ok(outs.iter().map(|o| from_logical(o.view())).collect()),
+        Err(e) => {
+            for o in &outs {
+                assert!(
+                    o.buf.iter().all(|v| v.to_bits() == SENTINEL),
+                    "{call:?}: the _into call failed with {e:?} but changed its output"
+                );
+            }
+            Err(e)
+        }
+    }
+}
+
+fn check(u: &mut Unstructured) -> AResult<()> {
+    let case = gen_case(u)?;
+    let opts = case.options();
+    let size: usize = case.shape.iter().product();
+    let mut values = Vec::with_capacity(size);
+    for _ in 0..size {
+        values.push(if u.ratio(1, 16)? {
+            special(u)?
+        } else {
+            f64::from(u.int_in_range(-64..=64i32)?) / 4.0
+        });
+    }
+    let f = ArrayD::from_shape_vec(IxDyn(&case.shape), values).expect("shape");
+    let ndim = case.shape.len();
+
+    // 1-2: no panic, and Err exactly when the oracle says so.
+    let expect = case.expect();
+    let reference = alloc(f.view(), case.call, &opts);
+    let ctx = || {
+        format!(
+            "shape {:?}, call {:?}, ops {:?}, coords {:?}, periods {:?}",
+            case.shape, case.call, case.ops, case.coords, case.periods
+        )
+    };
+    if debug() {
+        let verdict = match &reference {
+            Ok(_) => "ok".to_string(),
+            Err(e) if expect.errors.is_empty() => format!("tolerated {e:?}"),
+            Err(e) => format!("err {e:?}"),
+        };
+        eprintln!("case {verdict}: {}", ctx());
+    }
+    match &reference {
+        Err(e) if expect.tolerated.iter().any(|t| t.allows(e)) => {}
+        Err(e) if expect.errors.is_empty() => panic!("valid input refused with {e:?}: {}", ctx()),
+        Err(e) => assert!(
+            expect.errors.contains(e),
+            "wrong error {e:?}, expected one of {:?}: {}",
+            expect.errors,
+            ctx()
+        ),
+        Ok(_) => assert!(
+            expect.errors.is_empty(),
+            "invalid input accepted (expected one of {:?}): {}",
+            expect.errors,
+            ctx()
+        ),
+    }
+
+    // 4: every layout, and the fixed-dimension types, give the same bits or the same error.
+    let n_layouts = u.int_in_range(1..=3usize)?;
+    for _ in 0..n_layouts {
+        let layout = gen_layout(u, ndim)?;
+        let laid = Laid::new(f.view(), layout);
+        assert!(bits_equal(&laid.view(), &f.view()), "layout construction");
+        let got = alloc(laid.view(), case.call, &opts);
+        assert!(
+            same(&got, &reference),
+            "layout {:?} differs ({}): {}",
+            laid.view().strides(),
+            why(&got, &reference),
+            ctx()
+        );
+    }
+    let fixed = match ndim {
+        1 => Some(alloc(
+            f.view().into_dimensionality::<ndarray::Ix1>().expect("1-D"),
+            case.call,
+            &opts,
+        )),
+        2 => Some(alloc(
+            f.view().into_dimensionality::<ndarray::Ix2>().expect("2-D"),
+            case.call,
+            &opts,
+        )),
+        3 => Some(alloc(
+            f.view().into_dimensionality::<ndarray::Ix3>().expect("3-D"),
+            case.call,
+            &opts,
+        )),
+        4 => Some(alloc(
+            f.view().into_dimensionality::<ndarray::Ix4>().expect("4-D"),
+            case.call,
+            &opts,
+        )),
+        _ => None,
+    };
+    if let Some(fixed) = fixed {
+        assert!(
+            same(&fixed, &reference),
+            "Ix{ndim} differs from IxDyn ({}): {}",
+            why(&fixed, &reference),
+            ctx()
+        );
+    }
+
+    // 3: `_into` equals allocating, into an output of a random layout (and a random input one).
+    let count = match (&reference, case.call) {
+        (Ok(v), _) => v.len(),
+        (Err(_), Call::All) => case.diff_axes().len(),
+        (Err(_), _) => 1,
+    };
+    let in_layout = gen_layout(u, ndim)?;
+    let out_layout = gen_layout(u, ndim)?;
+    let laid = Laid::new(f.view(), in_layout);
+    let got = into(laid.view(), case.call, &opts, count, &out_layout);
+    assert!(
+        same(&got, &reference),
+        "_into differs from allocating ({}): {}",
+        why(&got, &reference),
+        ctx()
+    );
+
+    // 3b: an output of the wrong shape, or (`gradient_into`) the wrong number of outputs, is an
+    // error that leaves the outputs untouched; for a valid call, exactly that error.
+    if ndim > 0 && count > 0 && u.ratio(1, 4)? {
+        let mut shape = case.shape.clone();
+        let k = u.int_in_range(0..=ndim - 1)?;
+        shape[k] += 1;
+        let extra = matches!(case.call, Call::All) && u.arbitrary()?;
+        let count = if extra { count + 1 } else { count };
+        // With `extra`, every output has the right shape and there is one too many; else the
+        // first output has one point too many along axis `k`.
+        let mut outs: Vec<ArrayD<f64>> = (0..count)
+            .map(|i| {
+                let s = if extra || i > 0 {
+                    case.shape.clone()
+                } else {
+                    shape.clone()
+                };
+                ArrayD::from_elem(IxDyn(&s), f64::from_bits(SENTINEL))
+            })
+            .collect();
+        let r = match case.call {
+            Call::Axis(k) => f.gradient_axis_into(Axis(k), &opts, &mut outs[0]),
+            Call::All => {
+                let mut refs: Vec<&mut ndarray::ArrayRef<f64, IxDyn>> = outs.iter_mut().map(|o| &mut **o).collect();
+                f.gradient_into(&opts, &mut refs)
+            }
+            Call::Laplacian => f.laplacian_into(&opts, &mut outs[0]),
+        };
+        match (&reference, r) {
+            (_, Ok(())) => panic!("an output of shape {shape:?} (count {count}) was accepted: {}", ctx()),
+            (Ok(_), Err(e)) => assert!(
+                if extra {
+                    e == GradientError::OutputCount {
+                        expected: count - 1,
+                        got: count,
+                    }
+                } else {
+                    e == GradientError::OutputShape {
+                        expected: case.shape.clone(),
+                        got: shape.clone(),
+                    }
+                },
+                "wrong error {e:?} for an output of shape {shape:?} (count {count}): {}",
+                ctx()
+            ),
+            (Err(_), Err(_)) => {}
+        }
+        assert!(
+            outs.iter().all(|o| o.iter().all(|v| v.to_bits() == SENTINEL)),
+            "a refused _into call changed an output: {}",
+            ctx()
+        );
+    }
+
+    // 5: the documented identities between calls.
+    if let Ok(results) = &reference {
+        match case.call {
+            Call::All => {
+                for (g, a) in results.iter().zip(case.diff_axes()) {
+                    let single = f.gradient_axis_with(Axis(a), &opts).expect("a planned axis");
+                    assert!(
+                        bits_equal(&g.view(), &single.view().into_dyn()),
+                        "gradient_with[{a}] differs from gradient_axis_with ({}): {}",
+                        first_difference(&g.view(), &single.view().into_dyn()),
+                        ctx()
+                    );
+                }
+            }
+            Call::Laplacian => {
+                let mut sum: Option<ArrayD<f64>> = None;
+                let mut complete = true;
+                for a in case.diff_axes() {
+                    match f.gradient_axis_with(Axis(a), &opts.clone().axis_derivative(Axis(a), 2)) {
+                        Ok(d2) => {
+                            sum = Some(match sum {
+                                None => d2,
+                                Some(s) => s + d2,
+                            })
+                        }
+                        Err(_) => complete = false,
+                    }
+                }
+                if complete && let Some(sum) = sum {
+                    assert!(
+                        bits_equal(&results[0].view(), &sum.view()),
+                        "laplacian differs from the sum of second derivatives ({}): {}",
+                        first_difference(&results[0].view(), &sum.view()),
+                        ctx()
+                    );
+                }
+            }
+            Call::Axis(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let _ = check(&mut u);
+});
