@@ -203,6 +203,16 @@ fn all_cases() -> Vec<Case> {
         schedules(&mut cases, &format!("f32/{name}/C/axis0"), n, move || {
             black_box(f32s.gradient_axis(Axis(0)).unwrap());
         });
+        // u8 input with f32 results, against converting to f32 first (what the `_f32` methods
+        // save: a pass over the array and a temporary of its size in f32).
+        let u8s = f.mapv(|v| ((v + 1.5) * 80.0) as u8);
+        let u8c = u8s.clone();
+        schedules(&mut cases, &format!("u8_f32/{name}/C/axis0"), n, move || {
+            black_box(u8s.gradient_axis_f32(Axis(0), &GradientOptions::new()).unwrap());
+        });
+        schedules(&mut cases, &format!("u8_convert_f32/{name}/C/axis0"), n, move || {
+            black_box(u8c.mapv(|v| v as f32).gradient_axis(Axis(0)).unwrap());
+        });
         let cs = f.mapv(|v| Complex64::new(v, -v));
         schedules(&mut cases, &format!("complex128/{name}/C/axis{last}"), n, move || {
             black_box(cs.gradient_axis(Axis(last)).unwrap());

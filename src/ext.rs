@@ -2,9 +2,9 @@
 
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, RemoveAxis};
 
-use crate::alloc::{new_array_like, new_stacked_like};
+use crate::alloc::{as_f32_view, new_array_like, new_stacked_like};
 use crate::diff;
-use crate::element::{DiffElement, GradientElement};
+use crate::element::{DiffElement, GradientElement, IntoF32};
 use crate::error::GradientError;
 use crate::gradient::{self, Plan};
 use crate::kernel::{GradientKernel, dispatch};
@@ -221,6 +221,51 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     ) -> Result<(), GradientError>
     where
         A: GradientElement;
+
+    /// [`gradient_axis_with`](Self::gradient_axis_with) computed and returned in `f32`, for
+    /// integer arrays (8- and 16-bit images above all) that would otherwise give `f64`:
+    /// `np.gradient(f.astype(np.float32), axis=k)` without the converted copy. Spacings and
+    /// coordinates are `f32`.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_axis_with`](Self::gradient_axis_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let img = array![[0u8, 255, 0], [0, 255, 255]];
+    /// let gx = img.gradient_axis_f32(Axis(1), &GradientOptions::new()).unwrap();
+    /// assert_eq!(gx, array![[255.0f32, 0.0, -255.0], [255.0, 127.5, 0.0]]);
+    /// ```
+    fn gradient_axis_f32(&self, axis: Axis, opts: &GradientOptions<'_, f32>) -> Result<Array<f32, D>, GradientError>
+    where
+        A: IntoF32;
+
+    /// [`gradient_with`](Self::gradient_with) computed and returned in `f32` (see
+    /// [`gradient_axis_f32`](Self::gradient_axis_f32)).
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let img = array![[10u16, 20], [30, 60]];
+    /// let [gy, gx]: [_; 2] = img.gradient_f32(&GradientOptions::new()).unwrap().try_into().unwrap();
+    /// assert_eq!(gy, array![[20.0f32, 40.0], [20.0, 40.0]]);
+    /// assert_eq!(gx, array![[10.0f32, 10.0], [30.0, 30.0]]);
+    /// ```
+    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<Vec<Array<f32, D>>, GradientError>
+    where
+        A: IntoF32;
 
     /// The gradient along every axis of `opts` (all by default), stacked along a new leading
     /// axis: `np.stack(np.gradient(f))` without the copy (array-api#468), findiff's
@@ -561,6 +606,20 @@ where
         gradient::check_outputs(&f, outs, plan.axes.len())?;
         gradient::gradient_into(f, &plan, outs);
         Ok(())
+    }
+
+    fn gradient_axis_f32(&self, axis: Axis, opts: &GradientOptions<'_, f32>) -> Result<Array<f32, D>, GradientError>
+    where
+        A: IntoF32,
+    {
+        as_f32_view(&self.view()).gradient_axis_with(axis, opts)
+    }
+
+    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<Vec<Array<f32, D>>, GradientError>
+    where
+        A: IntoF32,
+    {
+        as_f32_view(&self.view()).gradient_with(opts)
     }
 
     fn gradient_stacked(

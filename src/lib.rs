@@ -72,7 +72,7 @@ mod parallel;
 mod stencil;
 
 pub use coefficients::{Coefficients, MAX_ACCURACY, MAX_DERIVATIVE, Stencil, coefficients, fornberg_weights};
-pub use element::{DiffElement, GradientElement, GradientFloat};
+pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
 pub use halo::{BlockPlan, Halo};
