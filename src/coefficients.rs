@@ -175,6 +175,28 @@ pub(crate) fn widths(derivative: usize, accuracy: usize) -> (usize, usize) {
     (central / 2, one_sided)
 }
 
+/// [`integer_weights`], remembered: a stencil's weights depend only on the derivative order
+/// and the offsets, and exact rational arithmetic costs tens of microseconds for the widest
+/// stencils, which would otherwise be paid on every call.
+pub(crate) fn cached_integer_weights(derivative: usize, offsets: &[isize]) -> Vec<f64> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<(usize, Vec<isize>), Vec<f64>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (derivative, offsets.to_vec());
+    if let Ok(map) = cache.lock()
+        && let Some(w) = map.get(&key)
+    {
+        return w.clone();
+    }
+    let w = integer_weights(derivative, offsets);
+    if let Ok(mut map) = cache.lock() {
+        map.insert(key, w.clone());
+    }
+    w
+}
+
 /// The weights at integer offsets, from exact rational arithmetic rounded once (falling back
 /// to `f64` Fornberg if an intermediate rational outgrows 128 bits).
 pub(crate) fn integer_weights(derivative: usize, offsets: &[isize]) -> Vec<f64> {

@@ -21,14 +21,16 @@ pub(crate) fn check_call<A, D: Dimension, R: num_traits::Float>(
     axes: &[Axis],
     opts: &GradientOptions<'_, R>,
 ) -> Result<(), GradientError> {
-    check_shape_call(f.shape(), axes, opts)
+    check_shape_call(f.shape(), axes, opts, None)
 }
 
-/// [`check_call`] for an array of this shape.
+/// [`check_call`] for an array of this shape; `derivative`, when given, is the operator's own
+/// derivative order, which replaces the options' (a Laplacian ignores theirs).
 pub(crate) fn check_shape_call<R: num_traits::Float>(
     shape: &[usize],
     axes: &[Axis],
     opts: &GradientOptions<'_, R>,
+    derivative: Option<usize>,
 ) -> Result<(), GradientError> {
     let ndim = shape.len();
     for (i, &axis) in axes.iter().enumerate() {
@@ -39,7 +41,11 @@ pub(crate) fn check_shape_call<R: num_traits::Float>(
     }
     for axis in opts.configured_axes() {
         GradientError::check_axis(axis.index(), ndim)?;
-        AxisStencil::check_settings(axis.index(), shape[axis.index()], &opts.settings_of(axis))?;
+        let mut settings = opts.settings_of(axis);
+        if let Some(m) = derivative {
+            settings.derivative = m;
+        }
+        AxisStencil::check_settings(axis.index(), shape[axis.index()], &settings)?;
     }
     Ok(())
 }

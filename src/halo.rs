@@ -306,7 +306,7 @@ fn plan_axes<R: Float>(
     let axes: Vec<Axis> = opts
         .get_axes()
         .map_or_else(|| (0..shape.len()).map(Axis).collect(), <[Axis]>::to_vec);
-    crate::gradient::check_shape_call(shape, &axes, opts)?;
+    crate::gradient::check_shape_call(shape, &axes, opts, derivative)?;
     axes.into_iter()
         .map(|axis| {
             let mut settings = opts.settings_of(axis);

@@ -63,6 +63,46 @@ impl<T: Send + Sync> Slot<T> for MaybeUninit<T> {
     }
 }
 
+/// What becomes of a computed value before it is stored: nothing ([`Put`]), or it is added to
+/// (subtracted from) the value at the same point of an earlier sum ([`Onto`]), so that a sum of
+/// derivative terms is accumulated in the pass that computes its last term.
+pub(crate) trait Finish<T>: Copy {
+    /// The value to store at index `k` of the slice being written, given the computed `v`.
+    fn at(&self, k: usize, v: T) -> T;
+    /// The same finish for the slice starting at index `k`.
+    fn from(self, k: usize) -> Self;
+}
+
+/// Store the computed value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Put;
+
+impl<T> Finish<T> for Put {
+    #[inline(always)]
+    fn at(&self, _: usize, v: T) -> T {
+        v
+    }
+    #[inline(always)]
+    fn from(self, _: usize) -> Self {
+        self
+    }
+}
+
+/// Store `prior[k] + v` (or `prior[k] - v` when `SUBTRACT`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Onto<'p, T, const SUBTRACT: bool>(pub(crate) &'p [T]);
+
+impl<T: crate::element::GradientFloat, const SUBTRACT: bool> Finish<T> for Onto<'_, T, SUBTRACT> {
+    #[inline(always)]
+    fn at(&self, k: usize, v: T) -> T {
+        if SUBTRACT { self.0[k] - v } else { self.0[k] + v }
+    }
+    #[inline(always)]
+    fn from(self, k: usize) -> Self {
+        Onto(&self.0[k..])
+    }
+}
+
 /// One computation along an axis, generic over the dimension so that dynamic-dimensional
 /// arrays can be dispatched to static ones and large arrays split into blocks.
 pub(crate) trait AxisKernel<A, B>: Sync {
@@ -355,11 +395,11 @@ impl<A: GradientElement, S: Slot<A::Output>> AxisKernel<A, S> for GradientKernel
                     lanes.for_each(|o, fl| {
                         let (fl, o) = (slice(fl), slice_mut(o));
                         let r = interior(first, o.len(), st);
-                        lane_difference(fl, &mut o[r.start - first..r.end - first], r.start, q);
-                        lane_edges(fl, o, first, st);
+                        lane_difference(fl, &mut o[r.start - first..r.end - first], r.start, q, Put);
+                        lane_edges(fl, o, first, st, Put);
                     })
                 }),
-                _ => lanes.for_each(|o, fl| lane(slice(fl), slice_mut(o), first, st)),
+                _ => lanes.for_each(|o, fl| lane(slice(fl), slice_mut(o), first, st, Put)),
             }
         } else {
             planes(f, out, axis, first, st);
@@ -385,18 +425,18 @@ fn flat<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], st: &AxisS
                 q(fb, ob);
             }
             for (fl, ol) in fb.chunks(n).zip(ob.chunks_mut(n)) {
-                lane_edges(fl, ol, 0, st);
+                lane_edges(fl, ol, 0, st, Put);
             }
         }
     };
     match &st.interior {
         Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| run(&|fb, ob| {
             let m = ob.len();
-            lane_difference(fb, &mut ob[1..m - 1], 1, q)
+            lane_difference(fb, &mut ob[1..m - 1], 1, q, Put)
         })),
         Interior::Taps { offsets, w } => run(&|fb, ob| {
             let m = ob.len();
-            taps(&mut ob[before..m - after], fb, before, offsets, Weights::Same(w))
+            taps(&mut ob[before..m - after], fb, before, offsets, Weights::Same(w), Put)
         }),
         Interior::PerPoint { .. } => unreachable!("flat is only taken for uniform weights"),
     }
@@ -447,11 +487,16 @@ enum RowWeights<'w, R> {
 /// `o[k] = Σ_j w_j · x_j[k]`, summed as [`first_term`] fixes, in one pass over the points.
 /// Dispatched to [`rows_fixed`] for each width up to [`MAX_TAPS`], so that the loop over the
 /// taps is unrolled and the loop over the points vectorized.
-fn weighted_rows<A: GradientElement, S: Slot<A::Output>>(o: &mut [S], x: &[&[A]], w: RowWeights<'_, A::Real>) {
+fn weighted_rows<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
+    o: &mut [S],
+    x: &[&[A]],
+    w: RowWeights<'_, A::Real>,
+    fin: F,
+) {
     macro_rules! widths {
         ($($w:literal)*) => {
             match x.len() {
-                $($w => return rows_fixed::<$w, A, S>(o, x, w),)*
+                $($w => return rows_fixed::<$w, A, S, F>(o, x, w, fin),)*
                 _ => {}
             }
         };
@@ -472,17 +517,18 @@ fn weighted_rows<A: GradientElement, S: Slot<A::Output>>(o: &mut [S], x: &[&[A]]
             };
         }
     }
-    for (o, a) in o.iter_mut().zip(acc) {
-        o.put(a);
+    for (k, (o, a)) in o.iter_mut().zip(acc).enumerate() {
+        o.put(fin.at(k, a));
     }
 }
 
 /// [`weighted_rows`] for exactly `W` rows.
 #[inline(always)]
-fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>>(
+fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     o: &mut [S],
     x: &[&[A]],
     w: RowWeights<'_, A::Real>,
+    fin: F,
 ) {
     let n = o.len();
     let x: [&[A]; W] = std::array::from_fn(|j| &x[j][..n]);
@@ -494,7 +540,7 @@ fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>>(
                 for j in 1..W {
                     acc = add_term(acc, x[j][k].to_output(), w[j]);
                 }
-                o.put(acc);
+                o.put(fin.at(k, acc));
             }
         }
         RowWeights::PerPoint(w) => {
@@ -504,7 +550,7 @@ fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>>(
                 for j in 1..W {
                     acc = add_term(acc, x[j][k].to_output(), w[j][k]);
                 }
-                o.put(acc);
+                o.put(fin.at(k, acc));
             }
         }
     }
@@ -518,12 +564,13 @@ fn row_at<A>(f: &[A], at: usize, off: isize, n: usize) -> &[A] {
 }
 
 /// `o[k]` is the weighted stencil of point `at + k`, whose tap `j` reads `f[at + k + offsets[j]]`.
-fn taps<A: GradientElement, S: Slot<A::Output>>(
+fn taps<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     o: &mut [S],
     f: &[A],
     at: usize,
     offsets: &[isize],
     w: Weights<'_, A::Real>,
+    fin: F,
 ) {
     let n = o.len();
     if n == 0 {
@@ -540,7 +587,7 @@ fn taps<A: GradientElement, S: Slot<A::Output>>(
                 RowWeights::PerPoint(&ws)
             }
         };
-        return weighted_rows(o, &rows, w);
+        return weighted_rows(o, &rows, w, fin);
     }
     // Per lane, without allocating: the rows and weights in fixed arrays.
     let t = offsets.len();
@@ -549,55 +596,70 @@ fn taps<A: GradientElement, S: Slot<A::Output>>(
         *r = row_at(f, at, off, n);
     }
     match w {
-        Weights::Same(w) => weighted_rows(o, &rows[..t], RowWeights::Same(w)),
+        Weights::Same(w) => weighted_rows(o, &rows[..t], RowWeights::Same(w), fin),
         Weights::PerPoint(w, start) => {
             let mut ws: [&[A::Real]; MAX_TAPS] = [&[]; MAX_TAPS];
             for (r, wj) in ws.iter_mut().zip(w) {
                 *r = &wj[at - start..at - start + n];
             }
-            weighted_rows(o, &rows[..t], RowWeights::PerPoint(&ws[..t]))
+            weighted_rows(o, &rows[..t], RowWeights::PerPoint(&ws[..t]), fin)
         }
     }
 }
 
 /// `o[k] = difference(f[at + k - 1], f[at + k + 1], q)`: NumPy's uniform interior on a slice.
-fn lane_difference<A, S, Q>(f: &[A], o: &mut [S], at: usize, q: Q)
+fn lane_difference<A, S, Q, F>(f: &[A], o: &mut [S], at: usize, q: Q, fin: F)
 where
     A: GradientElement,
     S: Slot<A::Output>,
     Q: crate::stencil::Quotient<A::Output>,
+    F: Finish<A::Output>,
 {
     let m = o.len();
     if m == 0 {
         return;
     }
     let (lo, hi) = (&f[at - 1..at - 1 + m], &f[at + 1..at + 1 + m]);
-    map_slices(o, lo, hi, hi, move |lo, hi, _| {
-        difference(lo.to_output(), hi.to_output(), q)
-    });
+    for (k, (o, (lo, hi))) in o.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
+        o.put(fin.at(k, difference(lo.to_output(), hi.to_output(), q)));
+    }
 }
 
 /// The output points `first..first + o.len()` of one lane, from the whole lane `f`.
-fn lane<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
+fn lane<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
+    f: &[A],
+    o: &mut [S],
+    first: usize,
+    st: &AxisStencil<A::Real>,
+    fin: F,
+) {
     let r = interior(first, o.len(), st);
     let oi = &mut o[r.start - first..r.end - first];
+    let fi = fin.from(r.start - first);
     match &st.interior {
         Interior::Uniform { two_h } => {
-            with_quotient!(A::Output, *two_h, |q| lane_difference(f, oi, r.start, q))
+            with_quotient!(A::Output, *two_h, |q| lane_difference(f, oi, r.start, q, fi))
         }
-        Interior::Taps { offsets, w } => taps(oi, f, r.start, offsets, Weights::Same(w)),
-        Interior::PerPoint { offsets, w } => taps(oi, f, r.start, offsets, Weights::PerPoint(w, st.lo)),
+        Interior::Taps { offsets, w } => taps(oi, f, r.start, offsets, Weights::Same(w), fi),
+        Interior::PerPoint { offsets, w } => taps(oi, f, r.start, offsets, Weights::PerPoint(w, st.lo), fi),
     }
-    lane_edges(f, o, first, st);
+    lane_edges(f, o, first, st, fin);
 }
 
 /// The edge points (outside `lo..hi`) that fall among the output points `first..first + o.len()`
 /// of a lane.
-fn lane_edges<A: GradientElement, S: Slot<A::Output>>(f: &[A], o: &mut [S], first: usize, st: &AxisStencil<A::Real>) {
+fn lane_edges<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
+    f: &[A],
+    o: &mut [S],
+    first: usize,
+    st: &AxisStencil<A::Real>,
+    fin: F,
+) {
     let range = first..first + o.len();
     for (i, rule) in &st.edges {
         if range.contains(i) {
-            o[i - first].put(rule.apply(|off| f[st.sample(*i, off)].to_output()));
+            let v = rule.apply(|off| f[st.sample(*i, off)].to_output());
+            o[i - first].put(fin.at(i - first, v));
         }
     }
 }
@@ -625,7 +687,7 @@ fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         && let Some(os) = out.as_slice_memory_order_mut()
     {
         // Shifted whole planes of one contiguous layout: one pass over memory.
-        return weighted_rows(os, &xs, RowWeights::Same(w));
+        return weighted_rows(os, &xs, RowWeights::Same(w), Put);
     }
     if let Some(k) = innermost(&out)
         && out.stride_of(k) == 1
@@ -635,7 +697,7 @@ fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         let rows: Vec<Vec<ArrayView<'_, A, Ix1>>> = planes.iter().map(|p| p.lanes(k).into_iter().collect()).collect();
         for (r, o) in out.lanes_mut(k).into_iter().enumerate() {
             let xs: Vec<&[A]> = rows.iter().map(|p| slice(p[r].view())).collect();
-            weighted_rows(slice_mut(o), &xs, RowWeights::Same(w));
+            weighted_rows(slice_mut(o), &xs, RowWeights::Same(w), Put);
         }
         return;
     }
@@ -790,7 +852,7 @@ pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
 ) {
     let nd = dims.len();
     let n = dims[nd - 1];
-    if n == 0 {
+    if n == 0 || terms.is_empty() {
         return;
     }
     let mut strides = vec![1usize; nd];
@@ -804,24 +866,32 @@ pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
         idx[a] = rest % dims[a];
         rest /= dims[a];
     }
-    let (acc, tmp) = bufs;
-    acc.resize(n, A::Output::default());
-    tmp.resize(n, A::Output::default());
+    let (cur, nxt) = bufs;
+    cur.resize(n, A::Output::default());
+    nxt.resize(n, A::Output::default());
+    let last = terms.len() - 1;
     for (q, o) in rows.zip(out.chunks_mut(n)) {
         let base = q * n;
+        // Term 0 into the row buffer; each further term added onto it as it is computed (into
+        // the other buffer), the last one straight into the output.
         for (j, t) in terms.iter().enumerate() {
-            let dst = if j == 0 { &mut acc[..n] } else { &mut tmp[..n] };
-            row_term(t, &idx, &strides, base, n, dst);
-            if j > 0 {
-                if t.subtract {
-                    acc.iter_mut().zip(tmp.iter()).for_each(|(a, &b)| *a = *a - b);
-                } else {
-                    acc.iter_mut().zip(tmp.iter()).for_each(|(a, &b)| *a = *a + b);
-                }
+            let at = RowAt {
+                idx: &idx,
+                strides: &strides,
+                base,
+                n,
+            };
+            match (j == 0, j == last, t.subtract) {
+                (true, true, _) => row_term(t, at, o, Put),
+                (true, false, _) => row_term(t, at, &mut cur[..n], Put),
+                (false, true, false) => row_term(t, at, o, Onto::<_, false>(&cur[..n])),
+                (false, true, true) => row_term(t, at, o, Onto::<_, true>(&cur[..n])),
+                (false, false, false) => row_term(t, at, &mut nxt[..n], Onto::<_, false>(&cur[..n])),
+                (false, false, true) => row_term(t, at, &mut nxt[..n], Onto::<_, true>(&cur[..n])),
             }
-        }
-        for (o, &a) in o.iter_mut().zip(acc.iter()) {
-            o.put(a);
+            if j > 0 && j < last {
+                std::mem::swap(cur, nxt);
+            }
         }
         for a in (0..nd - 1).rev() {
             idx[a] += 1;
@@ -833,19 +903,27 @@ pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
     }
 }
 
-/// One term on the row at `idx` (memory offset `base`) into `dst`.
-fn row_term<A: GradientElement>(
-    t: &RowTerm<'_, A, A::Real>,
-    idx: &[usize],
-    strides: &[usize],
+/// Where a row sits: its multi-index, the strides, its memory offset and length.
+#[derive(Clone, Copy)]
+struct RowAt<'a> {
+    idx: &'a [usize],
+    strides: &'a [usize],
     base: usize,
     n: usize,
-    dst: &mut [A::Output],
+}
+
+/// One term on the row `at` into `dst`, finished by `fin`.
+fn row_term<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
+    t: &RowTerm<'_, A, A::Real>,
+    at: RowAt<'_>,
+    dst: &mut [S],
+    fin: F,
 ) {
+    let RowAt { idx, strides, base, n } = at;
     let st = t.stencil;
     let a = t.axis;
     if a == idx.len() - 1 {
-        return lane(&t.f[base..base + n], dst, 0, st);
+        return lane(&t.f[base..base + n], dst, 0, st, fin);
     }
     let i = idx[a];
     let s = strides[a];
@@ -854,22 +932,23 @@ fn row_term<A: GradientElement>(
         let off = base - i * s + g * s;
         &t.f[off..off + n]
     };
-    let difference_of = |dst: &mut [A::Output], lo: &[A], hi: &[A], d: A::Real| {
-        with_quotient!(A::Output, d, |q| map_slices(dst, lo, hi, hi, move |lo, hi, _| {
-            difference(lo.to_output(), hi.to_output(), q)
-        }))
+    let difference_of = |dst: &mut [S], lo: &[A], hi: &[A], d: A::Real| {
+        with_quotient!(A::Output, d, |q| {
+            for (k, (o, (lo, hi))) in dst.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
+                o.put(fin.at(k, difference(lo.to_output(), hi.to_output(), q)));
+            }
+        })
     };
-    let weighted_at = |dst: &mut [A::Output], offsets: &[isize], w: &[A::Real]| {
+    let weighted_at = |dst: &mut [S], offsets: &[isize], w: &[A::Real]| {
+        if offsets.len() > MAX_TAPS {
+            let all: Vec<&[A]> = offsets.iter().map(|&o| row(st.sample(i, o))).collect();
+            return weighted_rows(dst, &all, RowWeights::Same(w), fin);
+        }
         let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
-        let k = offsets.len().min(MAX_TAPS);
         for (r, &o) in rows.iter_mut().zip(offsets) {
             *r = row(st.sample(i, o));
         }
-        if offsets.len() > MAX_TAPS {
-            let all: Vec<&[A]> = offsets.iter().map(|&o| row(st.sample(i, o))).collect();
-            return weighted_rows(dst, &all, RowWeights::Same(w));
-        }
-        weighted_rows(dst, &rows[..k], RowWeights::Same(w))
+        weighted_rows(dst, &rows[..offsets.len()], RowWeights::Same(w), fin)
     };
     if (st.lo..st.hi).contains(&i) {
         match &st.interior {

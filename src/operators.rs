@@ -243,7 +243,7 @@ fn stencils<A, D: Dimension, R: num_traits::Float>(
     opts: &GradientOptions<'_, R>,
     derivative: usize,
 ) -> Result<Vec<AxisStencil<R>>, GradientError> {
-    crate::gradient::check_call(f, axes, opts)?;
+    crate::gradient::check_shape_call(f.shape(), axes, opts, Some(derivative))?;
     axes.iter()
         .map(|&axis| {
             let mut settings = opts.settings_of(axis);

@@ -570,7 +570,13 @@ fn numpy<R: Float>(n: usize, steps: &Steps<R>, edge_order: EdgeOrder) -> AxisSte
             (Interior::Uniform { two_h: two * h }, first, last)
         }
         Steps::NonUniform(ref d) => {
-            let w: Vec<Vec<R>> = d.windows(2).map(|p| numpy_interior(p[0], p[1]).to_vec()).collect();
+            // Tap-major from the start: three vectors, not one small one per point.
+            let mut w: Vec<Vec<R>> = (0..3).map(|_| Vec::with_capacity(n.saturating_sub(2))).collect();
+            for p in d.windows(2) {
+                for (wj, c) in w.iter_mut().zip(numpy_interior(p[0], p[1])) {
+                    wj.push(c);
+                }
+            }
             let (first, last) = match edge_order {
                 EdgeOrder::First => (Rule::difference(0, 1, d[0]), Rule::difference(-1, 0, d[n - 2])),
                 EdgeOrder::Second => {
@@ -591,7 +597,7 @@ fn numpy<R: Float>(n: usize, steps: &Steps<R>, edge_order: EdgeOrder) -> AxisSte
             };
             let interior = Interior::PerPoint {
                 offsets: vec![-1, 0, 1],
-                w: tap_major(&w, 3),
+                w,
             };
             (interior, first, last)
         }
@@ -628,8 +634,13 @@ fn numpy_periodic<R: Float>(n: usize, grid: &Grid<R>) -> AxisStencil<R> {
             }
         }
         None => {
-            let weights = |i: usize| numpy_interior(grid.step((i + n - 1) % n), grid.step(i)).to_vec();
-            let per_point: Vec<Vec<R>> = (lo..hi).map(weights).collect();
+            let weights = |i: usize| numpy_interior(grid.step((i + n - 1) % n), grid.step(i));
+            let mut per_point: Vec<Vec<R>> = (0..3).map(|_| Vec::with_capacity(hi - lo)).collect();
+            for i in lo..hi {
+                for (wj, c) in per_point.iter_mut().zip(weights(i)) {
+                    wj.push(c);
+                }
+            }
             AxisStencil {
                 len: n,
                 periodic: true,
@@ -637,12 +648,12 @@ fn numpy_periodic<R: Float>(n: usize, grid: &Grid<R>) -> AxisStencil<R> {
                 hi,
                 interior: Interior::PerPoint {
                     offsets: vec![-1, 0, 1],
-                    w: tap_major(&per_point, 3),
+                    w: per_point,
                 },
                 edges: edge_points
                     .into_iter()
                     .map(|i| {
-                        let w = weights(i);
+                        let w = weights(i).to_vec();
                         (
                             i,
                             Rule::Weighted {
@@ -673,7 +684,7 @@ fn fornberg<R: Float>(n: usize, grid: &Grid<R>, m: usize, p: usize) -> AxisStenc
             let centre: Vec<isize> = (-si..=si).collect();
             let hm = h.powi(m as i32);
             let scaled = |offsets: &[isize]| -> (Vec<isize>, Vec<R>) {
-                let weights = crate::coefficients::integer_weights(m, offsets);
+                let weights = crate::coefficients::cached_integer_weights(m, offsets);
                 // Zero weights (the centre of odd derivatives) read nothing, as in NumPy.
                 offsets
                     .iter()

@@ -561,6 +561,19 @@ fn bad_orders_and_periods_are_typed_errors() {
             shape: vec![3, 6, 6]
         }
     );
+    // Operators ignore the options' derivative order, also when it is set per axis (found by
+    // the fuzz target): the Laplacian is second derivatives whatever it says.
+    let q = ndarray::array![0.0, 1.0, 4.0, 9.0, 16.0, 25.0];
+    for opts in [
+        GradientOptions::new().derivative(0),
+        GradientOptions::new().axis_derivative(Axis(0), 0),
+        GradientOptions::new().derivative(0).axis_spacing(Axis(0), 1.0),
+    ] {
+        assert_eq!(
+            q.laplacian(&opts).unwrap(),
+            ndarray::array![2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+        );
+    }
     // Periodic axes of any length work, even a single point.
     let one = smooth(&[1]);
     let d = one
