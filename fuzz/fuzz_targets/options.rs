@@ -422,16 +422,12 @@ enum Tolerated {
     /// algorithm in the oracle, so there either `Ok` or `InvalidSpacing` of this axis passes
     /// (no panic, and every layout/`_into` check still applies).
     Overflow(usize),
-    /// A known divergence from the documentation, reported and not yet fixed (see
-    /// `known_divergences`); `NDARRAY_GRADIENT_FUZZ_STRICT=1` turns it back into a failure.
-    Known(GradientError),
 }
 
 impl Tolerated {
     fn allows(&self, e: &GradientError) -> bool {
         match self {
             Tolerated::Overflow(a) => matches!(e, GradientError::InvalidSpacing { axis, .. } if axis == a),
-            Tolerated::Known(k) => k == e,
         }
     }
 }
@@ -441,12 +437,6 @@ impl Tolerated {
 fn debug() -> bool {
     static DEBUG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *DEBUG.get_or_init(|| std::env::var_os("NDARRAY_GRADIENT_FUZZ_DEBUG").is_some_and(|v| v == "1"))
-}
-
-/// Whether known divergences fail the run (set `NDARRAY_GRADIENT_FUZZ_STRICT=1`).
-fn strict() -> bool {
-    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("NDARRAY_GRADIENT_FUZZ_STRICT").is_some_and(|v| v == "1"))
 }
 
 /// The range of steps for which the oracle is exact (see `Tolerated::Overflow`).
@@ -630,35 +620,11 @@ impl Case {
                 }
             }
         }
-        let mut tolerated: Vec<Tolerated> = overflow.into_iter().map(Tolerated::Overflow).collect();
-        if !strict() {
-            tolerated.extend(self.known_divergences().into_iter().map(Tolerated::Known));
-        }
+        let tolerated: Vec<Tolerated> = overflow.into_iter().map(Tolerated::Overflow).collect();
         Expect {
             errors: errs,
             tolerated,
         }
-    }
-
-    /// Known divergences of the crate from its documentation, found by this target:
-    ///
-    /// 1. `laplacian` documents "its derivative order is 2 whatever `opts` says", but an axis
-    ///    with a setting of its own (any `axis_*` call) has the derivative order of `opts`
-    ///    checked: `.axis_derivative(Axis(0), 0)` (or `.derivative(0)` plus any per-axis
-    ///    setting) makes `laplacian` fail with `InvalidDerivative`.
-    fn known_divergences(&self) -> Vec<GradientError> {
-        let mut known = Vec::new();
-        if matches!(self.call, Call::Laplacian) {
-            for a in self.model.configured() {
-                if a < self.shape.len() {
-                    let derivative = self.setting(a).derivative;
-                    if !(1..=MAX_DERIVATIVE).contains(&derivative) {
-                        known.push(GradientError::InvalidDerivative { derivative });
-                    }
-                }
-            }
-        }
-        known
     }
 
     fn options(&self) -> GradientOptions<'_, f64> {
