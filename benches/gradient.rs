@@ -219,8 +219,8 @@ fn stencils(c: &mut Criterion) {
             let mut g = configure(c, &format!("stencils/f64/{order}/{}", name(shape)));
             g.throughput(Throughput::Elements(f.len() as u64));
             g.bench_function("copy", |b| b.iter(|| black_box(f.to_owned())));
-            for axis in 0..shape.len() {
-                let x = Array1::from_shape_fn(shape[axis], |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+            for (axis, &len) in shape.iter().enumerate() {
+                let x = Array1::from_shape_fn(len, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
                 for (label, opts) in stencil_options(axis, &x) {
                     for (schedule, threshold) in schedules() {
                         let id = BenchmarkId::new(format!("{label}/axis{axis}"), schedule);
