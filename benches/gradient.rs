@@ -1,9 +1,13 @@
 //! Criterion benchmarks: per-axis gradient, all axes, coordinates, edge order 2, diff n = 1 and
 //! 3, `_into`; f32, f64 and complex; C and F order; serial and (with `--features rayon`)
-//! parallel; with a plain copy of the same array as the floor in every group.
+//! parallel; with a plain copy of the same array as the floor in every group. Beyond NumPy:
+//! accuracy 4 and 8, a second derivative, coordinates at accuracy 4, a periodic axis and the
+//! Laplacian (`stencils/...`, with accuracy 2 of the same call as their reference), and u8
+//! input with f32 results against converting to f32 first (`gradient_axis_f32/u8/...`).
 //!
 //! ```text
 //! cargo bench --features rayon --bench gradient -- 'gradient_axis/f64/C/4096x4096'
+//! cargo bench --features rayon --bench gradient -- 'stencils/f64/C/256x256x256'
 //! ```
 //!
 //! `scripts/bench_vs_numpy.py` times the same cases against NumPy in one run.
@@ -188,5 +192,95 @@ fn diff(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, gradient_axis, gradient_axis_f32, gradient_all_axes, into, diff);
+/// The options beyond NumPy, per axis: accuracy orders, a second derivative, coordinates at
+/// accuracy 4 and a periodic axis (accuracy 2 is the reference the others are read against).
+fn stencil_options<'a>(axis: usize, x: &'a Array1<f64>) -> Vec<(&'static str, GradientOptions<'a, f64>)> {
+    vec![
+        ("acc2", GradientOptions::new().accuracy(2)),
+        ("acc4", GradientOptions::new().accuracy(4)),
+        ("acc8", GradientOptions::new().accuracy(8)),
+        ("deriv2", GradientOptions::new().derivative(2)),
+        (
+            "coords_acc4",
+            GradientOptions::new().coordinates(Axis(axis), x).accuracy(4),
+        ),
+        ("periodic", GradientOptions::new().periodic(Axis(axis))),
+    ]
+}
+
+fn stencils(c: &mut Criterion) {
+    for shape in SIZES {
+        for fortran in [false, true] {
+            if shape.len() == 1 && fortran {
+                continue;
+            }
+            let order = if fortran { "F" } else { "C" };
+            let f = random(shape, fortran);
+            let mut g = configure(c, &format!("stencils/f64/{order}/{}", name(shape)));
+            g.throughput(Throughput::Elements(f.len() as u64));
+            g.bench_function("copy", |b| b.iter(|| black_box(f.to_owned())));
+            for (axis, &len) in shape.iter().enumerate() {
+                let x = Array1::from_shape_fn(len, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+                for (label, opts) in stencil_options(axis, &x) {
+                    for (schedule, threshold) in schedules() {
+                        let id = BenchmarkId::new(format!("{label}/axis{axis}"), schedule);
+                        g.bench_function(id, |b| {
+                            b.iter(|| {
+                                with_parallel_threshold(threshold, || {
+                                    black_box(f.gradient_axis_with(Axis(axis), &opts).unwrap())
+                                })
+                            })
+                        });
+                    }
+                }
+            }
+            let laplacian = GradientOptions::new();
+            for (schedule, threshold) in schedules() {
+                g.bench_function(BenchmarkId::new("laplacian", schedule), |b| {
+                    b.iter(|| with_parallel_threshold(threshold, || black_box(f.laplacian(&laplacian).unwrap())))
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn u8_f32(c: &mut Criterion) {
+    for shape in SIZES {
+        let u8s = random(shape, false).mapv(|v| ((v + 1.0) * 120.0) as u8);
+        let f32s = u8s.mapv(|v| v as f32);
+        let mut g = configure(c, &format!("gradient_axis_f32/u8/C/{}", name(shape)));
+        g.throughput(Throughput::Elements(u8s.len() as u64));
+        // The floor of an f32 result: a fresh f32 array plus one copy.
+        g.bench_function("copy_f32", |b| b.iter(|| black_box(f32s.to_owned())));
+        let opts = GradientOptions::new();
+        for axis in 0..shape.len() {
+            for (schedule, threshold) in schedules() {
+                g.bench_function(BenchmarkId::new(format!("axis{axis}"), schedule), |b| {
+                    b.iter(|| {
+                        with_parallel_threshold(threshold, || {
+                            black_box(u8s.gradient_axis_f32(Axis(axis), &opts).unwrap())
+                        })
+                    })
+                });
+            }
+            // What the `_f32` methods save: converting to f32 first (NumPy's only way).
+            g.bench_function(format!("convert_first/axis{axis}"), |b| {
+                b.iter(|| black_box(u8s.mapv(|v| v as f32).gradient_axis(Axis(axis)).unwrap()))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    gradient_axis,
+    gradient_axis_f32,
+    gradient_all_axes,
+    into,
+    diff,
+    stencils,
+    u8_f32
+);
 criterion_main!(benches);

@@ -10,6 +10,7 @@
 //! include the allocation (and its page faults), as NumPy's do.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ndarray::{Array, Array1, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder};
@@ -102,18 +103,20 @@ fn all_cases() -> Vec<Case> {
     ] {
         for fortran in [false, true] {
             let order = if fortran { "F" } else { "C" };
-            // Shared, not cloned, by the cases: one copy of each array in memory.
-            let f = std::rc::Rc::new(field(IxDyn(&shape), fortran));
+            // One array per shape and order, shared by every case (`Arc`): a deep copy per
+            // case would hold about 90 copies of 128 MiB per large shape and order.
+            let f = Arc::new(field(IxDyn(&shape), fortran));
             let n = f.len();
             let tag = format!("{name}/{order}");
             let f1 = f.clone();
             cases.push(case(format!("copy/{tag}"), n, move || {
-                black_box(f1.as_ref().to_owned());
+                black_box(ArrayD::to_owned(&f1));
             }));
             let f1 = f.clone();
+            // Zeroed allocations are not touched until a case runs.
             let mut out = ArrayD::<f64>::zeros(IxDyn(&shape).set_f(fortran));
             cases.push(case(format!("assign/{tag}"), n, move || {
-                out.assign(&f1);
+                out.assign(&*f1);
                 black_box(&out);
             }));
             for axis in 0..shape.len() {
@@ -200,13 +203,18 @@ fn all_cases() -> Vec<Case> {
         let f = field(IxDyn(&shape), false);
         let n = f.len();
         let last = shape.len() - 1;
-        let f32s = f.mapv(|v| v as f32);
+        let f32s = Arc::new(f.mapv(|v| v as f32));
+        // The floor of the f32-result cases: a fresh f32 array plus one copy.
+        let f32c = f32s.clone();
+        cases.push(case(format!("copy_f32/{name}/C"), n, move || {
+            black_box(ArrayD::to_owned(&f32c));
+        }));
         schedules(&mut cases, &format!("f32/{name}/C/axis0"), n, move || {
             black_box(f32s.gradient_axis(Axis(0)).unwrap());
         });
         // u8 input with f32 results, against converting to f32 first (what the `_f32` methods
         // save: a pass over the array and a temporary of its size in f32).
-        let u8s = f.mapv(|v| ((v + 1.5) * 80.0) as u8);
+        let u8s = Arc::new(f.mapv(|v| ((v + 1.5) * 80.0) as u8));
         let u8c = u8s.clone();
         schedules(&mut cases, &format!("u8_f32/{name}/C/axis0"), n, move || {
             black_box(u8s.gradient_axis_f32(Axis(0), &GradientOptions::new()).unwrap());
@@ -214,7 +222,11 @@ fn all_cases() -> Vec<Case> {
         schedules(&mut cases, &format!("u8_convert_f32/{name}/C/axis0"), n, move || {
             black_box(u8c.mapv(|v| v as f32).gradient_axis(Axis(0)).unwrap());
         });
-        let cs = f.mapv(|v| Complex64::new(v, -v));
+        let cs = Arc::new(f.mapv(|v| Complex64::new(v, -v)));
+        let cc = cs.clone();
+        cases.push(case(format!("copy_complex128/{name}/C"), n, move || {
+            black_box(ArrayD::to_owned(&cc));
+        }));
         schedules(&mut cases, &format!("complex128/{name}/C/axis{last}"), n, move || {
             black_box(cs.gradient_axis(Axis(last)).unwrap());
         });
