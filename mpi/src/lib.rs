@@ -291,6 +291,10 @@ pub struct Decomposition {
     dims: Vec<usize>,
     periodic: Vec<bool>,
     coords: Vec<usize>,
+    /// The process coordinates of every rank.
+    table: Vec<Vec<usize>>,
+    /// The rank at each position of the process grid, in row-major order of the coordinates.
+    ranks: Vec<Rank>,
 }
 
 impl fmt::Debug for Decomposition {
@@ -416,17 +420,23 @@ impl Decomposition {
         let comm = comm
             .create_cartesian_communicator(&counts, periodic, false)
             .expect("every rank is in a process grid of the communicator's size");
-        let coords = comm
-            .rank_to_coordinates(comm.rank())
-            .iter()
-            .map(|&c| c as usize)
+        // The rank of every position from MPI_Cart_coords (rsmpi 0.8.2's `coordinates_to_rank`
+        // refuses coordinate 0 on a non-periodic axis).
+        let table: Vec<Vec<usize>> = (0..size as Rank)
+            .map(|r| comm.rank_to_coordinates(r).iter().map(|&c| c as usize).collect())
             .collect();
+        let mut ranks = vec![0; size];
+        for (r, c) in table.iter().enumerate() {
+            ranks[row_major(&dims, c)] = r as Rank;
+        }
         Ok(Decomposition {
+            coords: table[comm.rank() as usize].clone(),
             comm,
             shape: shape.to_vec(),
             dims,
             periodic: periodic.to_vec(),
-            coords,
+            table,
+            ranks,
         })
     }
 
@@ -481,25 +491,25 @@ impl Decomposition {
     }
     /// The process coordinates of `rank`.
     pub fn coords_of(&self, rank: usize) -> Vec<usize> {
-        self.comm
-            .rank_to_coordinates(rank as Rank)
-            .iter()
-            .map(|&c| c as usize)
-            .collect()
+        self.table[rank].clone()
+    }
+    /// The rank at process coordinates `coords`.
+    pub fn rank_at(&self, coords: &[usize]) -> usize {
+        self.ranks[row_major(&self.dims, coords)] as usize
     }
 
     /// The rank at `coords + offset`, wrapped on periodic axes; `None` past a non-periodic end.
     fn neighbour(&self, offset: &[isize]) -> Option<Rank> {
-        let mut c: Vec<Count> = Vec::with_capacity(self.dims.len());
+        let mut c = Vec::with_capacity(self.dims.len());
         for k in 0..self.dims.len() {
             let p = self.dims[k] as isize;
             let x = self.coords[k] as isize + offset[k];
             if !(0..p).contains(&x) && !self.periodic[k] {
                 return None;
             }
-            c.push(x.rem_euclid(p) as Count);
+            c.push(x.rem_euclid(p) as usize);
         }
-        Some(self.comm.coordinates_to_rank(&c))
+        Some(self.ranks[row_major(&self.dims, &c)])
     }
 
     fn check_root(&self, root: usize) -> Result<(), DistError> {
@@ -638,6 +648,11 @@ impl Decomposition {
         }
         Ok(Some(out))
     }
+}
+
+/// The position of `coords` in the row-major order of a grid of `dims`.
+fn row_major(dims: &[usize], coords: &[usize]) -> usize {
+    dims.iter().zip(coords).fold(0, |acc, (&d, &c)| acc * d + c)
 }
 
 /// The slice of the block `start`, `block` on one axis.
