@@ -269,7 +269,8 @@ fn agree<C: Communicator, T>(comm: &C, local: Result<T, DistError>) -> Result<T,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessGrid {
     /// The grid with the least halo surface among those giving every rank at least one point
-    /// per axis (ties: the first in lexicographic order of the process counts).
+    /// per axis (ties: the most processes along the first axes, whose faces are contiguous in
+    /// memory).
     Auto,
     /// These processes per axis (their product is the number of ranks; 1 leaves an axis whole).
     Dims(Vec<usize>),
@@ -410,7 +411,7 @@ impl Decomposition {
             }
             ProcessGrid::Auto => factorisations(size, shape)
                 .into_iter()
-                .min_by_key(|d| surface(shape, d))
+                .min_by_key(|d| (surface(shape, d), std::cmp::Reverse(d.clone())))
                 .ok_or_else(|| DistError::GridTooSmall {
                     shape: shape.to_vec(),
                     ranks: size,
