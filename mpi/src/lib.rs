@@ -55,7 +55,7 @@ use mpi::datatype::{Equivalence, Partition, PartitionMut};
 use mpi::topology::{CartesianCommunicator, Communicator};
 use mpi::traits::*;
 use mpi::{Count, Rank, Tag};
-use ndarray::{ArrayD, ArrayRef, ArrayView, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
+use ndarray::{ArrayD, ArrayRef, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, IxDyn, Slice};
 use ndarray_gradient::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
 use num_traits::Float;
 
@@ -996,19 +996,20 @@ impl<R: Float> DistPlan<'_, R> {
                 })
                 .collect()
         };
+        let Some(&fill) = u.data.first() else { return Ok(()) };
+        // Packed with `assign` (ndarray's Zip: rows at a time), not element by element.
         let sends: Vec<Vec<A>> = self
             .sends
             .iter()
             .map(|t| {
                 let sl = slices(t);
-                u.data
-                    .slice_each_axis(|ax| sl[ax.axis.index()])
-                    .iter()
-                    .copied()
-                    .collect()
+                let mut buf = vec![fill; t.len()];
+                ArrayViewMut::from_shape(IxDyn(&t.shape()), &mut buf[..])
+                    .expect("the message's length")
+                    .assign(&u.data.slice_each_axis(|ax| sl[ax.axis.index()]));
+                buf
             })
             .collect();
-        let Some(&fill) = u.data.first() else { return Ok(()) };
         let mut receives: Vec<Vec<A>> = self.receives.iter().map(|t| vec![fill; t.len()]).collect();
         let comm = self.decomp.comm();
         mpi::request::scope(|scope| {
