@@ -316,7 +316,7 @@ fn factorisations(size: usize, shape: &[usize]) -> Vec<Vec<usize>> {
         return if size == 1 { vec![vec![]] } else { vec![] };
     }
     let mut out = Vec::new();
-    for f in (1..=size.min(shape[0])).filter(|f| size % f == 0) {
+    for f in (1..=size.min(shape[0])).filter(|&f| size.is_multiple_of(f)) {
         for mut rest in factorisations(size / f, &shape[1..]) {
             rest.insert(0, f);
             out.push(rest);
@@ -501,16 +501,13 @@ impl Decomposition {
 
     /// The rank at `coords + offset`, wrapped on periodic axes; `None` past a non-periodic end.
     fn neighbour(&self, offset: &[isize]) -> Option<Rank> {
-        let mut c = Vec::with_capacity(self.dims.len());
-        for k in 0..self.dims.len() {
-            let p = self.dims[k] as isize;
-            let x = self.coords[k] as isize + offset[k];
-            if !(0..p).contains(&x) && !self.periodic[k] {
-                return None;
-            }
-            c.push(x.rem_euclid(p) as usize);
-        }
-        Some(self.ranks[row_major(&self.dims, &c)])
+        let c: Option<Vec<usize>> = (self.dims.iter().zip(&self.coords).zip(&self.periodic).zip(offset))
+            .map(|(((&p, &c), &periodic), &d)| {
+                let (p, x) = (p as isize, c as isize + d);
+                ((0..p).contains(&x) || periodic).then(|| x.rem_euclid(p) as usize)
+            })
+            .collect();
+        Some(self.ranks[row_major(&self.dims, &c?)])
     }
 
     fn check_root(&self, root: usize) -> Result<(), DistError> {
@@ -989,11 +986,10 @@ impl<R: Float> DistPlan<'_, R> {
         self.check_array(u)?;
         let offset = &u.halo.before;
         let slices = |t: &Transfer| -> Vec<Slice> {
-            (0..offset.len())
-                .map(|k| {
-                    let o = offset[k] as isize;
-                    Slice::from((t.region[k].0 + o) as usize..(t.region[k].1 + o) as usize)
-                })
+            offset
+                .iter()
+                .zip(&t.region)
+                .map(|(&o, &(lo, hi))| Slice::from((lo + o as isize) as usize..(hi + o as isize) as usize))
                 .collect()
         };
         let Some(&fill) = u.data.first() else { return Ok(()) };

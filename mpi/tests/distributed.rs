@@ -68,7 +68,7 @@ fn grids(size: usize, nd: usize) -> Vec<Vec<usize>> {
         return if size == 1 { vec![vec![]] } else { vec![] };
     }
     let mut out = Vec::new();
-    for f in (1..=size).filter(|f| size % f == 0) {
+    for f in (1..=size).filter(|&f| size.is_multiple_of(f)) {
         for mut rest in grids(size / f, nd - 1) {
             rest.insert(0, f);
             out.push(rest);
@@ -312,9 +312,9 @@ fn main() {
                 9 => opts = opts.axis_derivative(Axis(nd - 1), 3).axis_accuracy(Axis(0), 2),
                 _ => {
                     // Every axis periodic, fourth-order accurate, with a spacing per axis.
-                    for k in 0..nd {
+                    for (k, p) in periodic.iter_mut().enumerate() {
                         opts = opts.periodic(Axis(k)).axis_spacing(Axis(k), 0.1 * (k + 1) as f64);
-                        periodic[k] = true;
+                        *p = true;
                     }
                     opts = opts.accuracy(4);
                 }
