@@ -648,6 +648,16 @@ impl Decomposition {
     }
 }
 
+/// The view without its axes of length 1 (none removed if all are, to keep one).
+fn squeeze<S: ndarray::RawData>(mut a: ndarray::ArrayBase<S, IxDyn>) -> ndarray::ArrayBase<S, IxDyn> {
+    for k in (0..a.ndim()).rev() {
+        if a.len_of(Axis(k)) == 1 && a.ndim() > 1 {
+            a.index_axis_inplace(Axis(k), 0);
+        }
+    }
+    a
+}
+
 /// The position of `coords` in the row-major order of a grid of `dims`.
 fn row_major(dims: &[usize], coords: &[usize]) -> usize {
     dims.iter().zip(coords).fold(0, |acc, (&d, &c)| acc * d + c)
@@ -993,16 +1003,17 @@ impl<R: Float> DistPlan<'_, R> {
                 .collect()
         };
         let Some(&fill) = u.data.first() else { return Ok(()) };
-        // Packed with `assign` (ndarray's Zip: rows at a time), not element by element.
+        // Packed and unpacked with `assign` (ndarray's Zip: rows at a time) on views without
+        // their length-1 axes, so that a face across the last axis copies strided rows rather
+        // than rows of one element.
         let sends: Vec<Vec<A>> = self
             .sends
             .iter()
             .map(|t| {
                 let sl = slices(t);
                 let mut buf = vec![fill; t.len()];
-                ArrayViewMut::from_shape(IxDyn(&t.shape()), &mut buf[..])
-                    .expect("the message's length")
-                    .assign(&u.data.slice_each_axis(|ax| sl[ax.axis.index()]));
+                let dst = ArrayViewMut::from_shape(IxDyn(&t.shape()), &mut buf[..]).expect("the message's length");
+                squeeze(dst).assign(&squeeze(u.data.slice_each_axis(|ax| sl[ax.axis.index()])));
                 buf
             })
             .collect();
@@ -1037,7 +1048,7 @@ impl<R: Float> DistPlan<'_, R> {
         for (t, buf) in self.receives.iter().zip(&receives) {
             let part = ArrayView::from_shape(IxDyn(&t.shape()), &buf[..]).expect("the message's length");
             let sl = slices(t);
-            u.data.slice_each_axis_mut(|ax| sl[ax.axis.index()]).assign(&part);
+            squeeze(u.data.slice_each_axis_mut(|ax| sl[ax.axis.index()])).assign(&squeeze(part));
         }
         Ok(())
     }
