@@ -11,19 +11,30 @@
 //!
 //! ```no_run
 //! use mpi::traits::*;
+//! use ndarray::{ArrayD, Axis, IxDyn};
 //! use ndarray_gradient::GradientOptions;
-//! use ndarray_gradient_mpi::{Decomposition, DistArray, DistPlan, ProcessGrid};
+//! use ndarray_gradient_mpi::{Decomposition, DistError, DistPlan, ProcessGrid, widest_halo};
 //!
-//! let universe = mpi::initialize().unwrap();
-//! let world = universe.world();
-//! // A 512 × 512 grid, periodic on both axes, split over the ranks.
-//! let decomp = Decomposition::new(&world, &[512, 512], &ProcessGrid::Auto, &[true, true]).unwrap();
-//! let opts = GradientOptions::new().spacing(1.0 / 512.0).periodic(ndarray::Axis(0)).periodic(ndarray::Axis(1));
-//! let plan = DistPlan::laplacian(&decomp, &opts).unwrap();
-//! let mut u = DistArray::for_plans(&decomp, &[&plan], 0.0f64);
-//! u.block_mut().fill(1.0);
-//! let lap = plan.apply(&mut u).unwrap(); // exchange, then this rank's block of ∇²u
-//! let whole = decomp.gather(0, lap[0].view()).unwrap(); // Some(global array) on rank 0
+//! fn main() -> Result<(), DistError> {
+//!     let universe = mpi::initialize().unwrap();
+//!     let world = universe.world();
+//!     // A 1024 × 1024 grid over the ranks, periodic on axis 1 only (collective; uneven remainders
+//!     // go to the first blocks; ProcessGrid::Dims(vec![4, 2]) to choose the process grid).
+//!     let decomp = Decomposition::new(&world, &[1024, 1024], &ProcessGrid::Auto, &[false, true])?;
+//!     let opts = GradientOptions::new().accuracy(4).periodic(Axis(1));
+//!     let lap = DistPlan::laplacian(&decomp, &opts)?; // also DistPlan::derivative(&decomp, axis, &opts)
+//!     let grad = DistPlan::gradient(&decomp, &opts)?;
+//!     // Rank 0's array, scattered: each rank's block, with room for the wider halo of the two plans.
+//!     let f = (world.rank() == 0).then(|| ArrayD::from_shape_fn(IxDyn(&[1024, 1024]), |i| (i[0] * i[1]) as f64));
+//!     let mut u = decomp.scatter(0, f.as_ref().map(|f| f.view()), &widest_halo(&[&lap, &grad]), 0.0)?;
+//!     lap.exchange(&mut u)?; // non-blocking sends and receives with the neighbours
+//!     let mut out = ArrayD::zeros(IxDyn(&decomp.block()));
+//!     lap.compute(&u, &mut [&mut *out])?; // this rank's block of the Laplacian, through BlockPlan
+//!     let d = grad.apply(&mut u)?; // exchange + compute into new block-shaped arrays
+//!     let whole = decomp.gather(0, d[1].view())?; // ∂f/∂x on rank 0 (Some there, None elsewhere)
+//!     assert_eq!(whole.is_some(), world.rank() == 0);
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Halo exchange
@@ -667,6 +678,23 @@ fn row_major(dims: &[usize], coords: &[usize]) -> usize {
 fn region(start: &[usize], block: &[usize], ax: ndarray::AxisDescription) -> Slice {
     let k = ax.axis.index();
     Slice::from(start[k]..start[k] + block[k])
+}
+
+/// The widest halo of this rank's plans on each side of each axis: the room a [`DistArray`]
+/// needs to serve them all (empty for no plan).
+pub fn widest_halo<R>(plans: &[&DistPlan<'_, R>]) -> Halo {
+    let nd = plans.first().map_or(0, |p| p.block.len());
+    let mut halo = Halo {
+        before: vec![0; nd],
+        after: vec![0; nd],
+    };
+    for p in plans {
+        for k in 0..nd {
+            halo.before[k] = halo.before[k].max(p.halo.before[k]);
+            halo.after[k] = halo.after[k].max(p.halo.after[k]);
+        }
+    }
+    halo
 }
 
 /// A rank's block of a distributed array, stored with room for a halo around it.
