@@ -74,7 +74,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
 }
 
 /// The options for real type `R` (f64, or f32 for float32 and complex64 arrays).
-fn options<R: ZarrReal + num_traits::Float>(a: &Args) -> Result<GradientOptions<'static, R>, String> {
+fn options<R: ZarrReal>(a: &Args) -> Result<GradientOptions<'static, R>, String> {
     let mut opts = GradientOptions::<R>::new();
     if !a.axes.is_empty() {
         opts = opts.axes(a.axes.iter().map(|&k| Axis(k)));
@@ -96,7 +96,7 @@ fn options<R: ZarrReal + num_traits::Float>(a: &Args) -> Result<GradientOptions<
     Ok(opts)
 }
 
-fn run<R: ZarrReal + num_traits::Float>(a: &Args, bar: &ProgressBar) -> Result<zarr::Summary, Box<dyn std::error::Error>> {
+fn run<R: ZarrReal>(a: &Args, bar: &ProgressBar) -> Result<zarr::Summary, Box<dyn std::error::Error>> {
     let opts = options::<R>(a)?;
     let report = |p: &Progress| {
         bar.set_length(p.chunks_total);

@@ -483,7 +483,7 @@ pub fn laplacian<R: ZarrReal>(
 /// takes::<f64>();
 /// takes::<f32>();
 /// ```
-pub trait ZarrReal: private::Sealed {}
+pub trait ZarrReal: private::Sealed + num_traits::Float + fmt::Debug + Send + Sync + 'static {}
 impl ZarrReal for f64 {}
 impl ZarrReal for f32 {}
 
