@@ -95,6 +95,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "examples", "zarr_gradient"))
     ap.add_argument("--no-in-memory", action="store_true")
+    ap.add_argument("--cap-mb", type=int, default=1024, help="address-space cap (prlimit --as) of the capped run")
     a = ap.parse_args()
     import numcodecs.zarr3  # noqa: F401
     import zarr
@@ -126,14 +127,23 @@ def main():
             print(f"[{name}] wrote the input: {disk / 1e9:.2f} GB on disk in {time.perf_counter() - t:.0f} s", flush=True)
             threads = ["--threads", str(a.threads)]
             results = {}
-            for label, cmd in [
+            cap = ["prlimit", f"--as={a.cap_mb * 2**20}"] if shutil.which("prlimit") else None
+            runs = [
                 ("floor", [a.bin, src, out, "--overwrite", "--quiet", "--bench-floor", *threads]),
                 ("ours", [a.bin, src, out, "--overwrite", "--quiet", *threads]),
                 ("dask", [sys.executable, "-c", DASK_RUN, src, out, str(a.threads)]),
-            ]:
+            ]
+            if cap and name == "none":
+                # The same run with its address space capped well below the array's size.
+                runs.append(("ours-capped", [*cap, a.bin, src, out, "--overwrite", "--quiet", *threads]))
+            for label, cmd in runs:
                 shutil.rmtree(out, ignore_errors=True)
                 subprocess.run(["sync"])
-                wall, rss, _ = run_rss(cmd)
+                try:
+                    wall, rss, _ = run_rss(cmd)
+                except SystemExit as e:
+                    print(f"[{name}] {label}: failed: {str(e)[-300:]}", flush=True)
+                    continue
                 results[label] = (wall, rss, du(out))
                 print(f"[{name}] {label}: {wall:.1f} s, {nbytes / wall / 1e9:.3f} GB/s, peak RSS {rss:.0f} MB, "
                       f"output {du(out) / 1e9:.2f} GB", flush=True)
@@ -158,11 +168,19 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, disk, r, mem in rows:
         def cell(label):
+            if label not in r:
+                return "failed"
             wall, rss, _ = r[label]
             return f"{wall:.1f} s, {nbytes / wall / 1e9:.2f} GB/s, RSS {rss:.0f} MB"
         m = f"{mem[0]:.1f} s, {nbytes / mem[0] / 1e9:.2f} GB/s, RSS {mem[1]:.0f} MB" if mem else "—"
         print(f"| {name} | {disk / 1e9:.2f} GB | {cell('floor')} | {cell('ours')} | {cell('dask')} | "
-              f"{r['ours'][0] / r['floor'][0]:.2f}× | {r['dask'][0] / r['ours'][0]:.2f}× | {m} |")
+              f"{r['ours'][0] / r['floor'][0]:.2f}× | {r['dask'][0] / r['ours'][0]:.2f}× | {m} |"
+              if all(k in r for k in ("ours", "floor", "dask")) else f"| {name} | incomplete: {sorted(r)} |")
+        if "ours-capped" in r:
+            wall, rss, _ = r["ours-capped"]
+            print(f"\n{name}: this crate under `prlimit --as={a.cap_mb} MiB` (address space capped at "
+                  f"{a.cap_mb / (nbytes / 2**20):.2f}× the array): {wall:.1f} s, peak RSS {rss:.0f} MB"
+                  )
 
 
 if __name__ == "__main__":

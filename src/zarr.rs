@@ -61,6 +61,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -72,8 +73,10 @@ use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use num_complex::Complex;
 use rayon::prelude::*;
 use zarrs::array::{Array, ArrayBuilder, ArraySubset, DataType, Element, ElementOwned, data_type};
+use zarrs::array::chunk_cache::{ChunkCache, ChunkCacheDecodedLruChunkLimitThreadLocal};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::GroupBuilder;
+use zarrs::storage::ReadableStorageTraits;
 
 use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
 
@@ -739,13 +742,21 @@ where
     let out_bytes = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let completed: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+    let chunk_started: Vec<AtomicBool> = (0..total).map(|_| AtomicBool::new(false)).collect();
+    let dyn_store: Arc<dyn ReadableStorageTraits> = input.storage();
+    let shared = Shared {
+        cache: ChunkCacheDecodedLruChunkLimitThreadLocal::new(Arc::new(input.with_storage(dyn_store)), 3),
+        faces: Mutex::new(HashMap::new()),
+        started: &chunk_started,
+        grid: &grid,
+    };
 
     let one_chunk = |linear: u64| -> Result<(), ZarrError> {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
         }
         let indices = zarrs::array::unravel_index(linear, &grid).unwrap_or_default();
-        let result = chunk::<T, R>(&plan, &input, &outputs, &indices, &shape);
+        let result = chunk::<T, R>(&plan, &input, &outputs, &shared, &indices, &shape);
         match result {
             Ok((read, written)) => {
                 completed.lock().unwrap_or_else(|e| e.into_inner()).push(indices);
@@ -802,11 +813,31 @@ where
     })
 }
 
+/// What the chunks of one run share: the decoded-chunk cache of each thread (the chunk being
+/// computed and its neighbours along the last axis, which the same thread computes next), and
+/// the faces chunks leave for the neighbours after them along the other axes.
+struct Shared<'a, T> {
+    /// Per thread, the last few decoded chunks (3: the previous, this one, the next).
+    cache: ChunkCacheDecodedLruChunkLimitThreadLocal,
+    /// Faces of the chunks computed, kept for a neighbour not yet started: keyed by the
+    /// neighbour's linear index and the axis. Thin (a halo's thickness); each is taken once.
+    faces: Mutex<HashMap<(u64, usize), ArrayD<T>>>,
+    /// Whether each chunk has started.
+    started: &'a [AtomicBool],
+    grid: &'a [u64],
+}
+
+/// The linear index of chunk `indices` in `grid` (C order).
+fn ravel(indices: &[u64], grid: &[u64]) -> u64 {
+    indices.iter().zip(grid).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
 /// Reads, computes and writes one output chunk; returns (input bytes, output bytes).
 fn chunk<T, R>(
     plan: &BlockPlan<R>,
     input: &Array<Store>,
     outputs: &[Array<Store>],
+    shared: &Shared<'_, T>,
     indices: &[u64],
     shape: &[usize],
 ) -> Result<(u64, u64), ZarrError>
@@ -816,6 +847,8 @@ where
     R: num_traits::Float,
 {
     let nd = shape.len();
+    let linear = ravel(indices, shared.grid);
+    shared.started[linear as usize].store(true, Ordering::Relaxed);
     let read_err = |e: Source| ZarrError::ReadChunk {
         input_chunk: None,
         output_chunk: indices.to_vec(),
@@ -829,62 +862,108 @@ where
     let halo = plan.halo(&start, &block)?;
     let ext: Vec<usize> = (0..nd).map(|k| halo.before[k] + block[k] + halo.after[k]).collect();
     let mut buf: ArrayD<T> = ArrayD::default(IxDyn(&ext));
+    let last = nd.saturating_sub(1);
 
-    // Reads the global region (ranges) into buf at `at`; on failure, finds the input chunk.
-    let mut read_into = |ranges: Vec<std::ops::Range<u64>>, at: Vec<usize>| -> Result<(), ZarrError> {
-        let subset = ArraySubset::new_with_ranges(&ranges);
-        match input.retrieve_array_subset::<ArrayD<T>>(&subset) {
-            Ok(part) => {
-                let mut dst = buf.view_mut();
-                for k in 0..nd {
-                    dst.slice_axis_inplace(Axis(k), Slice::from(at[k]..at[k] + part.shape()[k]));
-                }
-                dst.assign(&part);
-                Ok(())
-            }
-            Err(e) => {
-                // Which input chunk fails: try each chunk the region touches on its own.
-                let culprit = input.chunks_in_array_subset(&subset).ok().flatten().and_then(|chunks| {
-                    chunks
-                        .indices()
-                        .into_iter()
-                        .find(|c| input.retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c).is_err())
-                        .map(|c| c.to_vec())
-                });
-                Err(ZarrError::ReadChunk {
-                    input_chunk: culprit,
-                    output_chunk: indices.to_vec(),
-                    completed: Vec::new(),
-                    source: Box::new(e),
-                })
-            }
+    // Copies `part` into buf at `at`.
+    let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
+        let mut dst = buf.view_mut();
+        for k in 0..nd {
+            dst.slice_axis_inplace(Axis(k), Slice::from(at[k]..at[k] + part.shape()[k]));
         }
+        dst.assign(part);
+    };
+    // Reads the global region `ranges` (through the thread's cache, or straight from the store,
+    // which decodes only the bytes needed where the codecs allow); on failure, finds the input
+    // chunk that fails.
+    let read = |ranges: &[std::ops::Range<u64>], cached: bool| -> Result<ArrayD<T>, ZarrError> {
+        let subset = ArraySubset::new_with_ranges(ranges);
+        let got = if cached {
+            shared.cache.retrieve_array_subset::<ArrayD<T>>(&subset, &zarrs::array::CodecOptions::default())
+        } else {
+            input.retrieve_array_subset::<ArrayD<T>>(&subset)
+        };
+        got.map_err(|e| {
+            let culprit = input.chunks_in_array_subset(&subset).ok().flatten().and_then(|chunks| {
+                chunks
+                    .indices()
+                    .into_iter()
+                    .find(|c| input.retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c).is_err())
+                    .map(|c| c.to_vec())
+            });
+            ZarrError::ReadChunk {
+                input_chunk: culprit,
+                output_chunk: indices.to_vec(),
+                completed: Vec::new(),
+                source: Box::new(e),
+            }
+        })
     };
 
-    // The chunk itself, then the faces of its halo (wrapped on periodic axes).
+    // The chunk itself (cached: the previous chunk of this thread read it as a face).
     let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
-    read_into(own.clone(), halo.before.clone())?;
-    let mut read = bounded.num_elements() * size_of::<T>() as u64;
+    let core = read(&own, true)?;
+    place(&mut buf, &core, &halo.before);
+
+    // Leave the faces the next chunks along the other axes will need, if not started yet.
+    for k in 0..last {
+        if indices[k] + 1 >= shared.grid[k] {
+            continue;
+        }
+        let mut next = indices.to_vec();
+        next[k] += 1;
+        let nl = ravel(&next, shared.grid);
+        if shared.started[nl as usize].load(Ordering::Relaxed) {
+            continue;
+        }
+        let Ok(nb) = input.chunk_subset_bounded(&next) else { continue };
+        let nstart: Vec<usize> = nb.start().iter().map(|&s| s as usize).collect();
+        let nblock: Vec<usize> = nb.shape().iter().map(|&s| s as usize).collect();
+        let Ok(nh) = plan.halo(&nstart, &nblock) else { continue };
+        let h = nh.before[k];
+        if h == 0 || h > block[k] {
+            continue;
+        }
+        let face = core.slice_axis(Axis(k), Slice::from(block[k] - h..block[k])).to_owned();
+        shared.faces.lock().unwrap_or_else(|e| e.into_inner()).insert((nl, k), face);
+    }
+    drop(core);
+
+    // The faces of the halo, wrapped on periodic axes: along the last axis through the cache
+    // (the neighbours this thread computes just before and after), along the others from the
+    // faces the chunk before left, else straight from the store.
     for k in 0..nd {
-        for (lo, hi, at) in [
-            (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0),
+        let sides = [
+            (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0, true),
             (
                 (start[k] + block[k]) as isize,
                 (start[k] + block[k] + halo.after[k]) as isize,
                 halo.before[k] + block[k],
+                false,
             ),
-        ] {
+        ];
+        for (lo, hi, at, before) in sides {
+            if lo == hi {
+                continue;
+            }
+            if before && k != last {
+                let left = shared.faces.lock().unwrap_or_else(|e| e.into_inner()).remove(&(linear, k));
+                if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
+                    let mut pos = halo.before.clone();
+                    pos[k] = 0;
+                    place(&mut buf, &face, &pos);
+                    continue;
+                }
+            }
             for (first, len, offset) in wrapped_pieces(lo, hi, shape[k]) {
                 let mut ranges = own.clone();
                 ranges[k] = first..first + len;
                 let mut pos = halo.before.clone();
                 pos[k] = at + offset;
-                read += ranges.iter().map(|r| r.end - r.start).product::<u64>() * size_of::<T>() as u64;
-                read_into(ranges, pos)?;
+                let part = read(&ranges, k == last)?;
+                place(&mut buf, &part, &pos);
             }
         }
     }
-    let _ = read; // decoded bytes including halos (not reported: progress counts the chunks proper)
 
     // Compute into arrays of the full chunk's shape (an edge chunk's padding keeps the fill).
     let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
