@@ -28,22 +28,33 @@ pub fn gradient_npy(
     // SAFETY: the file is only read, and must not be changed by others while mapped.
     let map = unsafe { Mmap::map(&file)? };
     let f = ArrayViewD::<f64>::view_npy(&map)?;
-    let axes: Vec<usize> = if axes.is_empty() { (0..f.ndim()).collect() } else { axes.to_vec() };
+    let axes: Vec<usize> = if axes.is_empty() {
+        (0..f.ndim()).collect()
+    } else {
+        axes.to_vec()
+    };
     let opts = opts.clone().axes(axes.iter().map(|&k| Axis(k)));
     // One zero-filled file of the input's shape per output, mapped for writing.
     let mut paths = Vec::new();
     let mut maps = Vec::new();
     for k in &axes {
         let path = PathBuf::from(format!("{prefix}_axis{k}.npy"));
-        let out = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+        let out = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?;
         write_zeroed_npy::<f64, _>(&out, IxDyn(f.shape()))?;
         // SAFETY: the file was just created by this process and nobody else writes it.
         maps.push(unsafe { MmapMut::map_mut(&out)? });
         paths.push(path);
     }
     {
-        let mut views: Vec<ArrayViewMutD<'_, f64>> =
-            maps.iter_mut().map(|m| ArrayViewMutD::<f64>::view_mut_npy(m)).collect::<Result<_, _>>()?;
+        let mut views: Vec<ArrayViewMutD<'_, f64>> = maps
+            .iter_mut()
+            .map(|m| ArrayViewMutD::<f64>::view_mut_npy(m))
+            .collect::<Result<_, _>>()?;
         let mut outs: Vec<&mut ndarray::ArrayRef<f64, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
         f.gradient_into(&opts, &mut outs)?;
     }

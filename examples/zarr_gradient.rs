@@ -131,7 +131,11 @@ fn main() -> ExitCode {
         }
     };
     if a.floor || a.in_memory {
-        let result = if a.floor { bench::floor(&a, info.shape.len()) } else { bench::in_memory(&a) };
+        let result = if a.floor {
+            bench::floor(&a, info.shape.len())
+        } else {
+            bench::in_memory(&a)
+        };
         return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -140,13 +144,21 @@ fn main() -> ExitCode {
             }
         };
     }
-    let bar = if a.quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} chunks  {elapsed_precise}  {msg}")
             .expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let result = if info.needs_f32 { run::<f32>(&a, &bar) } else { run::<f64>(&a, &bar) };
+    let result = if info.needs_f32 {
+        run::<f32>(&a, &bar)
+    } else {
+        run::<f64>(&a, &bar)
+    };
     bar.finish_and_clear();
     match result {
         Ok(s) => {
@@ -198,15 +210,14 @@ mod bench {
             std::fs::remove_dir_all(&a.output)?;
         }
         let store = Arc::new(FilesystemStore::new(&a.output)?);
-        zarrs::group::GroupBuilder::new().build(store.clone(), "/")?.store_metadata()?;
+        zarrs::group::GroupBuilder::new()
+            .build(store.clone(), "/")?
+            .store_metadata()?;
         let n = if a.axes.is_empty() { ndim } else { a.axes.len() };
         let outputs = (0..n)
             .map(|k| {
-                let mut b = ArrayBuilder::new_with_chunk_grid(
-                    input.chunk_grid().clone(),
-                    input.data_type().clone(),
-                    0.0f64,
-                );
+                let mut b =
+                    ArrayBuilder::new_with_chunk_grid(input.chunk_grid().clone(), input.data_type().clone(), 0.0f64);
                 b.array_to_bytes_codec(input.codecs().array_to_bytes_codec().clone())
                     .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec());
                 let out = b.build(store.clone(), &format!("/copy{k}"))?;

@@ -70,8 +70,18 @@ def du(path):
     return total
 
 
-def write_input(path, shape, chunks, compressors):
+def codec_list(name):
+    from zarr.codecs import BloscCodec, ZstdCodec
+    return {
+        "none": None,
+        "zstd": [ZstdCodec(level=1)],
+        "blosc": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=8)],
+    }[name]
+
+
+def write_input(path, shape, chunks, codec):
     import zarr
+    compressors = codec_list(codec)
     z = zarr.create_array(store=path, shape=shape, chunks=chunks, dtype="f8", compressors=compressors,
                           dimension_names=["z", "y", "x"])
     # A smooth field with noise at 1e-3 (so that codecs have something to compress), slab by slab.
@@ -95,26 +105,30 @@ def main():
     ap.add_argument("--bin", default=os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "examples", "zarr_gradient"))
     ap.add_argument("--no-in-memory", action="store_true")
+    ap.add_argument("--write-input", nargs=3, metavar=("PATH", "CODEC", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--cap-mb", type=int, default=1024, help="address-space cap (prlimit --as) of the capped run")
     a = ap.parse_args()
-    import numcodecs.zarr3  # noqa: F401
+    chunks = (64, 256, 256)
+    if a.write_input:
+        # In a process of its own, so that the parent (whose peak RSS the children inherit in
+        # ru_maxrss) stays small.
+        path, codec, n = a.write_input
+        write_input(path, (int(n), 1024, 1024), chunks, codec)
+        return
     import zarr
-    from zarr.codecs import BloscCodec, ZstdCodec
 
     # (n, 1024, 1024) float64 in chunks of 64 × 256 × 256 (32 MiB).
     plane = 1024 * 1024 * 8
     n = max(64, int(round(a.size_gb * 1e9 / plane / 64)) * 64)
-    shape, chunks = (n, 1024, 1024), (64, 256, 256)
+    shape = (n, 1024, 1024)
     nbytes = n * plane
-    codecs = {
-        "none": None,
-        "zstd": [ZstdCodec(level=1)],
-        "blosc": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=8)],
-    }
     os.makedirs(a.dir, exist_ok=True)
     free_ram = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     print(f"array {shape} float64 = {nbytes / 1e9:.2f} GB, chunks {chunks} ({np.prod(chunks) * 8 / 2**20:.0f} MiB), "
           f"threads {a.threads}, free RAM {free_ram / 1e9:.1f} GB; zarr {zarr.__version__}")
+    import resource
+    print(f"(the children's peak RSS includes at least this script's own, "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, inherited through fork)")
     rows = []
     try:
         for name in a.codecs.split(","):
@@ -122,7 +136,7 @@ def main():
             out = os.path.join(a.dir, f"out-{name}.zarr")
             shutil.rmtree(src, ignore_errors=True)
             t = time.perf_counter()
-            write_input(src, shape, chunks, codecs[name])
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--write-input", src, name, str(n)], check=True)
             disk = du(src)
             print(f"[{name}] wrote the input: {disk / 1e9:.2f} GB on disk in {time.perf_counter() - t:.0f} s", flush=True)
             threads = ["--threads", str(a.threads)]

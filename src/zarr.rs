@@ -72,8 +72,8 @@ use std::time::{Duration, Instant};
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use num_complex::Complex;
 use rayon::prelude::*;
-use zarrs::array::{Array, ArrayBuilder, ArraySubset, DataType, Element, ElementOwned, data_type};
 use zarrs::array::chunk_cache::{ChunkCache, ChunkCacheDecodedLruChunkLimitThreadLocal};
+use zarrs::array::{Array, ArrayBuilder, ArraySubset, DataType, Element, ElementOwned, data_type};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::GroupBuilder;
 use zarrs::storage::ReadableStorageTraits;
@@ -382,7 +382,12 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<ArrayInfo, ZarrError> {
     let chunk_shape = if array.shape().contains(&0) {
         array.shape().to_vec()
     } else {
-        array.chunk_shape(&first).map_err(|e| input_err(path.as_ref(), e))?.iter().map(|c| c.get()).collect()
+        array
+            .chunk_shape(&first)
+            .map_err(|e| input_err(path.as_ref(), e))?
+            .iter()
+            .map(|c| c.get())
+            .collect()
     };
     Ok(ArrayInfo {
         shape: array.shape().to_vec(),
@@ -604,7 +609,11 @@ fn open_input(path: &Path) -> Result<Array<Store>, ZarrError> {
 }
 
 /// The attribute value describing a run.
-fn describe<R: fmt::Debug>(job: &Job<'_, '_, R>, input: &Array<Store>, extra: Option<(usize, usize)>) -> serde_json::Value {
+fn describe<R: fmt::Debug>(
+    job: &Job<'_, '_, R>,
+    input: &Array<Store>,
+    extra: Option<(usize, usize)>,
+) -> serde_json::Value {
     let mut m = serde_json::Map::new();
     m.insert(
         "operation".into(),
@@ -697,7 +706,9 @@ where
     let mut group = GroupBuilder::new()
         .build(store.clone(), "/")
         .map_err(|e| output_err(out_path, e))?;
-    group.attributes_mut().insert(ATTRIBUTE.into(), describe(job, &input, None));
+    group
+        .attributes_mut()
+        .insert(ATTRIBUTE.into(), describe(job, &input, None));
     group.store_metadata().map_err(|e| output_err(out_path, e))?;
     let dimension_names: Vec<String> = match input.dimension_names() {
         Some(names) => names
@@ -726,7 +737,9 @@ where
             .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec())
             .dimension_names(Some(dimension_names.clone()));
         let extra = (!job.laplacian).then(|| (axes[position], position));
-        builder.attributes_mut().insert(ATTRIBUTE.into(), describe(job, &input, extra));
+        builder
+            .attributes_mut()
+            .insert(ATTRIBUTE.into(), describe(job, &input, extra));
         let array = builder
             .build(store.clone(), &format!("/{name}"))
             .map_err(|e| output_err(out_path, e))?;
@@ -878,7 +891,9 @@ where
     let read = |ranges: &[std::ops::Range<u64>], cached: bool| -> Result<ArrayD<T>, ZarrError> {
         let subset = ArraySubset::new_with_ranges(ranges);
         let got = if cached {
-            shared.cache.retrieve_array_subset::<ArrayD<T>>(&subset, &zarrs::array::CodecOptions::default())
+            shared
+                .cache
+                .retrieve_array_subset::<ArrayD<T>>(&subset, &zarrs::array::CodecOptions::default())
         } else {
             input.retrieve_array_subset::<ArrayD<T>>(&subset)
         };
@@ -915,7 +930,9 @@ where
         if shared.started[nl as usize].load(Ordering::Relaxed) {
             continue;
         }
-        let Ok(nb) = input.chunk_subset_bounded(&next) else { continue };
+        let Ok(nb) = input.chunk_subset_bounded(&next) else {
+            continue;
+        };
         let nstart: Vec<usize> = nb.start().iter().map(|&s| s as usize).collect();
         let nblock: Vec<usize> = nb.shape().iter().map(|&s| s as usize).collect();
         let Ok(nh) = plan.halo(&nstart, &nblock) else { continue };
@@ -924,7 +941,11 @@ where
             continue;
         }
         let face = core.slice_axis(Axis(k), Slice::from(block[k] - h..block[k])).to_owned();
-        shared.faces.lock().unwrap_or_else(|e| e.into_inner()).insert((nl, k), face);
+        shared
+            .faces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((nl, k), face);
     }
     drop(core);
 
@@ -946,7 +967,11 @@ where
                 continue;
             }
             if before && k != last {
-                let left = shared.faces.lock().unwrap_or_else(|e| e.into_inner()).remove(&(linear, k));
+                let left = shared
+                    .faces
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&(linear, k));
                 if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
                     let mut pos = halo.before.clone();
                     pos[k] = 0;

@@ -99,29 +99,62 @@ fn gradient_uncompressed_chunks_not_dividing_the_shape() {
 #[test]
 fn gradient_compressed_zstd_and_gzip_3d_accuracy() {
     let f = field(&[12, 9, 10], 2);
-    check_gradient("zstd-acc4", &f, &[5, 4, 3], Codec::Zstd, &GradientOptions::new().accuracy(4));
-    check_gradient("gzip-acc6", &f, &[4, 9, 7], Codec::Gzip, &GradientOptions::new().accuracy(6));
+    check_gradient(
+        "zstd-acc4",
+        &f,
+        &[5, 4, 3],
+        Codec::Zstd,
+        &GradientOptions::new().accuracy(4),
+    );
+    check_gradient(
+        "gzip-acc6",
+        &f,
+        &[4, 9, 7],
+        Codec::Gzip,
+        &GradientOptions::new().accuracy(6),
+    );
 }
 
 #[test]
 fn gradient_chunks_of_one_point() {
     let f = field(&[9, 6], 3);
-    check_gradient("ones-e2", &f, &[1, 1], Codec::None, &GradientOptions::new().edge_order(EdgeOrder::Second));
-    check_gradient("ones-acc4", &f, &[1, 2], Codec::Zstd, &GradientOptions::new().accuracy(4));
+    check_gradient(
+        "ones-e2",
+        &f,
+        &[1, 1],
+        Codec::None,
+        &GradientOptions::new().edge_order(EdgeOrder::Second),
+    );
+    check_gradient(
+        "ones-acc4",
+        &f,
+        &[1, 2],
+        Codec::Zstd,
+        &GradientOptions::new().accuracy(4),
+    );
 }
 
 #[test]
 fn gradient_periodic_and_coordinates_and_derivative() {
     let f = field(&[14, 11], 4);
     let x = Array1::from_shape_fn(14, |i| (i as f64).powf(1.3) * 0.7);
-    let opts = GradientOptions::new().coordinates(Axis(0), &x).periodic(Axis(1)).accuracy(4);
+    let opts = GradientOptions::new()
+        .coordinates(Axis(0), &x)
+        .periodic(Axis(1))
+        .accuracy(4);
     check_gradient("periodic-coords", &f, &[3, 2], Codec::Zstd, &opts);
     // A periodic axis split into chunks of one, with a stencil wider than a chunk.
     let opts = GradientOptions::new().periodic(Axis(0)).periodic(Axis(1)).accuracy(8);
     check_gradient("periodic-acc8-ones", &f, &[1, 3], Codec::None, &opts);
     // A periodic axis shorter than the stencil's reach: the halo wraps more than once.
     let g = field(&[3, 8], 5);
-    check_gradient("periodic-short", &g, &[1, 5], Codec::None, &GradientOptions::new().periodic(Axis(0)).accuracy(4));
+    check_gradient(
+        "periodic-short",
+        &g,
+        &[1, 5],
+        Codec::None,
+        &GradientOptions::new().periodic(Axis(0)).accuracy(4),
+    );
     // Second derivatives, and only the axes asked for.
     let opts = GradientOptions::new().derivative(2).accuracy(2).axes([Axis(1)]);
     check_gradient("second-derivative-axis1", &f, &[4, 4], Codec::None, &opts);
@@ -131,7 +164,14 @@ fn gradient_periodic_and_coordinates_and_derivative() {
 fn only_the_axes_asked_for_are_written_and_named_by_axis() {
     let d = dir("axis-names");
     let f = field(&[6, 7, 8], 6);
-    write(&d.join("in.zarr"), &f, &[3, 3, 3], data_type::float64(), 0.0f64, Codec::None);
+    write(
+        &d.join("in.zarr"),
+        &f,
+        &[3, 3, 3],
+        data_type::float64(),
+        0.0f64,
+        Codec::None,
+    );
     let opts = GradientOptions::new().axes([Axis(2), Axis(0)]);
     let s = zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &opts, &ZarrOptions::new()).unwrap();
     assert_eq!(s.arrays, ["axis2", "axis0"]);
@@ -145,7 +185,14 @@ fn only_the_axes_asked_for_are_written_and_named_by_axis() {
 fn laplacian_matches_in_memory_periodic_accuracy() {
     let d = dir("laplacian");
     let f = field(&[13, 10, 7], 7);
-    write(&d.join("in.zarr"), &f, &[4, 3, 7], data_type::float64(), 0.0f64, Codec::Zstd);
+    write(
+        &d.join("in.zarr"),
+        &f,
+        &[4, 3, 7],
+        data_type::float64(),
+        0.0f64,
+        Codec::Zstd,
+    );
     let opts = GradientOptions::new().periodic(Axis(1)).accuracy(4).spacing(0.25);
     let s = zarr::laplacian(d.join("in.zarr"), d.join("out.zarr"), &opts, &ZarrOptions::new()).unwrap();
     assert_eq!(s.arrays, ["laplacian"]);
@@ -159,7 +206,13 @@ fn integer_f32_and_complex_inputs() {
     // int32 → float64, as np.gradient.
     let fi = field(&[11, 9], 8).mapv(|v| (v * 1000.0) as i32);
     write(&d.join("i32.zarr"), &fi, &[4, 4], data_type::int32(), 0i32, Codec::Zstd);
-    zarr::gradient(d.join("i32.zarr"), d.join("i32-out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new()).unwrap();
+    zarr::gradient(
+        d.join("i32.zarr"),
+        d.join("i32-out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap();
     let whole = fi.gradient().unwrap();
     for (k, w) in whole.iter().enumerate() {
         let got = zarr::read_array::<f64>(d.join(format!("i32-out.zarr/axis{k}"))).unwrap();
@@ -168,12 +221,25 @@ fn integer_f32_and_complex_inputs() {
     // uint8 too.
     let fu = fi.mapv(|v| v as u8);
     write(&d.join("u8.zarr"), &fu, &[5, 2], data_type::uint8(), 0u8, Codec::None);
-    zarr::gradient(d.join("u8.zarr"), d.join("u8-out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new()).unwrap();
+    zarr::gradient(
+        d.join("u8.zarr"),
+        d.join("u8-out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap();
     let got = zarr::read_array::<f64>(d.join("u8-out.zarr/axis1")).unwrap();
     assert!(same_bits(&got, &fu.gradient().unwrap()[1], f64::to_bits));
     // float32 with f32 options.
     let ff = field(&[10, 8], 9).mapv(|v| v as f32);
-    write(&d.join("f32.zarr"), &ff, &[3, 3], data_type::float32(), 0f32, Codec::Zstd);
+    write(
+        &d.join("f32.zarr"),
+        &ff,
+        &[3, 3],
+        data_type::float32(),
+        0f32,
+        Codec::Zstd,
+    );
     let opts = GradientOptions::<f32>::new().accuracy(4).spacing(0.5);
     zarr::gradient(d.join("f32.zarr"), d.join("f32-out.zarr"), &opts, &ZarrOptions::new()).unwrap();
     let whole = ff.gradient_with(&opts).unwrap();
@@ -181,40 +247,82 @@ fn integer_f32_and_complex_inputs() {
     assert!(same_bits(&got, &whole[0], f32::to_bits));
     // complex128.
     let fc = field(&[7, 6], 10).mapv(|v| Complex::new(v, -v / 3.0));
-    write(&d.join("c128.zarr"), &fc, &[2, 4], data_type::complex128(), Complex::new(0.0f64, 0.0), Codec::None);
-    zarr::gradient(d.join("c128.zarr"), d.join("c128-out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new()).unwrap();
+    write(
+        &d.join("c128.zarr"),
+        &fc,
+        &[2, 4],
+        data_type::complex128(),
+        Complex::new(0.0f64, 0.0),
+        Codec::None,
+    );
+    zarr::gradient(
+        d.join("c128.zarr"),
+        d.join("c128-out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap();
     let got = zarr::read_array::<Complex<f64>>(d.join("c128-out.zarr/axis0")).unwrap();
-    assert!(same_bits(&got, &fc.gradient().unwrap()[0], |c: Complex<f64>| (c.re.to_bits(), c.im.to_bits())));
+    assert!(same_bits(&got, &fc.gradient().unwrap()[0], |c: Complex<f64>| (
+        c.re.to_bits(),
+        c.im.to_bits()
+    )));
 }
 
 #[test]
 fn metadata_names_the_operation_and_marks_completion() {
     let d = dir("metadata");
     let f = field(&[8, 9], 11);
-    write(&d.join("in.zarr"), &f, &[3, 4], data_type::float64(), 0.0f64, Codec::Zstd);
+    write(
+        &d.join("in.zarr"),
+        &f,
+        &[3, 4],
+        data_type::float64(),
+        0.0f64,
+        Codec::Zstd,
+    );
     let opts = GradientOptions::<f64>::new().accuracy(4);
     zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &opts, &ZarrOptions::new()).unwrap();
-    let group: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("out.zarr/zarr.json")).unwrap()).unwrap();
+    let group: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("out.zarr/zarr.json")).unwrap()).unwrap();
     assert_eq!(group["node_type"], "group");
     assert_eq!(group["attributes"]["ndarray_gradient"]["operation"], "gradient");
     assert_eq!(group["attributes"]["ndarray_gradient"]["complete"], true);
-    assert!(group["attributes"]["ndarray_gradient"]["options"].as_str().unwrap().contains("accuracy: Some(4)"));
+    assert!(
+        group["attributes"]["ndarray_gradient"]["options"]
+            .as_str()
+            .unwrap()
+            .contains("accuracy: Some(4)")
+    );
     let array: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("out.zarr/axis1/zarr.json")).unwrap()).unwrap();
-    assert_eq!(array["chunk_grid"]["configuration"]["chunk_shape"], serde_json::json!([3, 4]));
+    assert_eq!(
+        array["chunk_grid"]["configuration"]["chunk_shape"],
+        serde_json::json!([3, 4])
+    );
     assert_eq!(array["data_type"], "float64");
     assert_eq!(array["fill_value"], 0.0);
     assert_eq!(array["dimension_names"], serde_json::json!(["dim_0", "dim_1"]));
     assert_eq!(array["attributes"]["ndarray_gradient"]["axis"], 1);
     assert_eq!(array["attributes"]["ndarray_gradient"]["complete"], true);
-    assert!(array["codecs"].to_string().contains("zstd"), "the input's codec is kept");
+    assert!(
+        array["codecs"].to_string().contains("zstd"),
+        "the input's codec is kept"
+    );
 }
 
 #[test]
 fn progress_reports_every_chunk() {
     let d = dir("progress");
     let f = field(&[10, 10], 12);
-    write(&d.join("in.zarr"), &f, &[3, 5], data_type::float64(), 0.0f64, Codec::None);
+    write(
+        &d.join("in.zarr"),
+        &f,
+        &[3, 5],
+        data_type::float64(),
+        0.0f64,
+        Codec::None,
+    );
     let calls = AtomicU64::new(0);
     let last = std::sync::Mutex::new(None::<Progress>);
     let report = |p: &Progress| {
@@ -225,7 +333,13 @@ fn progress_reports_every_chunk() {
         }
     };
     let run = ZarrOptions::new().threads(2).progress(&report);
-    let s = zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &run).unwrap();
+    let s = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &run,
+    )
+    .unwrap();
     assert_eq!(s.chunks, 8);
     assert_eq!(calls.load(Ordering::Relaxed), 8);
     let p = last.lock().unwrap().clone().unwrap();
@@ -240,14 +354,27 @@ fn progress_reports_every_chunk() {
 #[test]
 fn missing_input_is_an_input_error() {
     let d = dir("missing");
-    let err = zarr::gradient(d.join("nope.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
-    assert!(matches!(&err, ZarrError::Input { path, .. } if path.ends_with("nope.zarr")), "{err}");
+    let err = zarr::gradient(
+        d.join("nope.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, ZarrError::Input { path, .. } if path.ends_with("nope.zarr")),
+        "{err}"
+    );
     assert!(!d.join("out.zarr").exists(), "nothing written");
     // A folder that holds no array.
     std::fs::create_dir_all(d.join("empty.zarr")).unwrap();
-    let err = zarr::gradient(d.join("empty.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    let err = zarr::gradient(
+        d.join("empty.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
 }
 
@@ -255,9 +382,18 @@ fn missing_input_is_an_input_error() {
 fn malformed_metadata_is_an_input_error() {
     let d = dir("malformed");
     std::fs::create_dir_all(d.join("bad.zarr")).unwrap();
-    std::fs::write(d.join("bad.zarr/zarr.json"), b"{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4").unwrap();
-    let err = zarr::gradient(d.join("bad.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    std::fs::write(
+        d.join("bad.zarr/zarr.json"),
+        b"{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4",
+    )
+    .unwrap();
+    let err = zarr::gradient(
+        d.join("bad.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
     assert!(std::error::Error::source(&err).is_some());
     // A v2 array with a shape that is not a list.
@@ -267,8 +403,13 @@ fn malformed_metadata_is_an_input_error() {
         br#"{"zarr_format": 2, "shape": "big", "chunks": [2], "dtype": "<f8", "compressor": null, "fill_value": 0, "order": "C", "filters": null}"#,
     )
     .unwrap();
-    let err = zarr::gradient(d.join("bad2.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    let err = zarr::gradient(
+        d.join("bad2.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
 }
 
@@ -277,18 +418,50 @@ fn unsupported_dtype_is_refused() {
     let d = dir("dtype");
     let b = ArrayD::from_shape_fn(IxDyn(&[4, 4]), |i| (i[0] + i[1]) % 2 == 0);
     write(&d.join("bool.zarr"), &b, &[2, 2], data_type::bool(), false, Codec::None);
-    let err = zarr::gradient(d.join("bool.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
-    assert!(matches!(&err, ZarrError::UnsupportedDtype { data_type, real: "f64" } if data_type.starts_with("bool")), "{err}");
+    let err = zarr::gradient(
+        d.join("bool.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, ZarrError::UnsupportedDtype { data_type, real: "f64" } if data_type.starts_with("bool")),
+        "{err}"
+    );
     // float32 data with f64 options, and float64 data with f32 options.
     let f = field(&[4, 4], 1).mapv(|v| v as f32);
-    write(&d.join("f32.zarr"), &f, &[2, 2], data_type::float32(), 0f32, Codec::None);
-    let err = zarr::gradient(d.join("f32.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    write(
+        &d.join("f32.zarr"),
+        &f,
+        &[2, 2],
+        data_type::float32(),
+        0f32,
+        Codec::None,
+    );
+    let err = zarr::gradient(
+        d.join("f32.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::UnsupportedDtype { real: "f64", .. }), "{err}");
-    write(&d.join("f64.zarr"), &field(&[4, 4], 1), &[2, 2], data_type::float64(), 0f64, Codec::None);
-    let err = zarr::gradient(d.join("f64.zarr"), d.join("out.zarr"), &GradientOptions::<f32>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    write(
+        &d.join("f64.zarr"),
+        &field(&[4, 4], 1),
+        &[2, 2],
+        data_type::float64(),
+        0f64,
+        Codec::None,
+    );
+    let err = zarr::gradient(
+        d.join("f64.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f32>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::UnsupportedDtype { real: "f32", .. }), "{err}");
     assert!(!d.join("out.zarr").exists());
 }
@@ -296,10 +469,25 @@ fn unsupported_dtype_is_refused() {
 #[test]
 fn options_the_array_refuses_are_gradient_errors() {
     let d = dir("options");
-    write(&d.join("in.zarr"), &field(&[4, 4], 1), &[2, 2], data_type::float64(), 0f64, Codec::None);
-    let err = zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &GradientOptions::new().spacing(0.0), &ZarrOptions::new())
-        .unwrap_err();
-    assert!(matches!(err, ZarrError::Gradient(GradientError::InvalidSpacing { .. })), "{err}");
+    write(
+        &d.join("in.zarr"),
+        &field(&[4, 4], 1),
+        &[2, 2],
+        data_type::float64(),
+        0f64,
+        Codec::None,
+    );
+    let err = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::new().spacing(0.0),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ZarrError::Gradient(GradientError::InvalidSpacing { .. })),
+        "{err}"
+    );
     let x = Array1::from_vec(vec![0.0, 1.0, 2.0]); // the wrong length for axis 0
     let err = zarr::gradient(
         d.join("in.zarr"),
@@ -319,17 +507,38 @@ fn existing_output_is_refused_unless_overwrite() {
     write(&d.join("in.zarr"), &f, &[2, 2], data_type::float64(), 0f64, Codec::None);
     std::fs::create_dir_all(d.join("out.zarr")).unwrap();
     std::fs::write(d.join("out.zarr/keep.txt"), b"mine").unwrap();
-    let err = zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
-    assert!(matches!(&err, ZarrError::OutputExists { path } if path.ends_with("out.zarr")), "{err}");
+    let err = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, ZarrError::OutputExists { path } if path.ends_with("out.zarr")),
+        "{err}"
+    );
     assert!(d.join("out.zarr/keep.txt").exists(), "left alone");
-    zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new().overwrite(true))
-        .unwrap();
+    zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new().overwrite(true),
+    )
+    .unwrap();
     assert!(!d.join("out.zarr/keep.txt").exists());
-    assert_eq!(zarr::read_array::<f64>(d.join("out.zarr/axis0")).unwrap(), f.gradient().unwrap()[0]);
+    assert_eq!(
+        zarr::read_array::<f64>(d.join("out.zarr/axis0")).unwrap(),
+        f.gradient().unwrap()[0]
+    );
     // Never the input itself, even with overwrite.
-    let err = zarr::gradient(d.join("in.zarr"), d.join("in.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new().overwrite(true))
-        .unwrap_err();
+    let err = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("in.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new().overwrite(true),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::OutputExists { .. }), "{err}");
     assert!(d.join("in.zarr/zarr.json").exists());
 }
@@ -343,8 +552,13 @@ fn a_corrupt_chunk_stops_the_run_names_the_chunk_and_leaves_the_output_incomplet
     let key = d.join("in.zarr/c/2/1");
     assert!(key.exists());
     std::fs::write(&key, b"not zstd at all").unwrap();
-    let err = zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new().threads(1))
-        .unwrap_err();
+    let err = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new().threads(1),
+    )
+    .unwrap_err();
     let ZarrError::ReadChunk {
         input_chunk,
         output_chunk,
@@ -360,7 +574,8 @@ fn a_corrupt_chunk_stops_the_run_names_the_chunk_and_leaves_the_output_incomplet
     assert_eq!(completed, &vec![vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 0]]);
     assert!(err.to_string().contains("[2, 1]"), "{err}");
     // The group exists and says it is not complete.
-    let group: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("out.zarr/zarr.json")).unwrap()).unwrap();
+    let group: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("out.zarr/zarr.json")).unwrap()).unwrap();
     assert_eq!(group["attributes"]["ndarray_gradient"]["complete"], false);
     let axis0: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("out.zarr/axis0/zarr.json")).unwrap()).unwrap();
@@ -373,7 +588,12 @@ fn a_corrupt_chunk_stops_the_run_names_the_chunk_and_leaves_the_output_incomplet
     // is a directory instead of a file is.
     std::fs::remove_file(&key).unwrap();
     std::fs::create_dir_all(&key).unwrap();
-    let err = zarr::gradient(d.join("in.zarr"), d.join("out2.zarr"), &GradientOptions::<f64>::new(), &ZarrOptions::new())
-        .unwrap_err();
+    let err = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out2.zarr"),
+        &GradientOptions::<f64>::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ZarrError::ReadChunk { .. }), "{err}");
 }
