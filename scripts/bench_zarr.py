@@ -119,7 +119,7 @@ def main():
 
     # (n, 1024, 1024) float64 in chunks of 64 × 256 × 256 (32 MiB).
     plane = 1024 * 1024 * 8
-    n = max(64, int(round(a.size_gb * 1e9 / plane / 64)) * 64)
+    n = max(64, -(-int(a.size_gb * 1e9) // (plane * 64)) * 64)  # at least size_gb
     shape = (n, 1024, 1024)
     nbytes = n * plane
     os.makedirs(a.dir, exist_ok=True)
@@ -190,6 +190,7 @@ def main():
         print(f"| {name} | {disk / 1e9:.2f} GB | {cell('floor')} | {cell('ours')} | {cell('dask')} | "
               f"{r['ours'][0] / r['floor'][0]:.2f}× | {r['dask'][0] / r['ours'][0]:.2f}× | {m} |"
               if all(k in r for k in ("ours", "floor", "dask")) else f"| {name} | incomplete: {sorted(r)} |")
+    for name, disk, r, mem in rows:
         if "ours-capped" in r:
             wall, rss, _ = r["ours-capped"]
             print(f"\n{name}: this crate under `prlimit --as={a.cap_mb} MiB` (address space capped at "

@@ -34,7 +34,7 @@
 //! # Example
 //!
 //! ```
-//! use ndarray::{Array2, ArrayD, Axis};
+//! use ndarray::Array2;
 //! use ndarray_gradient::{ArrayGradientExt, GradientOptions, zarr};
 //! use zarrs::array::{ArrayBuilder, data_type};
 //!
@@ -880,8 +880,8 @@ where
     // Copies `part` into buf at `at`.
     let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
         let mut dst = buf.view_mut();
-        for k in 0..nd {
-            dst.slice_axis_inplace(Axis(k), Slice::from(at[k]..at[k] + part.shape()[k]));
+        for (k, (&a, &n)) in at.iter().zip(part.shape()).enumerate() {
+            dst.slice_axis_inplace(Axis(k), Slice::from(a..a + n));
         }
         dst.assign(part);
     };
