@@ -80,7 +80,12 @@ use zarrs::storage::ReadableStorageTraits;
 
 use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
 
-/// The attribute (of the output group and of each output array) that describes the run.
+/// The attribute (of the output group and of each output array) that describes the run: the
+/// operation, its options, the input, and `complete`, `true` only once every chunk is written.
+///
+/// ```
+/// assert_eq!(ndarray_gradient::zarr::ATTRIBUTE, "ndarray_gradient");
+/// ```
 pub const ATTRIBUTE: &str = "ndarray_gradient";
 
 type Source = Box<dyn Error + Send + Sync>;
