@@ -70,6 +70,9 @@ mod operators;
 mod options;
 mod parallel;
 mod stencil;
+#[cfg(feature = "zarr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "zarr")))]
+pub mod zarr;
 
 pub use coefficients::{Coefficients, MAX_ACCURACY, MAX_DERIVATIVE, Stencil, coefficients, fornberg_weights};
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};

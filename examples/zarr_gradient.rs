@@ -1,0 +1,266 @@
+//! The gradient of a Zarr array larger than memory, chunk by chunk, with a progress bar.
+//!
+//! ```text
+//! cargo run --release --features zarr --example zarr_gradient -- IN OUT [--axis K]... \
+//!     [--edge-order 1|2] [--spacing H] [--accuracy P] [--periodic K]... [--laplacian] \
+//!     [--threads N] [--overwrite] [--quiet]
+//! ```
+//!
+//! IN is a Zarr v2 or v3 array (a directory, as zarr-python writes it) of float64, float32,
+//! complex or integer data; OUT becomes a Zarr v3 group with one array per differentiated
+//! axis, `axis0`, `axis1`, … (or `laplacian` with `--laplacian`), chunked like IN.
+//! Peak memory is a few chunks per thread, whatever the array's size.
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::Axis;
+use ndarray_gradient::zarr::{self, Progress, ZarrOptions, ZarrReal};
+use ndarray_gradient::{EdgeOrder, GradientOptions};
+
+/// The command line, parsed.
+#[derive(Debug, Default)]
+struct Args {
+    input: String,
+    output: String,
+    axes: Vec<usize>,
+    edge_order: Option<usize>,
+    spacing: Option<f64>,
+    accuracy: Option<usize>,
+    periodic: Vec<usize>,
+    laplacian: bool,
+    threads: Option<usize>,
+    overwrite: bool,
+    quiet: bool,
+    /// For scripts/bench_zarr.py: read and write the same chunks, no computation.
+    floor: bool,
+    /// For scripts/bench_zarr.py: read the whole array into memory, time `gradient_with`.
+    in_memory: bool,
+}
+
+const USAGE: &str = "usage: zarr_gradient IN OUT [--axis K]... [--edge-order 1|2] [--spacing H] \
+                     [--accuracy P] [--periodic K]... [--laplacian] [--threads N] [--overwrite] [--quiet]";
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+    let mut a = Args::default();
+    let mut positional = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let number = |name: &str, v: String| v.parse::<usize>().map_err(|_| format!("{name}: not a number: {v}"));
+        match arg.as_str() {
+            "--axis" => a.axes.push(number("--axis", value("--axis")?)?),
+            "--periodic" => a.periodic.push(number("--periodic", value("--periodic")?)?),
+            "--edge-order" => a.edge_order = Some(number("--edge-order", value("--edge-order")?)?),
+            "--accuracy" => a.accuracy = Some(number("--accuracy", value("--accuracy")?)?),
+            "--threads" => a.threads = Some(number("--threads", value("--threads")?)?),
+            "--spacing" => {
+                let v = value("--spacing")?;
+                a.spacing = Some(v.parse().map_err(|_| format!("--spacing: not a number: {v}"))?);
+            }
+            "--laplacian" => a.laplacian = true,
+            "--overwrite" => a.overwrite = true,
+            "--quiet" => a.quiet = true,
+            "--bench-floor" => a.floor = true,
+            "--bench-in-memory" => a.in_memory = true,
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
+            _ => positional.push(arg),
+        }
+    }
+    let [input, output] = <[String; 2]>::try_from(positional).map_err(|_| USAGE.to_string())?;
+    (a.input, a.output) = (input, output);
+    Ok(a)
+}
+
+/// The options for real type `R` (f64, or f32 for float32 and complex64 arrays).
+fn options<R: ZarrReal>(a: &Args) -> Result<GradientOptions<'static, R>, String> {
+    let mut opts = GradientOptions::<R>::new();
+    if !a.axes.is_empty() {
+        opts = opts.axes(a.axes.iter().map(|&k| Axis(k)));
+    }
+    match a.edge_order {
+        None | Some(1) => {}
+        Some(2) => opts = opts.edge_order(EdgeOrder::Second),
+        Some(e) => return Err(format!("--edge-order must be 1 or 2, not {e}")),
+    }
+    if let Some(h) = a.spacing {
+        opts = opts.spacing(R::from(h).ok_or("--spacing: not representable")?);
+    }
+    if let Some(p) = a.accuracy {
+        opts = opts.accuracy(p);
+    }
+    for &k in &a.periodic {
+        opts = opts.periodic(Axis(k));
+    }
+    Ok(opts)
+}
+
+fn run<R: ZarrReal>(a: &Args, bar: &ProgressBar) -> Result<zarr::Summary, Box<dyn std::error::Error>> {
+    let opts = options::<R>(a)?;
+    let report = |p: &Progress| {
+        bar.set_length(p.chunks_total);
+        bar.set_position(p.chunks_done);
+        bar.set_message(format!("{:.0} MB/s", p.throughput() / 1e6));
+    };
+    let mut run = ZarrOptions::new().overwrite(a.overwrite).progress(&report);
+    if let Some(n) = a.threads {
+        run = run.threads(n);
+    }
+    let summary = if a.laplacian {
+        zarr::laplacian(&a.input, &a.output, &opts, &run)?
+    } else {
+        zarr::gradient(&a.input, &a.output, &opts, &run)?
+    };
+    Ok(summary)
+}
+
+fn main() -> ExitCode {
+    let a = match parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let info = match zarr::inspect(&a.input) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if a.floor || a.in_memory {
+        let result = if a.floor {
+            bench::floor(&a, info.shape.len())
+        } else {
+            bench::in_memory(&a)
+        };
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} chunks  {elapsed_precise}  {msg}")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let result = if info.needs_f32 {
+        run::<f32>(&a, &bar)
+    } else {
+        run::<f64>(&a, &bar)
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            if !a.quiet {
+                let secs = s.elapsed.as_secs_f64();
+                println!(
+                    "{} ({:?} {}, chunks {:?}) -> {}: {} in {} chunks, {:.2} s, {:.0} MB/s of input",
+                    a.input,
+                    info.shape,
+                    info.data_type,
+                    info.chunk_shape,
+                    a.output,
+                    s.arrays.join(", "),
+                    s.chunks,
+                    secs,
+                    s.input_bytes as f64 / secs.max(1e-9) / 1e6
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The two reference runs of scripts/bench_zarr.py (f64 data only).
+mod bench {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use ndarray::ArrayD;
+    use ndarray_gradient::ArrayGradientExt;
+    use rayon::prelude::*;
+    use zarrs::array::{Array, ArrayBuilder};
+    use zarrs::filesystem::FilesystemStore;
+
+    use super::Args;
+
+    type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+    /// The floor: every chunk read once and written once per output array (as many as the
+    /// gradient writes), with the input's codecs, no computation.
+    pub fn floor(a: &Args, ndim: usize) -> Result<()> {
+        let started = Instant::now();
+        let input = Array::open(Arc::new(FilesystemStore::new(&a.input)?), "/")?;
+        if std::path::Path::new(&a.output).exists() {
+            std::fs::remove_dir_all(&a.output)?;
+        }
+        let store = Arc::new(FilesystemStore::new(&a.output)?);
+        zarrs::group::GroupBuilder::new()
+            .build(store.clone(), "/")?
+            .store_metadata()?;
+        let n = if a.axes.is_empty() { ndim } else { a.axes.len() };
+        let outputs = (0..n)
+            .map(|k| {
+                let mut b =
+                    ArrayBuilder::new_with_chunk_grid(input.chunk_grid().clone(), input.data_type().clone(), 0.0f64);
+                b.array_to_bytes_codec(input.codecs().array_to_bytes_codec().clone())
+                    .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec());
+                let out = b.build(store.clone(), &format!("/copy{k}"))?;
+                out.store_metadata()?;
+                Ok(out)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let grid = input.chunk_grid_shape().to_vec();
+        let total: u64 = grid.iter().product();
+        let work = || {
+            (0..total).into_par_iter().try_for_each(|i| -> Result<()> {
+                let idx = zarrs::array::unravel_index(i, &grid).unwrap_or_default();
+                let chunk: Vec<f64> = input.retrieve_chunk(&idx)?;
+                for out in &outputs {
+                    out.store_chunk(&idx, chunk.as_slice())?;
+                }
+                Ok(())
+            })
+        };
+        match a.threads {
+            Some(t) => rayon::ThreadPoolBuilder::new().num_threads(t).build()?.install(work)?,
+            None => work()?,
+        }
+        println!("floor_seconds {:.3}", started.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// The in-memory call on the whole array: the time of `gradient_with` alone (the array
+    /// read first, outside the timing).
+    pub fn in_memory(a: &Args) -> Result<()> {
+        let f: ArrayD<f64> = ndarray_gradient::zarr::read_array(&a.input)?;
+        let opts = super::options::<f64>(a)?;
+        let work = || {
+            let started = Instant::now();
+            let g = f.gradient_with(&opts);
+            (started.elapsed(), g)
+        };
+        let (elapsed, g) = match a.threads {
+            Some(t) => rayon::ThreadPoolBuilder::new().num_threads(t).build()?.install(work),
+            None => work(),
+        };
+        let g = g?;
+        println!("in_memory_seconds {:.3} outputs {}", elapsed.as_secs_f64(), g.len());
+        Ok(())
+    }
+}

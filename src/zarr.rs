@@ -1,0 +1,1037 @@
+//! Gradients and Laplacians of Zarr arrays larger than memory, chunk by chunk (feature `zarr`).
+//!
+//! [`gradient`] and [`laplacian`] read a Zarr array (v2 or v3, on the local filesystem, as
+//! zarr-python writes it) and write a new Zarr v3 group holding the result: one array per
+//! differentiated axis named `axis0`, `axis1`, … for the gradient (the number is the input's
+//! axis), one array named `laplacian` for the Laplacian. Each output array is chunked like the
+//! input and uses the input's compression (its array-to-bytes and bytes-to-bytes codecs).
+//!
+//! The work is a loop over the output chunks, in parallel on rayon's threads: each chunk is
+//! read with the halo its points need (the [`BlockPlan`] of the whole array says how much;
+//! wrapped around on periodic axes), computed with [`BlockPlan::compute`] and written. A thread
+//! holds one input chunk plus its halo and one chunk per output at a time, so memory stays a
+//! few chunks per thread whatever the array's size. The values are the bits the in-memory call
+//! ([`gradient_with`](crate::ArrayGradientExt::gradient_with),
+//! [`laplacian`](crate::ArrayGradientExt::laplacian)) gives on the same data.
+//!
+//! Only the faces of the halo are read (the samples beyond the chunk along one axis at a
+//! time): gradients and Laplacians are sums of one-axis stencils and never read the corners.
+//!
+//! # Types
+//!
+//! Options are [`GradientOptions`] over `f64` for `float64`, `complex128` and integer arrays
+//! (integers give `float64` results, as NumPy), over `f32` for `float32` and `complex64`
+//! arrays. Another combination is [`ZarrError::UnsupportedDtype`].
+//!
+//! # Faults
+//!
+//! Every failure is a [`ZarrError`], never a panic. Until a run has written every chunk, the
+//! output group's and arrays' attribute `ndarray_gradient.complete` is `false`; it becomes
+//! `true` only at the end of a successful run. A chunk that cannot be read or decoded stops the
+//! run with [`ZarrError::ReadChunk`], which names the chunk and lists the output chunks that
+//! were written.
+//!
+//! # Example
+//!
+//! ```
+//! use ndarray::Array2;
+//! use ndarray_gradient::{ArrayGradientExt, GradientOptions, zarr};
+//! use zarrs::array::{ArrayBuilder, data_type};
+//!
+//! let dir = std::env::temp_dir().join(format!("ndarray-gradient-zarr-doc-{}", std::process::id()));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! // A 40 × 30 float64 array in chunks of 16 × 16 (as zarr-python would write it).
+//! let f = Array2::from_shape_fn((40, 30), |(i, j)| ((i * i) as f64).sin() + (j as f64).sqrt()).into_dyn();
+//! let store = std::sync::Arc::new(zarrs::filesystem::FilesystemStore::new(dir.join("in.zarr"))?);
+//! let array = ArrayBuilder::new(vec![40, 30], vec![16, 16], data_type::float64(), 0.0f64).build(store, "/")?;
+//! array.store_metadata()?;
+//! array.store_array_subset(&array.subset_all(), f.as_slice().unwrap())?;
+//!
+//! // np.gradient(f, 0.5, edge_order=2), chunk by chunk, into the group out.zarr.
+//! let opts = GradientOptions::new().spacing(0.5).edge_order(ndarray_gradient::EdgeOrder::Second);
+//! let summary = zarr::gradient(dir.join("in.zarr"), dir.join("out.zarr"), &opts, &zarr::ZarrOptions::new())?;
+//! assert_eq!(summary.arrays, ["axis0", "axis1"]);
+//!
+//! let whole = f.gradient_with(&opts)?;
+//! for (k, name) in summary.arrays.iter().enumerate() {
+//!     let out = zarr::read_array::<f64>(dir.join("out.zarr").join(name))?;
+//!     assert_eq!(out, whole[k]); // the same bits
+//! }
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use num_complex::Complex;
+use rayon::prelude::*;
+use zarrs::array::chunk_cache::{ChunkCache, ChunkCacheDecodedLruChunkLimitThreadLocal};
+use zarrs::array::{Array, ArrayBuilder, ArraySubset, DataType, Element, ElementOwned, data_type};
+use zarrs::filesystem::FilesystemStore;
+use zarrs::group::GroupBuilder;
+use zarrs::storage::ReadableStorageTraits;
+
+use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
+
+/// The attribute (of the output group and of each output array) that describes the run: the
+/// operation, its options, the input, and `complete`, `true` only once every chunk is written.
+///
+/// ```
+/// assert_eq!(ndarray_gradient::zarr::ATTRIBUTE, "ndarray_gradient");
+/// ```
+pub const ATTRIBUTE: &str = "ndarray_gradient";
+
+type Source = Box<dyn Error + Send + Sync>;
+type Store = FilesystemStore;
+
+/// Why a Zarr run failed.
+///
+/// ```
+/// use ndarray_gradient::{GradientOptions, zarr};
+/// let err = zarr::gradient("/no/such/array.zarr", "/tmp/never-written.zarr",
+///                          &GradientOptions::<f64>::new(), &zarr::ZarrOptions::new()).unwrap_err();
+/// assert!(matches!(err, zarr::ZarrError::Input { .. }));
+/// assert!(err.to_string().contains("/no/such/array.zarr"));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ZarrError {
+    /// The options do not fit the array (as the in-memory call would refuse them).
+    Gradient(GradientError),
+    /// The input is missing or is not a readable Zarr array (no or malformed metadata).
+    Input {
+        /// The input path.
+        path: PathBuf,
+        /// What the Zarr reader said.
+        source: Source,
+    },
+    /// The input's data type has no gradient with options of this real type.
+    UnsupportedDtype {
+        /// The input's Zarr data type.
+        data_type: String,
+        /// The real type of the options (`"f64"` or `"f32"`).
+        real: &'static str,
+    },
+    /// The output path exists and overwriting was not asked for (or it is the input itself).
+    OutputExists {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// The output group or its arrays could not be created or their metadata written.
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// What the Zarr writer said.
+        source: Source,
+    },
+    /// A chunk of the input could not be read or decoded; the run stopped.
+    ReadChunk {
+        /// The input chunk that failed, when it could be told (else the output chunk's region
+        /// failed to read as a whole).
+        input_chunk: Option<Vec<u64>>,
+        /// The output chunk being computed.
+        output_chunk: Vec<u64>,
+        /// The output chunks that were fully written before the run stopped (sorted).
+        completed: Vec<Vec<u64>>,
+        /// What the Zarr reader said.
+        source: Source,
+    },
+    /// An output chunk could not be encoded or written; the run stopped.
+    WriteChunk {
+        /// The output chunk.
+        output_chunk: Vec<u64>,
+        /// The output chunks that were fully written before the run stopped (sorted).
+        completed: Vec<Vec<u64>>,
+        /// What the Zarr writer said.
+        source: Source,
+    },
+}
+
+impl fmt::Display for ZarrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ZarrError::Gradient(e) => write!(f, "{e}"),
+            ZarrError::Input { path, source } => {
+                write!(f, "cannot open the Zarr array {}: {source}", path.display())
+            }
+            ZarrError::UnsupportedDtype { data_type, real } => write!(
+                f,
+                "unsupported data type {data_type} with {real} options (f64 options: float64, complex128 and \
+                 integer arrays; f32 options: float32 and complex64 arrays)"
+            ),
+            ZarrError::OutputExists { path } => write!(
+                f,
+                "the output {} exists (or is the input); ask for overwrite to replace it",
+                path.display()
+            ),
+            ZarrError::Output { path, source } => {
+                write!(f, "cannot create the output {}: {source}", path.display())
+            }
+            ZarrError::ReadChunk {
+                input_chunk,
+                output_chunk,
+                completed,
+                source,
+            } => {
+                match input_chunk {
+                    Some(c) => write!(f, "cannot read input chunk {c:?}")?,
+                    None => write!(f, "cannot read the input")?,
+                }
+                write!(
+                    f,
+                    " (for output chunk {output_chunk:?}): {source}; stopped with {} output chunks complete",
+                    completed.len()
+                )
+            }
+            ZarrError::WriteChunk {
+                output_chunk,
+                completed,
+                source,
+            } => write!(
+                f,
+                "cannot write output chunk {output_chunk:?}: {source}; stopped with {} output chunks complete",
+                completed.len()
+            ),
+        }
+    }
+}
+
+impl Error for ZarrError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            ZarrError::Gradient(e) => Some(e),
+            ZarrError::Input { source, .. }
+            | ZarrError::Output { source, .. }
+            | ZarrError::ReadChunk { source, .. }
+            | ZarrError::WriteChunk { source, .. } => Some(source.as_ref()),
+            ZarrError::UnsupportedDtype { .. } | ZarrError::OutputExists { .. } => None,
+        }
+    }
+}
+
+impl From<GradientError> for ZarrError {
+    fn from(e: GradientError) -> Self {
+        ZarrError::Gradient(e)
+    }
+}
+
+/// Where a run is, passed to the progress callback after each chunk.
+///
+/// ```
+/// use std::time::Duration;
+/// use ndarray_gradient::zarr::Progress;
+/// let p = Progress { chunks_done: 3, chunks_total: 12, input_bytes: 3_000_000, output_bytes: 6_000_000,
+///                    elapsed: Duration::from_secs(2) };
+/// assert_eq!(p.throughput(), 1.5e6); // input bytes per second
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Output chunks written so far.
+    pub chunks_done: u64,
+    /// Output chunks in all.
+    pub chunks_total: u64,
+    /// Decoded bytes of the input chunks done so far (without their halos).
+    pub input_bytes: u64,
+    /// Decoded bytes written so far, all outputs together.
+    pub output_bytes: u64,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Input bytes per second so far (decoded size).
+    ///
+    /// ```
+    /// # use ndarray_gradient::zarr::Progress;
+    /// let p = Progress { chunks_done: 0, chunks_total: 1, input_bytes: 0, output_bytes: 0, elapsed: Default::default() };
+    /// assert_eq!(p.throughput(), 0.0);
+    /// ```
+    pub fn throughput(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.input_bytes as f64 / s } else { 0.0 }
+    }
+}
+
+/// How to run: overwrite, threads, progress callback.
+///
+/// ```
+/// use ndarray_gradient::zarr::{Progress, ZarrOptions};
+/// let report = |p: &Progress| eprintln!("{}/{} chunks", p.chunks_done, p.chunks_total);
+/// let run = ZarrOptions::new().overwrite(true).threads(2).progress(&report);
+/// # let _ = run;
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct ZarrOptions<'p> {
+    overwrite: bool,
+    threads: Option<usize>,
+    progress: Option<&'p (dyn Fn(&Progress) + Sync)>,
+}
+
+impl fmt::Debug for ZarrOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZarrOptions")
+            .field("overwrite", &self.overwrite)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl<'p> ZarrOptions<'p> {
+    /// Refuse an existing output, rayon's global thread pool, no progress reports.
+    ///
+    /// ```
+    /// let run = ndarray_gradient::zarr::ZarrOptions::new();
+    /// # let _ = run;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replace an existing output (a file or a whole directory tree at the output path).
+    ///
+    /// ```
+    /// let run = ndarray_gradient::zarr::ZarrOptions::new().overwrite(true);
+    /// # let _ = run;
+    /// ```
+    pub fn overwrite(mut self, yes: bool) -> Self {
+        self.overwrite = yes;
+        self
+    }
+
+    /// Run on a pool of `n` threads of its own (memory: a few chunks per thread).
+    ///
+    /// ```
+    /// let run = ndarray_gradient::zarr::ZarrOptions::new().threads(1);
+    /// # let _ = run;
+    /// ```
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
+    }
+
+    /// Call `f` after each output chunk is written (from the worker threads).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let done = AtomicU64::new(0);
+    /// let count = |p: &ndarray_gradient::zarr::Progress| done.store(p.chunks_done, Ordering::Relaxed);
+    /// let run = ndarray_gradient::zarr::ZarrOptions::new().progress(&count);
+    /// # let _ = run;
+    /// ```
+    pub fn progress(mut self, f: &'p (dyn Fn(&Progress) + Sync)) -> Self {
+        self.progress = Some(f);
+        self
+    }
+}
+
+/// What a successful run wrote.
+///
+/// ```
+/// # let s = ndarray_gradient::zarr::Summary { arrays: vec!["axis0".into()], chunks: 4, input_bytes: 800, output_bytes: 800, elapsed: Default::default() };
+/// assert_eq!(s.arrays, ["axis0"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// The names of the arrays in the output group, in the order of the options' axes.
+    pub arrays: Vec<String>,
+    /// The number of output chunks (per array).
+    pub chunks: u64,
+    /// Decoded bytes of input (without halos).
+    pub input_bytes: u64,
+    /// Decoded bytes written, all outputs together.
+    pub output_bytes: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+/// The shape, chunking and data type of a Zarr array, to choose options before a run.
+///
+/// ```no_run
+/// let info = ndarray_gradient::zarr::inspect("data/field.zarr").unwrap();
+/// println!("{:?} in chunks of {:?}, {}", info.shape, info.chunk_shape, info.data_type);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrayInfo {
+    /// The array's shape.
+    pub shape: Vec<u64>,
+    /// The shape of its first chunk.
+    pub chunk_shape: Vec<u64>,
+    /// Its Zarr data type (v3 name, then the v2 one where they differ).
+    pub data_type: String,
+    /// Whether it needs `f32` options (float32, complex64) rather than `f64`.
+    pub needs_f32: bool,
+}
+
+/// Opens the Zarr array at `path` and tells its shape, chunking and data type.
+///
+/// # Errors
+///
+/// [`ZarrError::Input`] if there is no readable Zarr array at `path`.
+///
+/// ```
+/// let err = ndarray_gradient::zarr::inspect("/no/such.zarr").unwrap_err();
+/// assert!(matches!(err, ndarray_gradient::zarr::ZarrError::Input { .. }));
+/// ```
+pub fn inspect(path: impl AsRef<Path>) -> Result<ArrayInfo, ZarrError> {
+    let array = open_input(path.as_ref())?;
+    let dt = array.data_type();
+    let first = vec![0; array.dimensionality()];
+    let chunk_shape = if array.shape().contains(&0) {
+        array.shape().to_vec()
+    } else {
+        array
+            .chunk_shape(&first)
+            .map_err(|e| input_err(path.as_ref(), e))?
+            .iter()
+            .map(|c| c.get())
+            .collect()
+    };
+    Ok(ArrayInfo {
+        shape: array.shape().to_vec(),
+        chunk_shape,
+        data_type: dt.to_string(),
+        needs_f32: *dt == data_type::float32() || *dt == data_type::complex64(),
+    })
+}
+
+/// Reads a whole Zarr array of element type `T` into memory (for tests and small arrays).
+///
+/// # Errors
+///
+/// [`ZarrError::Input`] if there is no readable Zarr array at `path`;
+/// [`ZarrError::ReadChunk`] if it does not decode as `T`.
+///
+/// ```
+/// let err = ndarray_gradient::zarr::read_array::<f64>("/no/such.zarr").unwrap_err();
+/// assert!(matches!(err, ndarray_gradient::zarr::ZarrError::Input { .. }));
+/// ```
+pub fn read_array<T: ElementOwned>(path: impl AsRef<Path>) -> Result<ArrayD<T>, ZarrError> {
+    let array = open_input(path.as_ref())?;
+    array
+        .retrieve_array_subset::<ArrayD<T>>(&array.subset_all())
+        .map_err(|e| ZarrError::ReadChunk {
+            input_chunk: None,
+            output_chunk: Vec::new(),
+            completed: Vec::new(),
+            source: Box::new(e),
+        })
+}
+
+/// The gradient of the Zarr array at `input` with `opts` (spacings and coordinates of the
+/// whole array, edge order, accuracy, derivative order, periodic axes, the axes), written to a
+/// new Zarr group at `output` with one array per differentiated axis (`axis0`, `axis1`, …).
+/// See the [module documentation](self).
+///
+/// # Errors
+///
+/// Every [`ZarrError`]: the input missing or malformed, an unsupported data type, options
+/// the in-memory call refuses, the output existing (without
+/// [`overwrite`](ZarrOptions::overwrite)), a chunk failing to read, decode or write.
+///
+/// # Example
+///
+/// ```
+/// use ndarray_gradient::{GradientOptions, zarr};
+/// let err = zarr::gradient("/no/such.zarr", "/tmp/out.zarr", &GradientOptions::<f64>::new(),
+///                          &zarr::ZarrOptions::new()).unwrap_err();
+/// assert!(matches!(err, zarr::ZarrError::Input { .. }));
+/// ```
+pub fn gradient<R: ZarrReal>(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    opts: &GradientOptions<'_, R>,
+    run: &ZarrOptions<'_>,
+) -> Result<Summary, ZarrError> {
+    R::dispatch(&private::Job {
+        input: input.as_ref(),
+        output: output.as_ref(),
+        opts,
+        run,
+        laplacian: false,
+    })
+}
+
+/// The Laplacian of the Zarr array at `input` with `opts`, written to a new Zarr group at
+/// `output` holding one array, `laplacian`. As [`gradient`] otherwise.
+///
+/// # Errors
+///
+/// As [`gradient`].
+///
+/// # Example
+///
+/// ```
+/// use ndarray_gradient::{GradientOptions, zarr};
+/// let err = zarr::laplacian("/no/such.zarr", "/tmp/out.zarr", &GradientOptions::<f64>::new(),
+///                           &zarr::ZarrOptions::new()).unwrap_err();
+/// assert!(err.to_string().starts_with("cannot open the Zarr array"));
+/// ```
+pub fn laplacian<R: ZarrReal>(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    opts: &GradientOptions<'_, R>,
+    run: &ZarrOptions<'_>,
+) -> Result<Summary, ZarrError> {
+    R::dispatch(&private::Job {
+        input: input.as_ref(),
+        output: output.as_ref(),
+        opts,
+        run,
+        laplacian: true,
+    })
+}
+
+/// The real types of options a Zarr run takes: `f64` and `f32`. Sealed.
+///
+/// ```
+/// fn takes<R: ndarray_gradient::zarr::ZarrReal>() {}
+/// takes::<f64>();
+/// takes::<f32>();
+/// ```
+pub trait ZarrReal: private::Sealed + num_traits::Float + fmt::Debug + Send + Sync + 'static {}
+impl ZarrReal for f64 {}
+impl ZarrReal for f32 {}
+
+mod private {
+    use super::*;
+
+    pub struct Job<'a, 'o, R> {
+        pub input: &'a Path,
+        pub output: &'a Path,
+        pub opts: &'a GradientOptions<'o, R>,
+        pub run: &'a ZarrOptions<'a>,
+        pub laplacian: bool,
+    }
+
+    pub trait Sealed: Sized {
+        fn dispatch(job: &Job<'_, '_, Self>) -> Result<Summary, ZarrError>;
+    }
+
+    impl Sealed for f64 {
+        fn dispatch(job: &Job<'_, '_, f64>) -> Result<Summary, ZarrError> {
+            let array = open_input(job.input)?;
+            let dt = array.data_type().clone();
+            macro_rules! by_type {
+                ($($f:ident => $t:ty),*) => {
+                    $(if dt == data_type::$f() { return execute::<$t, f64>(job, array); })*
+                };
+            }
+            by_type!(float64 => f64, complex128 => Complex<f64>, int8 => i8, int16 => i16, int32 => i32,
+                     int64 => i64, uint8 => u8, uint16 => u16, uint32 => u32, uint64 => u64);
+            Err(ZarrError::UnsupportedDtype {
+                data_type: dt.to_string(),
+                real: "f64",
+            })
+        }
+    }
+
+    impl Sealed for f32 {
+        fn dispatch(job: &Job<'_, '_, f32>) -> Result<Summary, ZarrError> {
+            let array = open_input(job.input)?;
+            let dt = array.data_type().clone();
+            if dt == data_type::float32() {
+                return execute::<f32, f32>(job, array);
+            }
+            if dt == data_type::complex64() {
+                return execute::<Complex<f32>, f32>(job, array);
+            }
+            Err(ZarrError::UnsupportedDtype {
+                data_type: dt.to_string(),
+                real: "f32",
+            })
+        }
+    }
+
+    /// The output element types: their Zarr data type and a zero fill value.
+    pub trait OutElement: Element + Default + Copy + Send + Sync {
+        fn data_type() -> DataType;
+        fn zero_fill() -> zarrs::array::FillValue;
+    }
+    impl OutElement for f64 {
+        fn data_type() -> DataType {
+            data_type::float64()
+        }
+        fn zero_fill() -> zarrs::array::FillValue {
+            0.0f64.into()
+        }
+    }
+    impl OutElement for f32 {
+        fn data_type() -> DataType {
+            data_type::float32()
+        }
+        fn zero_fill() -> zarrs::array::FillValue {
+            0.0f32.into()
+        }
+    }
+    impl OutElement for Complex<f64> {
+        fn data_type() -> DataType {
+            data_type::complex128()
+        }
+        fn zero_fill() -> zarrs::array::FillValue {
+            Complex::<f64>::new(0.0, 0.0).into()
+        }
+    }
+    impl OutElement for Complex<f32> {
+        fn data_type() -> DataType {
+            data_type::complex64()
+        }
+        fn zero_fill() -> zarrs::array::FillValue {
+            Complex::<f32>::new(0.0, 0.0).into()
+        }
+    }
+}
+
+use private::{Job, OutElement};
+
+fn input_err(path: &Path, e: impl Into<Source>) -> ZarrError {
+    ZarrError::Input {
+        path: path.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+fn output_err(path: &Path, e: impl Into<Source>) -> ZarrError {
+    ZarrError::Output {
+        path: path.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+fn open_input(path: &Path) -> Result<Array<Store>, ZarrError> {
+    if !path.is_dir() {
+        return Err(input_err(path, "no such directory"));
+    }
+    let store = Arc::new(Store::new(path).map_err(|e| input_err(path, e))?);
+    Array::open(store, "/").map_err(|e| input_err(path, e))
+}
+
+/// The attribute value describing a run.
+fn describe<R: fmt::Debug>(
+    job: &Job<'_, '_, R>,
+    input: &Array<Store>,
+    extra: Option<(usize, usize)>,
+) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "operation".into(),
+        (if job.laplacian { "laplacian" } else { "gradient" }).into(),
+    );
+    if let Some((axis, position)) = extra {
+        m.insert("axis".into(), axis.into());
+        m.insert("output".into(), position.into());
+    }
+    m.insert("options".into(), format!("{:?}", job.opts).into());
+    m.insert("input".into(), job.input.display().to_string().into());
+    m.insert("input_data_type".into(), input.data_type().to_string().into());
+    m.insert("crate_version".into(), env!("CARGO_PKG_VERSION").into());
+    m.insert("complete".into(), false.into());
+    serde_json::Value::Object(m)
+}
+
+fn mark_complete(attrs: &mut serde_json::Map<String, serde_json::Value>) {
+    if let Some(serde_json::Value::Object(m)) = attrs.get_mut(ATTRIBUTE) {
+        m.insert("complete".into(), true.into());
+    }
+}
+
+/// Removes or refuses an existing output.
+fn prepare_output(input: &Path, output: &Path, overwrite: bool) -> Result<(), ZarrError> {
+    let exists = output.symlink_metadata().is_ok();
+    if exists {
+        let same = match (input.canonicalize(), output.canonicalize()) {
+            (Ok(a), Ok(b)) => a.starts_with(&b) || b.starts_with(&a),
+            _ => false,
+        };
+        if !overwrite || same {
+            return Err(ZarrError::OutputExists {
+                path: output.to_path_buf(),
+            });
+        }
+        let removed = if output.is_dir() {
+            std::fs::remove_dir_all(output)
+        } else {
+            std::fs::remove_file(output)
+        };
+        removed.map_err(|e| output_err(output, e))?;
+    }
+    Ok(())
+}
+
+/// Splits the global range `lo..hi` (which may reach outside `0..n` on a periodic axis) into
+/// pieces inside `0..n`: `(first sample, length, offset from lo)`.
+fn wrapped_pieces(lo: isize, hi: isize, n: usize) -> Vec<(u64, u64, usize)> {
+    let n = n as isize;
+    let mut pieces = Vec::new();
+    let mut p = lo;
+    while p < hi {
+        let r = p.rem_euclid(n);
+        let len = (hi - p).min(n - r);
+        pieces.push((r as u64, len as u64, (p - lo) as usize));
+        p += len;
+    }
+    pieces
+}
+
+fn execute<T, R>(job: &Job<'_, '_, R>, input: Array<Store>) -> Result<Summary, ZarrError>
+where
+    T: GradientElement<Real = R> + ElementOwned + Default + Send + Sync,
+    T::Output: OutElement,
+    R: num_traits::Float + fmt::Debug + Send + Sync,
+{
+    let started = Instant::now();
+    let shape: Vec<usize> = input.shape().iter().map(|&n| n as usize).collect();
+    let nd = shape.len();
+    let plan = if job.laplacian {
+        BlockPlan::laplacian(&shape, job.opts)?
+    } else {
+        BlockPlan::gradient(&shape, job.opts)?
+    };
+    let axes: Vec<usize> = match job.opts.get_axes() {
+        Some(a) => a.iter().map(|a| a.index()).collect(),
+        None => (0..nd).collect(),
+    };
+    let names: Vec<String> = if job.laplacian {
+        vec!["laplacian".to_string()]
+    } else {
+        axes.iter().map(|k| format!("axis{k}")).collect()
+    };
+
+    // The output group and its arrays, marked incomplete.
+    prepare_output(job.input, job.output, job.run.overwrite)?;
+    let out_path = job.output;
+    let store = Arc::new(Store::new(out_path).map_err(|e| output_err(out_path, e))?);
+    let mut group = GroupBuilder::new()
+        .build(store.clone(), "/")
+        .map_err(|e| output_err(out_path, e))?;
+    group
+        .attributes_mut()
+        .insert(ATTRIBUTE.into(), describe(job, &input, None));
+    group.store_metadata().map_err(|e| output_err(out_path, e))?;
+    let dimension_names: Vec<String> = match input.dimension_names() {
+        Some(names) => names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| n.clone().unwrap_or_else(|| format!("dim_{k}")))
+            .collect(),
+        None => match input.attributes().get("_ARRAY_DIMENSIONS") {
+            Some(serde_json::Value::Array(v)) if v.len() == nd => v
+                .iter()
+                .enumerate()
+                .map(|(k, n)| n.as_str().map_or_else(|| format!("dim_{k}"), str::to_string))
+                .collect(),
+            _ => (0..nd).map(|k| format!("dim_{k}")).collect(),
+        },
+    };
+    let mut outputs = Vec::with_capacity(names.len());
+    for (position, name) in names.iter().enumerate() {
+        let mut builder = ArrayBuilder::new_with_chunk_grid(
+            input.chunk_grid().clone(),
+            T::Output::data_type(),
+            T::Output::zero_fill(),
+        );
+        builder
+            .array_to_bytes_codec(input.codecs().array_to_bytes_codec().clone())
+            .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec())
+            .dimension_names(Some(dimension_names.clone()));
+        let extra = (!job.laplacian).then(|| (axes[position], position));
+        builder
+            .attributes_mut()
+            .insert(ATTRIBUTE.into(), describe(job, &input, extra));
+        let array = builder
+            .build(store.clone(), &format!("/{name}"))
+            .map_err(|e| output_err(out_path, e))?;
+        array.store_metadata().map_err(|e| output_err(out_path, e))?;
+        outputs.push(array);
+    }
+
+    // The chunks, in parallel; the first failure stops the others.
+    let grid: Vec<u64> = input.chunk_grid_shape().to_vec();
+    let total: u64 = if shape.contains(&0) { 0 } else { grid.iter().product() };
+    let done = AtomicU64::new(0);
+    let in_bytes = AtomicU64::new(0);
+    let out_bytes = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let completed: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+    let chunk_started: Vec<AtomicBool> = (0..total).map(|_| AtomicBool::new(false)).collect();
+    let dyn_store: Arc<dyn ReadableStorageTraits> = input.storage();
+    let shared = Shared {
+        cache: ChunkCacheDecodedLruChunkLimitThreadLocal::new(Arc::new(input.with_storage(dyn_store)), 3),
+        faces: Mutex::new(HashMap::new()),
+        started: &chunk_started,
+        grid: &grid,
+    };
+
+    let one_chunk = |linear: u64| -> Result<(), ZarrError> {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let indices = zarrs::array::unravel_index(linear, &grid).unwrap_or_default();
+        let result = chunk::<T, R>(&plan, &input, &outputs, &shared, &indices, &shape);
+        match result {
+            Ok((read, written)) => {
+                completed.lock().unwrap_or_else(|e| e.into_inner()).push(indices);
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let i = in_bytes.fetch_add(read, Ordering::Relaxed) + read;
+                let o = out_bytes.fetch_add(written, Ordering::Relaxed) + written;
+                if let Some(report) = job.run.progress {
+                    report(&Progress {
+                        chunks_done: d,
+                        chunks_total: total,
+                        input_bytes: i,
+                        output_bytes: o,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                Ok(())
+            }
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    };
+    let result = match job.run.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| output_err(out_path, e))?
+            .install(|| (0..total).into_par_iter().try_for_each(one_chunk)),
+        None => (0..total).into_par_iter().try_for_each(one_chunk),
+    };
+    if let Err(mut e) = result {
+        let mut list = std::mem::take(&mut *completed.lock().unwrap_or_else(|e| e.into_inner()));
+        list.sort();
+        if let ZarrError::ReadChunk { completed, .. } | ZarrError::WriteChunk { completed, .. } = &mut e {
+            *completed = list;
+        }
+        return Err(e);
+    }
+
+    // Every chunk written: only now mark the arrays and the group complete.
+    for array in &mut outputs {
+        mark_complete(array.attributes_mut());
+        array.store_metadata().map_err(|e| output_err(out_path, e))?;
+    }
+    mark_complete(group.attributes_mut());
+    group.store_metadata().map_err(|e| output_err(out_path, e))?;
+    Ok(Summary {
+        arrays: names,
+        chunks: total,
+        input_bytes: in_bytes.into_inner(),
+        output_bytes: out_bytes.into_inner(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// What the chunks of one run share: the decoded-chunk cache of each thread (the chunk being
+/// computed and its neighbours along the last axis, which the same thread computes next), and
+/// the faces chunks leave for the neighbours after them along the other axes.
+struct Shared<'a, T> {
+    /// Per thread, the last few decoded chunks (3: the previous, this one, the next).
+    cache: ChunkCacheDecodedLruChunkLimitThreadLocal,
+    /// Faces of the chunks computed, kept for a neighbour not yet started: keyed by the
+    /// neighbour's linear index and the axis. Thin (a halo's thickness); each is taken once.
+    faces: Mutex<HashMap<(u64, usize), ArrayD<T>>>,
+    /// Whether each chunk has started.
+    started: &'a [AtomicBool],
+    grid: &'a [u64],
+}
+
+/// The linear index of chunk `indices` in `grid` (C order).
+fn ravel(indices: &[u64], grid: &[u64]) -> u64 {
+    indices.iter().zip(grid).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
+/// Reads, computes and writes one output chunk; returns (input bytes, output bytes).
+fn chunk<T, R>(
+    plan: &BlockPlan<R>,
+    input: &Array<Store>,
+    outputs: &[Array<Store>],
+    shared: &Shared<'_, T>,
+    indices: &[u64],
+    shape: &[usize],
+) -> Result<(u64, u64), ZarrError>
+where
+    T: GradientElement<Real = R> + ElementOwned + Default,
+    T::Output: OutElement,
+    R: num_traits::Float,
+{
+    let nd = shape.len();
+    let linear = ravel(indices, shared.grid);
+    shared.started[linear as usize].store(true, Ordering::Relaxed);
+    let read_err = |e: Source| ZarrError::ReadChunk {
+        input_chunk: None,
+        output_chunk: indices.to_vec(),
+        completed: Vec::new(),
+        source: e,
+    };
+    let full = input.chunk_subset(indices).map_err(|e| read_err(Box::new(e)))?;
+    let bounded = input.chunk_subset_bounded(indices).map_err(|e| read_err(Box::new(e)))?;
+    let start: Vec<usize> = bounded.start().iter().map(|&s| s as usize).collect();
+    let block: Vec<usize> = bounded.shape().iter().map(|&s| s as usize).collect();
+    let halo = plan.halo(&start, &block)?;
+    let ext: Vec<usize> = (0..nd).map(|k| halo.before[k] + block[k] + halo.after[k]).collect();
+    let mut buf: ArrayD<T> = ArrayD::default(IxDyn(&ext));
+    let last = nd.saturating_sub(1);
+
+    // Copies `part` into buf at `at`.
+    let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
+        let mut dst = buf.view_mut();
+        for (k, (&a, &n)) in at.iter().zip(part.shape()).enumerate() {
+            dst.slice_axis_inplace(Axis(k), Slice::from(a..a + n));
+        }
+        dst.assign(part);
+    };
+    // Reads the global region `ranges` (through the thread's cache, or straight from the store,
+    // which decodes only the bytes needed where the codecs allow); on failure, finds the input
+    // chunk that fails.
+    let read = |ranges: &[std::ops::Range<u64>], cached: bool| -> Result<ArrayD<T>, ZarrError> {
+        let subset = ArraySubset::new_with_ranges(ranges);
+        let got = if cached {
+            shared
+                .cache
+                .retrieve_array_subset::<ArrayD<T>>(&subset, &zarrs::array::CodecOptions::default())
+        } else {
+            input.retrieve_array_subset::<ArrayD<T>>(&subset)
+        };
+        got.map_err(|e| {
+            let culprit = input.chunks_in_array_subset(&subset).ok().flatten().and_then(|chunks| {
+                chunks
+                    .indices()
+                    .into_iter()
+                    .find(|c| input.retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c).is_err())
+                    .map(|c| c.to_vec())
+            });
+            ZarrError::ReadChunk {
+                input_chunk: culprit,
+                output_chunk: indices.to_vec(),
+                completed: Vec::new(),
+                source: Box::new(e),
+            }
+        })
+    };
+
+    // The chunk itself (cached: the previous chunk of this thread read it as a face).
+    let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
+    let core = read(&own, true)?;
+    place(&mut buf, &core, &halo.before);
+
+    // Leave the faces the next chunks along the other axes will need, if not started yet.
+    for k in 0..last {
+        if indices[k] + 1 >= shared.grid[k] {
+            continue;
+        }
+        let mut next = indices.to_vec();
+        next[k] += 1;
+        let nl = ravel(&next, shared.grid);
+        if shared.started[nl as usize].load(Ordering::Relaxed) {
+            continue;
+        }
+        let Ok(nb) = input.chunk_subset_bounded(&next) else {
+            continue;
+        };
+        let nstart: Vec<usize> = nb.start().iter().map(|&s| s as usize).collect();
+        let nblock: Vec<usize> = nb.shape().iter().map(|&s| s as usize).collect();
+        let Ok(nh) = plan.halo(&nstart, &nblock) else { continue };
+        let h = nh.before[k];
+        if h == 0 || h > block[k] {
+            continue;
+        }
+        let face = core.slice_axis(Axis(k), Slice::from(block[k] - h..block[k])).to_owned();
+        shared
+            .faces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((nl, k), face);
+    }
+    drop(core);
+
+    // The faces of the halo, wrapped on periodic axes: along the last axis through the cache
+    // (the neighbours this thread computes just before and after), along the others from the
+    // faces the chunk before left, else straight from the store.
+    for k in 0..nd {
+        let sides = [
+            (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0, true),
+            (
+                (start[k] + block[k]) as isize,
+                (start[k] + block[k] + halo.after[k]) as isize,
+                halo.before[k] + block[k],
+                false,
+            ),
+        ];
+        for (lo, hi, at, before) in sides {
+            if lo == hi {
+                continue;
+            }
+            if before && k != last {
+                let left = shared
+                    .faces
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&(linear, k));
+                if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
+                    let mut pos = halo.before.clone();
+                    pos[k] = 0;
+                    place(&mut buf, &face, &pos);
+                    continue;
+                }
+            }
+            for (first, len, offset) in wrapped_pieces(lo, hi, shape[k]) {
+                let mut ranges = own.clone();
+                ranges[k] = first..first + len;
+                let mut pos = halo.before.clone();
+                pos[k] = at + offset;
+                let part = read(&ranges, k == last)?;
+                place(&mut buf, &part, &pos);
+            }
+        }
+    }
+
+    // Compute into arrays of the full chunk's shape (an edge chunk's padding keeps the fill).
+    let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
+    let mut outs: Vec<ArrayD<T::Output>> = (0..plan.outputs())
+        .map(|_| ArrayD::default(IxDyn(&chunk_shape)))
+        .collect();
+    {
+        let mut views: Vec<_> = outs
+            .iter_mut()
+            .map(|o| o.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()])))
+            .collect();
+        let mut refs: Vec<&mut ndarray::ArrayRef<T::Output, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
+        plan.compute(buf.view(), &start, &block, &mut refs)?;
+    }
+    drop(buf);
+    let mut written = 0;
+    for (array, out) in outputs.iter().zip(&outs) {
+        let data = out.as_slice().expect("a new array is in standard layout");
+        array.store_chunk(indices, data).map_err(|e| ZarrError::WriteChunk {
+            output_chunk: indices.to_vec(),
+            completed: Vec::new(),
+            source: Box::new(e),
+        })?;
+        written += bounded.num_elements() * size_of::<T::Output>() as u64;
+    }
+    Ok((bounded.num_elements() * size_of::<T>() as u64, written))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_pieces;
+
+    #[test]
+    fn pieces_wrap_around_the_axis() {
+        assert_eq!(wrapped_pieces(-2, 0, 10), vec![(8, 2, 0)]);
+        assert_eq!(wrapped_pieces(9, 12, 10), vec![(9, 1, 0), (0, 2, 1)]);
+        // A halo longer than the axis wraps more than once.
+        assert_eq!(wrapped_pieces(-4, 0, 3), vec![(2, 1, 0), (0, 3, 1)]);
+        assert_eq!(wrapped_pieces(5, 5, 3), vec![]);
+    }
+}
