@@ -751,12 +751,7 @@ where
         diff::check_axis(&a, axis)?;
         let mut expected = a.shape().to_vec();
         expected[axis.index()] = diff::result_len(&a, n, axis);
-        if out.shape() != expected.as_slice() {
-            return Err(GradientError::OutputShape {
-                expected,
-                got: out.shape().to_vec(),
-            });
-        }
+        check_shape(&expected, out.shape())?;
         diff::diff_into_view(a, n, axis, out.view_mut());
         Ok(())
     }
