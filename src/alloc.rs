@@ -34,6 +34,41 @@ pub(crate) fn new_array_like<A, B, D: Dimension>(
     len_of_axis: Option<(Axis, usize)>,
     fill: impl FnOnce(ArrayViewMut<'_, MaybeUninit<B>, D>),
 ) -> Array<B, D> {
+    let mut out = uninit_like(f, len_of_axis);
+    fill(out.view_mut());
+    // SAFETY: `fill` is always a kernel run through `kernel::dispatch` (or a plain copy), and
+    // every kernel writes every output point: the gradient kernels write the interior points
+    // `1..n-1` and both edge points of every lane or plane, the first difference writes every
+    // point `i` from `f[i]`, `f[i+1]`. `kernel::tests::every_point_is_written_once_or_more`
+    // checks this on every path (lanes, planes, flat, blocks, layouts) by counting the writes.
+    unsafe { out.assume_init() }
+}
+
+/// `k` result arrays shaped like `f`, each in `f`'s memory order, whose every element `fill`
+/// writes (the gradient along several axes in one pass).
+pub(crate) fn new_arrays_like<A, B, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    k: usize,
+    fill: impl FnOnce(Vec<ArrayViewMut<'_, MaybeUninit<B>, D>>),
+) -> Vec<Array<B, D>> {
+    let mut outs: Vec<Array<MaybeUninit<B>, D>> = (0..k).map(|_| uninit_like(f, None)).collect();
+    fill(outs.iter_mut().map(|o| o.view_mut()).collect());
+    outs.into_iter()
+        // SAFETY: `fill` is `gradient::gradient_of_axes`: either the row engine
+        // (`kernel::row_sums`), which writes every row of every output (each term writes its
+        // whole row), or one kernel per output through `kernel::dispatch`, as for
+        // `new_array_like`. `kernel::tests::every_point_is_written_once_or_more` counts the
+        // writes of both.
+        .map(|o| unsafe { o.assume_init() })
+        .collect()
+}
+
+/// An array shaped like `f` (with `axis` resized if given), in `f`'s memory order, not
+/// initialized; large ones ask for huge pages.
+fn uninit_like<A, B, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    len_of_axis: Option<(Axis, usize)>,
+) -> Array<MaybeUninit<B>, D> {
     let shape = shape_of(f, len_of_axis);
     let n = shape.size();
     let data = Box::<[B]>::new_uninit_slice(n).into_vec();
@@ -42,14 +77,7 @@ pub(crate) fn new_array_like<A, B, D: Dimension>(
     {
         advise_huge_pages(data.as_ptr().cast(), bytes);
     }
-    let mut out = in_memory_order_of(f, shape, data);
-    fill(out.view_mut());
-    // SAFETY: `fill` is always a kernel run through `kernel::dispatch` (or a plain copy), and
-    // every kernel writes every output point: the gradient kernels write the interior points
-    // `1..n-1` and both edge points of every lane or plane, the first difference writes every
-    // point `i` from `f[i]`, `f[i+1]`. `kernel::tests::every_point_is_written_once_or_more`
-    // checks this on every path (lanes, planes, flat, blocks, layouts) by counting the writes.
-    unsafe { out.assume_init() }
+    in_memory_order_of(f, shape, data)
 }
 
 /// `k` result arrays shaped like `f` stacked along a new leading axis, each component in

@@ -1,11 +1,11 @@
 //! `np.gradient`: validating a call, then running one kernel per axis.
 
-use ndarray::{Array, ArrayRef, ArrayView, Axis, Dimension};
+use ndarray::{Array, ArrayRef, ArrayView, ArrayViewMut, Axis, Dimension};
 
-use crate::alloc::new_array_like;
+use crate::alloc::{new_array_like, new_arrays_like};
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{GradientKernel, dispatch};
+use crate::kernel::{GradientKernel, Slot, dispatch};
 use crate::options::GradientOptions;
 use crate::stencil::AxisStencil;
 
@@ -109,10 +109,30 @@ pub(crate) fn gradient_owned<A: GradientElement, D: Dimension>(
     f: ArrayView<'_, A, D>,
     plan: &Plan<A::Real>,
 ) -> Vec<Array<A::Output, D>> {
-    plan.axes
-        .iter()
-        .map(|(axis, stencil)| gradient_axis_owned(f.view(), *axis, stencil))
-        .collect()
+    if plan.axes.len() < 2 {
+        return plan
+            .axes
+            .iter()
+            .map(|(axis, stencil)| gradient_axis_owned(f.view(), *axis, stencil))
+            .collect();
+    }
+    new_arrays_like(&f, plan.axes.len(), |outs| gradient_of_axes(f.view(), plan, outs))
+}
+
+/// The gradient along every planned axis into `outs`: all axes in one pass over the input
+/// (the row engine) when the input and every output are contiguous in one memory order, else
+/// one kernel per axis. Each point is computed by the same formulas either way.
+fn gradient_of_axes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    plan: &Plan<A::Real>,
+    outs: Vec<ArrayViewMut<'_, S, D>>,
+) {
+    let axes: Vec<(Axis, &AxisStencil<A::Real>)> = plan.axes.iter().map(|(a, s)| (*a, s)).collect();
+    if let Err(outs) = crate::operators::each_axis_in_one_pass(f.view(), &axes, outs) {
+        for ((axis, stencil), out) in plan.axes.iter().zip(outs) {
+            dispatch(&GradientKernel { stencil }, f.view(), out, *axis);
+        }
+    }
 }
 
 /// Checks that every output has the shape of `f`.
@@ -144,7 +164,5 @@ pub(crate) fn gradient_into<A: GradientElement, D: Dimension>(
     plan: &Plan<A::Real>,
     outs: &mut [&mut ArrayRef<A::Output, D>],
 ) {
-    for ((axis, stencil), out) in plan.axes.iter().zip(outs.iter_mut()) {
-        dispatch(&GradientKernel { stencil }, f.view(), out.view_mut(), *axis);
-    }
+    gradient_of_axes(f, plan, outs.iter_mut().map(|o| o.view_mut()).collect());
 }

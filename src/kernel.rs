@@ -71,6 +71,9 @@ pub(crate) trait Finish<T>: Copy {
     fn at(&self, k: usize, v: T) -> T;
     /// The same finish for the slice starting at index `k`.
     fn from(self, k: usize) -> Self;
+    /// The same finish for a slice of `n` points: a loop over `0..n` then reads it without
+    /// bounds checks, which lets the compiler vectorize the loop.
+    fn within(self, n: usize) -> Self;
 }
 
 /// Store the computed value.
@@ -84,6 +87,10 @@ impl<T> Finish<T> for Put {
     }
     #[inline(always)]
     fn from(self, _: usize) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn within(self, _: usize) -> Self {
         self
     }
 }
@@ -100,6 +107,10 @@ impl<T: crate::element::GradientFloat, const SUBTRACT: bool> Finish<T> for Onto<
     #[inline(always)]
     fn from(self, k: usize) -> Self {
         Onto(&self.0[k..])
+    }
+    #[inline(always)]
+    fn within(self, n: usize) -> Self {
+        Onto(&self.0[..n])
     }
 }
 
@@ -485,18 +496,29 @@ enum RowWeights<'w, R> {
 }
 
 /// `o[k] = Σ_j w_j · x_j[k]`, summed as [`first_term`] fixes, in one pass over the points.
-/// Dispatched to [`rows_fixed`] for each width up to [`MAX_TAPS`], so that the loop over the
-/// taps is unrolled and the loop over the points vectorized.
 fn weighted_rows<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     o: &mut [S],
     x: &[&[A]],
     w: RowWeights<'_, A::Real>,
     fin: F,
 ) {
+    weighted_rows_of(o, x.len(), |j| x[j], w, fin)
+}
+
+/// [`weighted_rows`] with the `t` rows given by `row(j)` (no array of rows to fill first).
+/// Dispatched to [`rows_fixed`] for each width up to [`MAX_TAPS`], so that the loop over the
+/// taps is unrolled and the loop over the points vectorized.
+fn weighted_rows_of<'x, A: GradientElement + 'x, S: Slot<A::Output>, F: Finish<A::Output>>(
+    o: &mut [S],
+    t: usize,
+    row: impl Fn(usize) -> &'x [A],
+    w: RowWeights<'_, A::Real>,
+    fin: F,
+) {
     macro_rules! widths {
         ($($w:literal)*) => {
-            match x.len() {
-                $($w => return rows_fixed::<$w, A, S, F>(o, x, w, fin),)*
+            match t {
+                $($w => return crate::simd::wide(#[inline(always)] || rows_fixed::<$w, A, S, F>(o, std::array::from_fn(|j| row(j)), w, fin)),)*
                 _ => {}
             }
         };
@@ -504,8 +526,8 @@ fn weighted_rows<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
     // Wider than any supported stencil needs: tap by tap through an L1 accumulator.
     let mut acc = vec![A::Output::default(); o.len()];
-    for (j, xj) in x.iter().enumerate() {
-        for (k, (a, v)) in acc.iter_mut().zip(xj.iter()).enumerate() {
+    for j in 0..t {
+        for (k, (a, v)) in acc.iter_mut().zip(row(j).iter()).enumerate() {
             let wj = match w {
                 RowWeights::Same(w) => w[j],
                 RowWeights::PerPoint(w) => w[j][k],
@@ -526,12 +548,13 @@ fn weighted_rows<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
 #[inline(always)]
 fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     o: &mut [S],
-    x: &[&[A]],
+    x: [&[A]; W],
     w: RowWeights<'_, A::Real>,
     fin: F,
 ) {
     let n = o.len();
     let x: [&[A]; W] = std::array::from_fn(|j| &x[j][..n]);
+    let fin = fin.within(n);
     match w {
         RowWeights::Same(w) => {
             let w: [A::Real; W] = std::array::from_fn(|j| w[j]);
@@ -576,33 +599,12 @@ fn taps<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     if n == 0 {
         return;
     }
-    if offsets.len() > MAX_TAPS {
-        // Not reached by any supported stencil; kept for completeness, with allocation.
-        let rows: Vec<&[A]> = offsets.iter().map(|&off| row_at(f, at, off, n)).collect();
-        let ws: Vec<&[A::Real]>;
-        let w = match w {
-            Weights::Same(w) => RowWeights::Same(w),
-            Weights::PerPoint(w, start) => {
-                ws = w.iter().map(|wj| &wj[at - start..at - start + n]).collect();
-                RowWeights::PerPoint(&ws)
-            }
-        };
-        return weighted_rows(o, &rows, w, fin);
-    }
-    // Per lane, without allocating: the rows and weights in fixed arrays.
-    let t = offsets.len();
-    let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
-    for (r, &off) in rows.iter_mut().zip(offsets) {
-        *r = row_at(f, at, off, n);
-    }
+    let row = |j: usize| row_at(f, at, offsets[j], n);
     match w {
-        Weights::Same(w) => weighted_rows(o, &rows[..t], RowWeights::Same(w), fin),
+        Weights::Same(w) => weighted_rows_of(o, offsets.len(), row, RowWeights::Same(w), fin),
         Weights::PerPoint(w, start) => {
-            let mut ws: [&[A::Real]; MAX_TAPS] = [&[]; MAX_TAPS];
-            for (r, wj) in ws.iter_mut().zip(w) {
-                *r = &wj[at - start..at - start + n];
-            }
-            weighted_rows(o, &rows[..t], RowWeights::PerPoint(&ws[..t]), fin)
+            let ws: Vec<&[A::Real]> = w.iter().map(|wj| &wj[at - start..at - start + n]).collect();
+            weighted_rows_of(o, offsets.len(), row, RowWeights::PerPoint(&ws), fin)
         }
     }
 }
@@ -620,6 +622,7 @@ where
         return;
     }
     let (lo, hi) = (&f[at - 1..at - 1 + m], &f[at + 1..at + 1 + m]);
+    let fin = fin.within(m);
     for (k, (o, (lo, hi))) in o.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
         o.put(fin.at(k, difference(lo.to_output(), hi.to_output(), q)));
     }
@@ -696,8 +699,8 @@ fn combine_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         // Row by row along the innermost axis, each row a slice.
         let rows: Vec<Vec<ArrayView<'_, A, Ix1>>> = planes.iter().map(|p| p.lanes(k).into_iter().collect()).collect();
         for (r, o) in out.lanes_mut(k).into_iter().enumerate() {
-            let xs: Vec<&[A]> = rows.iter().map(|p| slice(p[r].view())).collect();
-            weighted_rows(slice_mut(o), &xs, RowWeights::Same(w), Put);
+            let row = |j: usize| slice(rows[j][r].view());
+            weighted_rows_of(slice_mut(o), rows.len(), row, RowWeights::Same(w), Put);
         }
         return;
     }
@@ -838,29 +841,130 @@ pub(crate) struct RowTerm<'a, A, R> {
     pub(crate) subtract: bool,
 }
 
-/// The rows `rows` (along the last axis, `dims` the shape) of `Σ terms`, into `out`, which
-/// holds exactly those rows: each term computed into a row buffer by the same formulas as a
-/// single-axis call (shifted rows of the input for the other axes, the lane itself for the
-/// last axis), then added in term order. The input rows a point needs are read while they are
-/// in cache, so the input is read from memory about once whatever the number of terms.
-pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
-    terms: &[RowTerm<'_, A, A::Real>],
+/// Points of a plane's tile in [`row_sums`]: the tiles of three neighbouring planes stay in
+/// the L2 cache while a term along the outer axis reads them again for the next planes.
+const ROW_TILE: usize = 8192;
+
+/// The smallest number of points per rayon task in [`row_sums`]; arrays are cut into at most
+/// [`ROW_BLOCKS`] blocks of planes.
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+const ROW_BLOCKS: usize = 8;
+
+/// `outs[s] = Σ sums[s]` (terms added, or subtracted, in order) on contiguous arrays in C order
+/// of shape `dims`, every output in one walk over the rows: the input rows a point needs are
+/// read while they are in cache, so the input is read from memory about once, whatever the
+/// number of terms and outputs.
+///
+/// The rows are walked plane by plane (planes across the outermost axes, rows along the
+/// second-last axis), a tile of rows of every plane at a time when planes are larger than
+/// [`ROW_TILE`], so that the rows a term along an outer axis shares with the next plane are
+/// still in cache. With `rayon`, large arrays are cut into blocks of planes, one task each;
+/// every point is computed by the same formulas whatever the walk, so the bits never change.
+pub(crate) fn row_sums<A: GradientElement, S: Slot<A::Output>>(
+    sums: &[Vec<RowTerm<'_, A, A::Real>>],
+    dims: &[usize],
+    outs: Vec<&mut [S]>,
+) {
+    let nd = dims.len();
+    let total: usize = dims.iter().product();
+    if nd == 0 || total == 0 {
+        return;
+    }
+    let n = dims[nd - 1];
+    let rows = total / n;
+    let per_plane = if nd >= 3 { dims[nd - 2] } else { 1 };
+    let planes = rows / per_plane;
+    let walk = RowWalk {
+        sums,
+        dims,
+        per_plane,
+        tile: (ROW_TILE / n).max(1),
+    };
+    #[cfg(feature = "rayon")]
+    if total >= crate::parallel::threshold() && planes >= 2 {
+        use ndarray::parallel::prelude::*;
+        let blocks = (total / crate::parallel::MIN_BLOCK).clamp(2, ROW_BLOCKS).min(planes);
+        let per_block = planes.div_ceil(blocks);
+        let len = per_block * per_plane * n;
+        let mut parts: Vec<(usize, Vec<&mut [S]>)> = (0..planes.div_ceil(per_block))
+            .map(|b| (b * per_block, Vec::with_capacity(outs.len())))
+            .collect();
+        for out in outs {
+            for ((_, part), piece) in parts.iter_mut().zip(out.chunks_mut(len)) {
+                part.push(piece);
+            }
+        }
+        return parts.into_par_iter().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |bufs, (p0, mut part)| walk.planes(p0..(p0 + per_block).min(planes), &mut part, bufs),
+        );
+    }
+    let mut outs = outs;
+    walk.planes(0..planes, &mut outs, &mut (Vec::new(), Vec::new()));
+}
+
+/// The walk of [`row_sums`].
+struct RowWalk<'s, 't, A, R> {
+    sums: &'s [Vec<RowTerm<'t, A, R>>],
+    dims: &'s [usize],
+    /// Rows per plane.
+    per_plane: usize,
+    /// Rows per tile.
+    tile: usize,
+}
+
+impl<A: GradientElement> RowWalk<'_, '_, A, A::Real> {
+    /// The planes `planes`, whose rows `outs` hold (from the first row of `planes.start`).
+    fn planes<S: Slot<A::Output>>(
+        &self,
+        planes: std::ops::Range<usize>,
+        outs: &mut [&mut [S]],
+        bufs: &mut (Vec<A::Output>, Vec<A::Output>),
+    ) {
+        let first = planes.start * self.per_plane;
+        if self.tile >= self.per_plane || planes.len() < 2 {
+            return sum_rows(
+                self.sums,
+                self.dims,
+                first..planes.end * self.per_plane,
+                outs,
+                first,
+                bufs,
+            );
+        }
+        for t0 in (0..self.per_plane).step_by(self.tile) {
+            let t1 = (t0 + self.tile).min(self.per_plane);
+            for p in planes.clone() {
+                let row = p * self.per_plane;
+                sum_rows(self.sums, self.dims, row + t0..row + t1, outs, first, bufs);
+            }
+        }
+    }
+}
+
+/// The rows `rows` (along the last axis, `dims` the shape) of every sum of terms, into `outs`,
+/// which hold the rows from `first` on: each term computed into a row buffer by the same
+/// formulas as a single-axis call (shifted rows of the input for the other axes, the lane
+/// itself for the last axis), then added in term order.
+fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
+    sums: &[Vec<RowTerm<'_, A, A::Real>>],
     dims: &[usize],
     rows: std::ops::Range<usize>,
-    out: &mut [S],
+    outs: &mut [&mut [S]],
+    first: usize,
     bufs: &mut (Vec<A::Output>, Vec<A::Output>),
 ) {
     let nd = dims.len();
     let n = dims[nd - 1];
-    if n == 0 || terms.is_empty() {
+    if n == 0 || rows.is_empty() {
         return;
     }
     let mut strides = vec![1usize; nd];
+    let mut idx = vec![0usize; nd];
     for a in (0..nd - 1).rev() {
         strides[a] = strides[a + 1] * dims[a + 1];
     }
     // The multi-index of the first row (its last entry stays 0).
-    let mut idx = vec![0usize; nd];
     let mut rest = rows.start;
     for a in (0..nd - 1).rev() {
         idx[a] = rest % dims[a];
@@ -869,28 +973,31 @@ pub(crate) fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
     let (cur, nxt) = bufs;
     cur.resize(n, A::Output::default());
     nxt.resize(n, A::Output::default());
-    let last = terms.len() - 1;
-    for (q, o) in rows.zip(out.chunks_mut(n)) {
+    for q in rows {
         let base = q * n;
-        // Term 0 into the row buffer; each further term added onto it as it is computed (into
-        // the other buffer), the last one straight into the output.
-        for (j, t) in terms.iter().enumerate() {
-            let at = RowAt {
-                idx: &idx,
-                strides: &strides,
-                base,
-                n,
-            };
-            match (j == 0, j == last, t.subtract) {
-                (true, true, _) => row_term(t, at, o, Put),
-                (true, false, _) => row_term(t, at, &mut cur[..n], Put),
-                (false, true, false) => row_term(t, at, o, Onto::<_, false>(&cur[..n])),
-                (false, true, true) => row_term(t, at, o, Onto::<_, true>(&cur[..n])),
-                (false, false, false) => row_term(t, at, &mut nxt[..n], Onto::<_, false>(&cur[..n])),
-                (false, false, true) => row_term(t, at, &mut nxt[..n], Onto::<_, true>(&cur[..n])),
-            }
-            if j > 0 && j < last {
-                std::mem::swap(cur, nxt);
+        let at = RowAt {
+            idx: &idx,
+            strides: &strides,
+            base,
+            n,
+        };
+        for (terms, out) in sums.iter().zip(outs.iter_mut()) {
+            let o = &mut out[(q - first) * n..(q - first + 1) * n];
+            let last = terms.len().saturating_sub(1);
+            // Term 0 into the row buffer; each further term added onto it as it is computed
+            // (into the other buffer), the last one straight into the output.
+            for (j, t) in terms.iter().enumerate() {
+                match (j == 0, j == last, t.subtract) {
+                    (true, true, _) => row_term(t, at, o, Put),
+                    (true, false, _) => row_term(t, at, &mut cur[..n], Put),
+                    (false, true, false) => row_term(t, at, o, Onto::<_, false>(&cur[..n])),
+                    (false, true, true) => row_term(t, at, o, Onto::<_, true>(&cur[..n])),
+                    (false, false, false) => row_term(t, at, &mut nxt[..n], Onto::<_, false>(&cur[..n])),
+                    (false, false, true) => row_term(t, at, &mut nxt[..n], Onto::<_, true>(&cur[..n])),
+                }
+                if j > 0 && j < last {
+                    std::mem::swap(cur, nxt);
+                }
             }
         }
         for a in (0..nd - 1).rev() {
@@ -933,6 +1040,7 @@ fn row_term<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
         &t.f[off..off + n]
     };
     let difference_of = |dst: &mut [S], lo: &[A], hi: &[A], d: A::Real| {
+        let fin = fin.within(dst.len());
         with_quotient!(A::Output, d, |q| {
             for (k, (o, (lo, hi))) in dst.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
                 o.put(fin.at(k, difference(lo.to_output(), hi.to_output(), q)));
@@ -940,15 +1048,8 @@ fn row_term<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
         })
     };
     let weighted_at = |dst: &mut [S], offsets: &[isize], w: &[A::Real]| {
-        if offsets.len() > MAX_TAPS {
-            let all: Vec<&[A]> = offsets.iter().map(|&o| row(st.sample(i, o))).collect();
-            return weighted_rows(dst, &all, RowWeights::Same(w), fin);
-        }
-        let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
-        for (r, &o) in rows.iter_mut().zip(offsets) {
-            *r = row(st.sample(i, o));
-        }
-        weighted_rows(dst, &rows[..offsets.len()], RowWeights::Same(w), fin)
+        let rows = |j: usize| row(st.sample(i, offsets[j]));
+        weighted_rows_of(dst, offsets.len(), rows, RowWeights::Same(w), fin)
     };
     if (st.lo..st.hi).contains(&i) {
         match &st.interior {
@@ -1020,6 +1121,19 @@ pub(crate) fn difference_in_place<A: DiffElement, D: Dimension>(mut a: ArrayView
                 .and(right.slice_axis_move(axis, Slice::from(0..1)))
                 .for_each(|p, next| *p = A::difference(*next, *p));
         }
+    }
+}
+
+/// Entry points for other modules' tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// `Σ_j w_j · x_j[k]` through the tap-summing loop, into a new vector.
+    pub(crate) fn weighted_rows_for_test(x: &[&[f64]], w: &[f64]) -> Vec<f64> {
+        let mut o = vec![0.0; x[0].len()];
+        weighted_rows(&mut o, x, RowWeights::Same(w), Put);
+        o
     }
 }
 
@@ -1133,6 +1247,72 @@ mod tests {
                             let mut out = alloc_like::<_, Count, _>(&f.view(), Some((axis, n.saturating_sub(k))));
                             with_parallel_threshold(threshold, || diff_into_view(f.view(), k, axis, out.view_mut()));
                             assert!(out.iter().all(|c| c.0 == 1), "diff n={k} {shape:?} axis {axis:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The row engine writes every point of every output (`alloc::new_arrays_like` relies on
+    /// it): all axes in one pass, counted, on arrays large enough to take that path.
+    #[test]
+    fn one_pass_writes_every_point_of_every_output() {
+        for shape in [&[150usize, 120][..], &[4, 5, 900], &[12, 10, 150], &[3, 2, 30, 100]] {
+            let c = ArrayD::from_shape_fn(IxDyn(shape), |i| i.slice().iter().sum::<usize>() as f64);
+            let fo = {
+                let mut a = ArrayD::zeros(IxDyn(shape).f());
+                a.assign(&c);
+                a
+            };
+            for (l, f) in [c, fo].into_iter().enumerate() {
+                // The row engine needs rows of 64 points or more along the innermost axis.
+                let fits = if l == 0 {
+                    shape[shape.len() - 1] >= 64
+                } else {
+                    shape[0] >= 64
+                };
+                for (accuracy, derivative, periodic) in [
+                    (None, 1, false),
+                    (Some(4), 2, false),
+                    (Some(2), 1, true),
+                    (Some(8), 3, false),
+                ] {
+                    let stencils: Result<Vec<AxisStencil<f64>>, _> = (0..shape.len())
+                        .map(|k| {
+                            let settings = AxisSettings {
+                                spacing: Spacing::Uniform(0.5),
+                                edge_order: EdgeOrder::First,
+                                accuracy,
+                                derivative,
+                                boundary: if periodic {
+                                    Boundary::Periodic
+                                } else {
+                                    Boundary::OneSided
+                                },
+                            };
+                            AxisStencil::new(k, shape[k], &settings)
+                        })
+                        .collect();
+                    let Ok(stencils) = stencils else {
+                        continue; // an axis too short for this stencil
+                    };
+                    let axes: Vec<(Axis, &AxisStencil<f64>)> =
+                        stencils.iter().enumerate().map(|(k, s)| (Axis(k), s)).collect();
+                    for threshold in [0, usize::MAX] {
+                        let mut outs: Vec<ArrayD<Count>> =
+                            (0..shape.len()).map(|_| alloc_like(&f.view(), None)).collect();
+                        let views = outs.iter_mut().map(|o| o.view_mut()).collect();
+                        let done = with_parallel_threshold(threshold, || {
+                            crate::operators::each_axis_in_one_pass(f.view(), &axes, views).is_ok()
+                        });
+                        assert_eq!(done, fits, "{shape:?} layout {l}: the one-pass path taken");
+                        if !done {
+                            continue;
+                        }
+                        for (k, out) in outs.iter().enumerate() {
+                            let missed = out.iter().filter(|c| c.0 == 0).count();
+                            assert_eq!(missed, 0, "{shape:?} output {k} {accuracy:?} {derivative} {periodic}");
                         }
                     }
                 }

@@ -69,6 +69,7 @@ mod kernel;
 mod operators;
 mod options;
 mod parallel;
+mod simd;
 mod stencil;
 #[cfg(feature = "zarr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zarr")))]

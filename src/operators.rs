@@ -12,7 +12,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5,
 
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{AxisKernel, GradientKernel, RowTerm, Slot, dispatch, store, sum_rows};
+use crate::kernel::{AxisKernel, GradientKernel, RowTerm, Slot, dispatch, row_sums, store};
 use crate::options::GradientOptions;
 use crate::stencil::AxisStencil;
 
@@ -119,11 +119,8 @@ where
     }
 }
 
-/// Points per block of rows of [`contiguous`] (one rayon task each).
-const ROWS_BLOCK: usize = 1 << 15;
-
-/// [`fused`] when every input and the output are contiguous in C order: row by row
-/// ([`sum_rows`]), in blocks of rows.
+/// [`sum_of_terms`] when every input and the output are contiguous in C order: the row engine
+/// ([`row_sums`]).
 fn contiguous<A, S, D>(terms: &[Term<'_, A, D, A::Real>], fs: &[&[A]], mut out: ArrayViewMut<'_, S, D>)
 where
     A: GradientElement,
@@ -131,7 +128,6 @@ where
     D: Dimension,
 {
     let dims = out.shape().to_vec();
-    let n = dims[dims.len() - 1].max(1);
     let row_terms: Vec<RowTerm<'_, A, A::Real>> = terms
         .iter()
         .zip(fs)
@@ -142,30 +138,76 @@ where
             subtract: t.subtract,
         })
         .collect();
-    let total = out.len();
     let os = out.as_slice_mut().expect("standard layout");
-    let rows_per_block = (ROWS_BLOCK / n).max(1);
-    let run = |(b, chunk): (usize, &mut [S]), bufs: &mut (Vec<A::Output>, Vec<A::Output>)| {
-        let first = b * rows_per_block;
-        sum_rows(&row_terms, &dims, first..first + chunk.len() / n, chunk, bufs)
+    row_sums(&[row_terms], &dims, vec![os]);
+}
+
+/// Arrays smaller than this take one kernel per axis in [`each_axis_in_one_pass`]: they are in
+/// cache anyway, and the per-axis kernels have less overhead per call.
+const ONE_PASS_MIN_LEN: usize = 1 << 14;
+
+/// Rows shorter than this take one kernel per axis: the row engine's cost per row would
+/// dominate.
+const ONE_PASS_MIN_ROW: usize = 64;
+
+/// The derivative of `f` along each of `axes` into the output of the same position, in one pass
+/// that reads the input once for all of them (the row engine, [`row_sums`]), when `f` and every
+/// output are contiguous in the same memory order and large enough for it to pay; otherwise
+/// nothing is written and the outputs are given back.
+pub(crate) fn each_axis_in_one_pass<'o, A, S, D>(
+    f: ArrayView<'_, A, D>,
+    axes: &[(Axis, &AxisStencil<A::Real>)],
+    outs: Vec<ArrayViewMut<'o, S, D>>,
+) -> Result<(), Vec<ArrayViewMut<'o, S, D>>>
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let order = crate::alloc::axes_by_decreasing_stride(f.shape(), f.strides());
+    let last = order.last().map(|&k| f.len_of(Axis(k)));
+    let fits = f.ndim() >= 2
+        && f.len() >= ONE_PASS_MIN_LEN
+        && last.is_some_and(|n| n >= ONE_PASS_MIN_ROW)
+        && f.strides().iter().all(|&s| s >= 0)
+        && f.as_slice_memory_order().is_some()
+        && outs.len() == axes.len()
+        && outs
+            .iter()
+            .all(|o| o.shape() == f.shape() && o.strides() == f.strides());
+    if !fits {
+        return Err(outs);
+    }
+    let mut perm = D::zeros(f.ndim());
+    for (i, &k) in order.iter().enumerate() {
+        perm[i] = k;
+    }
+    let f = f.permuted_axes(perm.clone());
+    let Some(fs) = f.to_slice() else {
+        return Err(outs);
     };
-    #[cfg(feature = "rayon")]
-    if total >= crate::parallel::threshold() && total > rows_per_block * n {
-        use ndarray::parallel::prelude::*;
-        return ndarray::ArrayViewMut1::from(os)
-            .axis_chunks_iter_mut(Axis(0), rows_per_block * n)
-            .into_par_iter()
-            .enumerate()
-            .for_each_init(
-                || (Vec::new(), Vec::new()),
-                |bufs, (b, chunk)| run((b, chunk.into_slice().expect("a chunk of a slice")), bufs),
-            );
-    }
-    let _ = total;
-    let mut bufs = (Vec::new(), Vec::new());
-    for item in os.chunks_mut(rows_per_block * n).enumerate() {
-        run(item, &mut bufs);
-    }
+    let dims = f.shape().to_vec();
+    let sums: Vec<Vec<RowTerm<'_, A, A::Real>>> = axes
+        .iter()
+        .map(|(axis, stencil)| {
+            vec![RowTerm {
+                f: fs,
+                axis: order.iter().position(|&k| k == axis.index()).expect("a permutation"),
+                stencil,
+                subtract: false,
+            }]
+        })
+        .collect();
+    let slices: Vec<&mut [S]> = outs
+        .into_iter()
+        .map(|o| {
+            o.permuted_axes(perm.clone())
+                .into_slice()
+                .expect("the strides of the contiguous input, permuted to C order")
+        })
+        .collect();
+    row_sums(&sums, &dims, slices);
+    Ok(())
 }
 
 #[cfg(feature = "rayon")]

@@ -126,6 +126,67 @@ fn layouts_threads_and_into_agree_bit_for_bit() {
     }
 }
 
+/// `gradient()` over several axes of a large contiguous array reads the input once for all
+/// axes (the row engine); each result must still be the single-axis call's, bit for bit, on
+/// every layout and thread split, allocating and `_into`.
+#[test]
+fn all_axes_in_one_pass_equal_the_single_axis_calls() {
+    fn check(name: &str, shape: &[usize], base: &ArrayD<f64>, opts: &GradientOptions<'_, f64>) {
+        let reference: Vec<ArrayD<f64>> = match (0..shape.len())
+            .map(|k| base.gradient_axis_with(Axis(k), opts))
+            .collect()
+        {
+            Ok(r) => r,
+            Err(GradientError::AxisTooShort { .. }) => return, // covered by the other shapes
+            Err(e) => panic!("{name}: {e}"),
+        };
+        for (l, f) in layouts(base).into_iter().enumerate() {
+            let thresholds: &[usize] = if l == 0 { &[0, usize::MAX] } else { &[usize::MAX] };
+            for &threshold in thresholds {
+                let all = with_parallel_threshold(threshold, || f.gradient_with(opts)).unwrap();
+                for (k, (a, b)) in all.iter().zip(&reference).enumerate() {
+                    assert!(
+                        same_bits(a, b),
+                        "{name} {shape:?} layout {l} axis {k} threshold {threshold}"
+                    );
+                }
+            }
+            let mut outs: Vec<ArrayD<f64>> = (0..shape.len()).map(|_| ArrayD::zeros(f.raw_dim())).collect();
+            let mut refs: Vec<&mut ndarray::ArrayRef<f64, IxDyn>> = outs.iter_mut().map(|o| &mut **o).collect();
+            f.gradient_into(opts, &mut refs).unwrap();
+            for (k, (a, b)) in outs.iter().zip(&reference).enumerate() {
+                assert!(same_bits(a, b), "into: {name} {shape:?} layout {l} axis {k}");
+            }
+        }
+    }
+    for shape in [&[130, 140][..], &[6, 40, 70], &[70, 6, 40]] {
+        let base = smooth(shape);
+        let coords: Vec<Array1<f64>> = shape.iter().enumerate().map(|(k, &n)| jittered(n, k as u64)).collect();
+        let mut coordinates = GradientOptions::new().edge_order(EdgeOrder::Second);
+        for (k, x) in coords.iter().enumerate() {
+            coordinates = coordinates.coordinates(Axis(k), x);
+        }
+        let last = shape.len() - 1;
+        let mixed = GradientOptions::new()
+            .axis_accuracy(Axis(0), 6)
+            .axis_derivative(Axis(0), 3)
+            .periodic(Axis(0))
+            .coordinates(Axis(last), &coords[last]);
+        check("numpy", shape, &base, &GradientOptions::new());
+        check(
+            "numpy edge 2",
+            shape,
+            &base,
+            &GradientOptions::new().edge_order(EdgeOrder::Second),
+        );
+        check("coordinates", shape, &base, &coordinates);
+        check("mixed", shape, &base, &mixed);
+        for (name, opts) in option_sets() {
+            check(&name, shape, &base, &opts);
+        }
+    }
+}
+
 #[test]
 fn static_dimensions_match_dynamic() {
     let f = smooth(&[14, 19]);
