@@ -165,7 +165,8 @@ fn main() -> ExitCode {
             if !a.quiet {
                 let secs = s.elapsed.as_secs_f64();
                 println!(
-                    "{} ({:?} {}, chunks {:?}) -> {}: {} in {} chunks, {:.2} s, {:.0} MB/s of input",
+                    "{} ({:?} {}, chunks {:?}) -> {}: {} in {} chunks, {:.2} s, {:.0} MB/s of input \
+                     (read: {} whole chunks, {} partial reads, {:.1} MB fetched)",
                     a.input,
                     info.shape,
                     info.data_type,
@@ -174,7 +175,10 @@ fn main() -> ExitCode {
                     s.arrays.join(", "),
                     s.chunks,
                     secs,
-                    s.input_bytes as f64 / secs.max(1e-9) / 1e6
+                    s.input_bytes as f64 / secs.max(1e-9) / 1e6,
+                    s.input_chunk_reads,
+                    s.input_partial_reads,
+                    s.input_bytes_fetched as f64 / 1e6
                 );
             }
             ExitCode::SUCCESS
