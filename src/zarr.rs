@@ -800,7 +800,7 @@ where
         zstd_prefix: zstd_prefix_readable(&input),
     };
 
-    let one_chunk = |linear: u64, window: &mut Window<T>, end: u64| -> Result<(), ZarrError> {
+    let one_chunk = |linear: u64, window: &mut Window<T, T::Output>, end: u64| -> Result<(), ZarrError> {
         let indices = zarrs::array::unravel_index(linear, &grid).unwrap_or_default();
         let result = chunk::<T, R>(&plan, &input, &outputs, &shared, window, end, &indices, &shape);
         match result {
@@ -968,13 +968,22 @@ struct Shared<'a, T> {
 /// Memory: at most one row of chunks is held here, `R = g[2] × … × g[n-1]` chunks for the chunk
 /// grid `g` (1 for one- and two-dimensional arrays): the chunks of the current row not yet
 /// computed plus those of the next row already decoded.
-struct Window<T> {
+///
+/// It also keeps the thread's buffers (the chunk with its halo, the outputs) from one chunk to
+/// the next: fresh ones would cost their pages' first-touch faults for every chunk.
+struct Window<T, O> {
     chunks: HashMap<u64, ArrayD<T>>,
+    buf: Option<ArrayD<T>>,
+    outs: Vec<ArrayD<O>>,
 }
 
-impl<T> Window<T> {
+impl<T, O> Window<T, O> {
     fn new() -> Self {
-        Window { chunks: HashMap::new() }
+        Window {
+            chunks: HashMap::new(),
+            buf: None,
+            outs: Vec::new(),
+        }
     }
 }
 
@@ -1083,7 +1092,7 @@ fn chunk<T, R>(
     input: &Array<dyn ReadableStorageTraits>,
     outputs: &[Array<Store>],
     shared: &Shared<'_, T>,
-    window: &mut Window<T>,
+    window: &mut Window<T, T::Output>,
     end: u64,
     indices: &[u64],
     shape: &[usize],
@@ -1110,7 +1119,13 @@ where
     let block: Vec<usize> = bounded.shape().iter().map(|&s| s as usize).collect();
     let halo = plan.halo(&start, &block)?;
     let ext: Vec<usize> = (0..nd).map(|k| halo.before[k] + block[k] + halo.after[k]).collect();
-    let mut buf: ArrayD<T> = ArrayD::default(IxDyn(&ext));
+    // The previous chunk's buffer when the shapes agree: every sample the computation reads
+    // (the chunk and the faces of its halo) is overwritten below; the corners, never read,
+    // may keep old values.
+    let mut buf: ArrayD<T> = match window.buf.take() {
+        Some(b) if b.shape() == ext.as_slice() => b,
+        _ => ArrayD::default(IxDyn(&ext)),
+    };
 
     // Copies `part` into buf at `at`.
     let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
@@ -1131,54 +1146,55 @@ where
     };
     // The global region `ranges` from whole chunks: those of this thread's run still to come
     // are decoded once and kept in the window for their own turn.
-    let from_chunks = |window: &mut Window<T>, ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
-        let subset = ArraySubset::new_with_ranges(ranges);
-        let region_shape: Vec<usize> = ranges.iter().map(|r| (r.end - r.start) as usize).collect();
-        let mut region: ArrayD<T> = ArrayD::default(IxDyn(&region_shape));
-        let chunks = input
-            .chunks_in_array_subset(&subset)
-            .map_err(|e| read_err(None, Box::new(e)))?
-            .ok_or_else(|| read_err(None, "a region outside the chunk grid".into()))?;
-        for c in &chunks.indices() {
-            let c: &[u64] = &c;
-            let l = ravel(c, shared.grid);
-            let cb = input
-                .chunk_subset_bounded(c)
-                .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
-            let transient;
-            let data = if l > linear && l < end {
-                match window.chunks.entry(l) {
-                    std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => &*e.insert(decode(c)?),
+    let from_chunks =
+        |window: &mut Window<T, T::Output>, ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
+            let subset = ArraySubset::new_with_ranges(ranges);
+            let region_shape: Vec<usize> = ranges.iter().map(|r| (r.end - r.start) as usize).collect();
+            let mut region: ArrayD<T> = ArrayD::default(IxDyn(&region_shape));
+            let chunks = input
+                .chunks_in_array_subset(&subset)
+                .map_err(|e| read_err(None, Box::new(e)))?
+                .ok_or_else(|| read_err(None, "a region outside the chunk grid".into()))?;
+            for c in &chunks.indices() {
+                let c: &[u64] = &c;
+                let l = ravel(c, shared.grid);
+                let cb = input
+                    .chunk_subset_bounded(c)
+                    .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
+                let transient;
+                let data = if l > linear && l < end {
+                    match window.chunks.entry(l) {
+                        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => &*e.insert(decode(c)?),
+                    }
+                } else {
+                    transient = decode(c)?;
+                    &transient
+                };
+                // The part of the region in this chunk.
+                let (lo, hi): (Vec<u64>, Vec<u64>) = (0..nd)
+                    .map(|k| {
+                        (
+                            ranges[k].start.max(cb.start()[k]),
+                            ranges[k].end.min(cb.start()[k] + cb.shape()[k]),
+                        )
+                    })
+                    .unzip();
+                let src = data.slice_each_axis(|d| {
+                    let k = d.axis.index();
+                    Slice::from((lo[k] - cb.start()[k]) as usize..(hi[k] - cb.start()[k]) as usize)
+                });
+                let mut dst = region.view_mut();
+                for k in 0..nd {
+                    dst.slice_axis_inplace(
+                        Axis(k),
+                        Slice::from((lo[k] - ranges[k].start) as usize..(hi[k] - ranges[k].start) as usize),
+                    );
                 }
-            } else {
-                transient = decode(c)?;
-                &transient
-            };
-            // The part of the region in this chunk.
-            let (lo, hi): (Vec<u64>, Vec<u64>) = (0..nd)
-                .map(|k| {
-                    (
-                        ranges[k].start.max(cb.start()[k]),
-                        ranges[k].end.min(cb.start()[k] + cb.shape()[k]),
-                    )
-                })
-                .unzip();
-            let src = data.slice_each_axis(|d| {
-                let k = d.axis.index();
-                Slice::from((lo[k] - cb.start()[k]) as usize..(hi[k] - cb.start()[k]) as usize)
-            });
-            let mut dst = region.view_mut();
-            for k in 0..nd {
-                dst.slice_axis_inplace(
-                    Axis(k),
-                    Slice::from((lo[k] - ranges[k].start) as usize..(hi[k] - ranges[k].start) as usize),
-                );
+                dst.assign(&src);
             }
-            dst.assign(&src);
-        }
-        Ok(region)
-    };
+            Ok(region)
+        };
     // The global region `ranges` straight from the store (zarrs reads only the bytes needed
     // where the codecs allow: a face of an uncompressed chunk); on failure, finds the input
     // chunk that fails.
@@ -1290,9 +1306,15 @@ where
 
     // Compute into arrays of the full chunk's shape (an edge chunk's padding keeps the fill).
     let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
-    let mut outs: Vec<ArrayD<T::Output>> = (0..plan.outputs())
-        .map(|_| ArrayD::default(IxDyn(&chunk_shape)))
-        .collect();
+    // The previous chunk's outputs for a chunk inside the array (every sample is computed);
+    // fresh ones (zero padding) for a chunk cut short at the array's end.
+    let mut outs = std::mem::take(&mut window.outs);
+    if block != chunk_shape || outs.len() != plan.outputs() || outs.iter().any(|o| o.shape() != chunk_shape.as_slice())
+    {
+        outs = (0..plan.outputs())
+            .map(|_| ArrayD::default(IxDyn(&chunk_shape)))
+            .collect();
+    }
     {
         let mut views: Vec<_> = outs
             .iter_mut()
@@ -1301,10 +1323,12 @@ where
         let mut refs: Vec<&mut ndarray::ArrayRef<T::Output, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
         plan.compute(buf.view(), &start, &block, &mut refs)?;
     }
-    drop(buf);
+    window.buf = Some(buf);
     let mut written = 0;
     for (array, out) in outputs.iter().zip(&outs) {
-        let data = out.as_slice().expect("a new array is in standard layout");
+        let data = out
+            .as_slice()
+            .expect("an array made by ArrayD::default is in standard layout");
         array.store_chunk(indices, data).map_err(|e| ZarrError::WriteChunk {
             output_chunk: indices.to_vec(),
             completed: Vec::new(),
@@ -1312,6 +1336,7 @@ where
         })?;
         written += bounded.num_elements() * size_of::<T::Output>() as u64;
     }
+    window.outs = outs;
     Ok((bounded.num_elements() * size_of::<T>() as u64, written))
 }
 
