@@ -27,9 +27,10 @@
 //!
 //! Memory: a thread holds the chunks decoded ahead of their turn (at most one row of chunks
 //! along the last axes: `g[2] × … × g[n-1]` chunks for a chunk grid `g`, one for one- and
-//! two-dimensional arrays), the chunk being computed with its halo, and one chunk per output;
-//! plus the thin faces left for the chunks after. For a grid of 8 × 4 × 4 chunks and three
-//! outputs that is about 9 chunks per thread, whatever the length of the first axis.
+//! two-dimensional arrays), the chunk being computed with its halo, and one output chunk (the
+//! outputs are computed and written one at a time), plus the thin faces left for the chunks
+//! after and what zarrs allocates to encode a chunk. For a grid of 8 × 4 × 4 chunks that is
+//! about 7 chunks per thread, whatever the length of the first axis.
 //!
 //! # Types
 //!
@@ -969,12 +970,12 @@ struct Shared<'a, T> {
 /// grid `g` (1 for one- and two-dimensional arrays): the chunks of the current row not yet
 /// computed plus those of the next row already decoded.
 ///
-/// It also keeps the thread's buffers (the chunk with its halo, the outputs) from one chunk to
+/// It also keeps the thread's buffers (the chunk with its halo, one output) from one chunk to
 /// the next: fresh ones would cost their pages' first-touch faults for every chunk.
 struct Window<T, O> {
     chunks: HashMap<u64, ArrayD<T>>,
     buf: Option<ArrayD<T>>,
-    outs: Vec<ArrayD<O>>,
+    out: Option<ArrayD<O>>,
 }
 
 impl<T, O> Window<T, O> {
@@ -982,7 +983,7 @@ impl<T, O> Window<T, O> {
         Window {
             chunks: HashMap::new(),
             buf: None,
-            outs: Vec::new(),
+            out: None,
         }
     }
 }
@@ -1304,28 +1305,18 @@ where
         }
     }
 
-    // Compute into arrays of the full chunk's shape (an edge chunk's padding keeps the fill).
+    // Compute and write one output at a time, into an array of the full chunk's shape: the
+    // previous chunk's for a chunk inside the array (every sample is computed), a fresh one
+    // for a chunk cut short at the array's end (its padding keeps the zero fill).
     let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
-    // The previous chunk's outputs for a chunk inside the array (every sample is computed);
-    // fresh ones (zero padding) for a chunk cut short at the array's end.
-    let mut outs = std::mem::take(&mut window.outs);
-    if block != chunk_shape || outs.len() != plan.outputs() || outs.iter().any(|o| o.shape() != chunk_shape.as_slice())
-    {
-        outs = (0..plan.outputs())
-            .map(|_| ArrayD::default(IxDyn(&chunk_shape)))
-            .collect();
-    }
-    {
-        let mut views: Vec<_> = outs
-            .iter_mut()
-            .map(|o| o.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()])))
-            .collect();
-        let mut refs: Vec<&mut ndarray::ArrayRef<T::Output, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
-        plan.compute(buf.view(), &start, &block, &mut refs)?;
-    }
-    window.buf = Some(buf);
+    let mut out = match window.out.take() {
+        Some(o) if block == chunk_shape && o.shape() == chunk_shape.as_slice() => o,
+        _ => ArrayD::default(IxDyn(&chunk_shape)),
+    };
     let mut written = 0;
-    for (array, out) in outputs.iter().zip(&outs) {
+    for (j, array) in outputs.iter().enumerate() {
+        let mut view = out.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()]));
+        plan.compute_one(j, buf.view(), &start, &block, &mut view)?;
         let data = out
             .as_slice()
             .expect("an array made by ArrayD::default is in standard layout");
@@ -1336,7 +1327,8 @@ where
         })?;
         written += bounded.num_elements() * size_of::<T::Output>() as u64;
     }
-    window.outs = outs;
+    window.buf = Some(buf);
+    window.out = Some(out);
     Ok((bounded.num_elements() * size_of::<T>() as u64, written))
 }
 
