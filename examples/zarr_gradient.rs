@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! cargo run --release --features zarr --example zarr_gradient -- IN OUT [--axis K]... \
-//!     [--edge-order 1|2] [--spacing H] [--accuracy P] [--periodic K]... [--laplacian] \
+//!     [--edge-order 1|2] [--spacing H] [--coordinates K=FILE.npy|K=X0,X1,...]... \
+//!     [--accuracy P] [--derivative M] [--periodic K]... [--laplacian] \
 //!     [--threads N] [--overwrite] [--quiet]
 //! ```
+//!
+//! `--coordinates K=…` gives the sample coordinates of axis K (NumPy's coordinate-array
+//! spacing): a `.npy` file of float64 values, or a comma-separated list, one value per sample.
 //!
 //! IN is a Zarr v2 or v3 array (a directory, as zarr-python writes it) of float64, float32,
 //! complex or integer data; OUT becomes a Zarr v3 group with one array per differentiated
@@ -14,19 +18,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::Axis;
+use ndarray::{Array1, Axis};
 use ndarray_gradient::zarr::{self, Progress, ZarrOptions, ZarrReal};
 use ndarray_gradient::{EdgeOrder, GradientOptions};
 
 /// The command line, parsed.
 #[derive(Debug, Default)]
-struct Args {
+pub struct Args {
     input: String,
     output: String,
     axes: Vec<usize>,
     edge_order: Option<usize>,
     spacing: Option<f64>,
     accuracy: Option<usize>,
+    derivative: Option<usize>,
+    /// (axis, a `.npy` path or a comma-separated list), as given.
+    coordinates: Vec<(usize, String)>,
     periodic: Vec<usize>,
     laplacian: bool,
     threads: Option<usize>,
@@ -39,9 +46,10 @@ struct Args {
 }
 
 const USAGE: &str = "usage: zarr_gradient IN OUT [--axis K]... [--edge-order 1|2] [--spacing H] \
-                     [--accuracy P] [--periodic K]... [--laplacian] [--threads N] [--overwrite] [--quiet]";
+                     [--coordinates K=FILE.npy|K=X0,X1,...]... [--accuracy P] [--derivative M] [--periodic K]... \
+                     [--laplacian] [--threads N] [--overwrite] [--quiet]";
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut a = Args::default();
     let mut positional = Vec::new();
     let mut it = args.into_iter();
@@ -53,6 +61,15 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--periodic" => a.periodic.push(number("--periodic", value("--periodic")?)?),
             "--edge-order" => a.edge_order = Some(number("--edge-order", value("--edge-order")?)?),
             "--accuracy" => a.accuracy = Some(number("--accuracy", value("--accuracy")?)?),
+            "--derivative" => a.derivative = Some(number("--derivative", value("--derivative")?)?),
+            "--coordinates" => {
+                let v = value("--coordinates")?;
+                let (k, spec) = v
+                    .split_once('=')
+                    .ok_or(format!("--coordinates: expected K=FILE.npy or K=X0,X1,..., not {v}"))?;
+                a.coordinates
+                    .push((number("--coordinates", k.to_string())?, spec.to_string()));
+            }
             "--threads" => a.threads = Some(number("--threads", value("--threads")?)?),
             "--spacing" => {
                 let v = value("--spacing")?;
@@ -73,8 +90,37 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     Ok(a)
 }
 
-/// The options for real type `R` (f64, or f32 for float32 and complex64 arrays).
-fn options<R: ZarrReal>(a: &Args) -> Result<GradientOptions<'static, R>, String> {
+/// The coordinates given with `--coordinates`, read (a `.npy` file of float64) or parsed (a
+/// comma-separated list), in real type `R`.
+fn coordinates<R: ZarrReal>(a: &Args) -> Result<Vec<(usize, Array1<R>)>, String> {
+    a.coordinates
+        .iter()
+        .map(|(k, spec)| {
+            let values: Vec<f64> = if spec.ends_with(".npy") {
+                let x: Array1<f64> = ndarray_npy::read_npy(spec)
+                    .map_err(|e| format!("--coordinates {k}: cannot read {spec} as a 1-D float64 .npy: {e}"))?;
+                x.to_vec()
+            } else {
+                spec.split(',')
+                    .map(|v| {
+                        v.trim()
+                            .parse::<f64>()
+                            .map_err(|_| format!("--coordinates {k}: not a number: {v}"))
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            let x = values
+                .iter()
+                .map(|&v| R::from(v).ok_or(format!("--coordinates {k}: {v} not representable")))
+                .collect::<Result<Array1<R>, _>>()?;
+            Ok((*k, x))
+        })
+        .collect()
+}
+
+/// The options for real type `R` (f64, or f32 for float32 and complex64 arrays), borrowing the
+/// coordinates read by [`coordinates`].
+fn options<'c, R: ZarrReal>(a: &Args, coords: &'c [(usize, Array1<R>)]) -> Result<GradientOptions<'c, R>, String> {
     let mut opts = GradientOptions::<R>::new();
     if !a.axes.is_empty() {
         opts = opts.axes(a.axes.iter().map(|&k| Axis(k)));
@@ -87,8 +133,14 @@ fn options<R: ZarrReal>(a: &Args) -> Result<GradientOptions<'static, R>, String>
     if let Some(h) = a.spacing {
         opts = opts.spacing(R::from(h).ok_or("--spacing: not representable")?);
     }
+    for (k, x) in coords {
+        opts = opts.coordinates(Axis(*k), x);
+    }
     if let Some(p) = a.accuracy {
         opts = opts.accuracy(p);
+    }
+    if let Some(m) = a.derivative {
+        opts = opts.derivative(m);
     }
     for &k in &a.periodic {
         opts = opts.periodic(Axis(k));
@@ -96,8 +148,9 @@ fn options<R: ZarrReal>(a: &Args) -> Result<GradientOptions<'static, R>, String>
     Ok(opts)
 }
 
-fn run<R: ZarrReal>(a: &Args, bar: &ProgressBar) -> Result<zarr::Summary, Box<dyn std::error::Error>> {
-    let opts = options::<R>(a)?;
+pub fn run<R: ZarrReal>(a: &Args, bar: &ProgressBar) -> Result<zarr::Summary, Box<dyn std::error::Error>> {
+    let coords = coordinates::<R>(a)?;
+    let opts = options::<R>(a, &coords)?;
     let report = |p: &Progress| {
         bar.set_length(p.chunks_total);
         bar.set_position(p.chunks_done);
@@ -165,7 +218,8 @@ fn main() -> ExitCode {
             if !a.quiet {
                 let secs = s.elapsed.as_secs_f64();
                 println!(
-                    "{} ({:?} {}, chunks {:?}) -> {}: {} in {} chunks, {:.2} s, {:.0} MB/s of input",
+                    "{} ({:?} {}, chunks {:?}) -> {}: {} in {} chunks, {:.2} s, {:.0} MB/s of input \
+                     (read: {} whole chunks, {} partial reads, {:.1} MB fetched)",
                     a.input,
                     info.shape,
                     info.data_type,
@@ -174,7 +228,10 @@ fn main() -> ExitCode {
                     s.arrays.join(", "),
                     s.chunks,
                     secs,
-                    s.input_bytes as f64 / secs.max(1e-9) / 1e6
+                    s.input_bytes as f64 / secs.max(1e-9) / 1e6,
+                    s.input_chunk_reads,
+                    s.input_partial_reads,
+                    s.input_bytes_fetched as f64 / 1e6
                 );
             }
             ExitCode::SUCCESS
@@ -249,7 +306,8 @@ mod bench {
     /// read first, outside the timing).
     pub fn in_memory(a: &Args) -> Result<()> {
         let f: ArrayD<f64> = ndarray_gradient::zarr::read_array(&a.input)?;
-        let opts = super::options::<f64>(a)?;
+        let coords = super::coordinates::<f64>(a)?;
+        let opts = super::options::<f64>(a, &coords)?;
         let work = || {
             let started = Instant::now();
             let g = f.gradient_with(&opts);

@@ -205,6 +205,55 @@ impl<R: Float> BlockPlan<R> {
     where
         A: GradientElement<Real = R>,
     {
+        let (halo, expected) = self.check_input(&with_halo, start, block)?;
+        if outs.len() != self.outputs() {
+            return Err(GradientError::OutputCount {
+                expected: self.outputs(),
+                got: outs.len(),
+            });
+        }
+        for out in outs.iter() {
+            check_output(out, block)?;
+        }
+        for (j, out) in outs.iter_mut().enumerate() {
+            self.output(j, &with_halo, start, block, &halo, &expected, out);
+        }
+        Ok(())
+    }
+
+    /// Output `j` alone of [`compute`](Self::compute) (crate-internal: the Zarr path computes
+    /// and writes one output at a time, to hold one output chunk rather than all of them).
+    #[cfg_attr(not(feature = "zarr"), allow(dead_code))]
+    pub(crate) fn compute_one<A>(
+        &self,
+        j: usize,
+        with_halo: ArrayViewD<'_, A>,
+        start: &[usize],
+        block: &[usize],
+        out: &mut ArrayRef<A::Output, IxDyn>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement<Real = R>,
+    {
+        let (halo, expected) = self.check_input(&with_halo, start, block)?;
+        if j >= self.outputs() {
+            return Err(GradientError::OutputCount {
+                expected: self.outputs(),
+                got: j + 1,
+            });
+        }
+        check_output(out, block)?;
+        self.output(j, &with_halo, start, block, &halo, &expected, out);
+        Ok(())
+    }
+
+    /// The block's halo and the shape `with_halo` must have, after checking both.
+    fn check_input<A>(
+        &self,
+        with_halo: &ArrayViewD<'_, A>,
+        start: &[usize],
+        block: &[usize],
+    ) -> Result<(Halo, Vec<usize>), GradientError> {
         let halo = self.halo(start, block)?;
         let expected: Vec<usize> = (0..block.len())
             .map(|k| block[k] + halo.before[k] + halo.after[k])
@@ -215,20 +264,23 @@ impl<R: Float> BlockPlan<R> {
                 got: with_halo.shape().to_vec(),
             });
         }
-        if outs.len() != self.outputs() {
-            return Err(GradientError::OutputCount {
-                expected: self.outputs(),
-                got: outs.len(),
-            });
-        }
-        for out in outs.iter() {
-            if out.shape() != block {
-                return Err(GradientError::OutputShape {
-                    expected: block.to_vec(),
-                    got: out.shape().to_vec(),
-                });
-            }
-        }
+        Ok((halo, expected))
+    }
+
+    /// Output `j` into `out` (checked by the caller).
+    #[allow(clippy::too_many_arguments)]
+    fn output<A>(
+        &self,
+        j: usize,
+        with_halo: &ArrayViewD<'_, A>,
+        start: &[usize],
+        block: &[usize],
+        halo: &Halo,
+        expected: &[usize],
+        out: &mut ArrayRef<A::Output, IxDyn>,
+    ) where
+        A: GradientElement<Real = R>,
+    {
         // The input of axis k: the block's own range on the other axes, the window on k.
         let input = |k: usize| {
             let mut v = with_halo.view();
@@ -251,17 +303,15 @@ impl<R: Float> BlockPlan<R> {
         };
         match self.operation {
             Operation::Gradient => {
-                for ((axis, st), out) in self.axes.iter().zip(outs.iter_mut()) {
-                    term(*axis, st, out.view_mut());
-                }
+                let (axis, st) = &self.axes[j];
+                term(*axis, st, out.view_mut());
             }
             Operation::Laplacian => {
                 // The sum of the second derivatives in axis order: the whole-array Laplacian's
                 // bits (it equals the separate calls summed in that order).
-                let out = &mut outs[0];
                 let mut t: ArrayD<A::Output> = Array::default(IxDyn(block));
-                for (j, (axis, st)) in self.axes.iter().enumerate() {
-                    if j == 0 {
+                for (i, (axis, st)) in self.axes.iter().enumerate() {
+                    if i == 0 {
                         term(*axis, st, out.view_mut());
                     } else {
                         term(*axis, st, t.view_mut());
@@ -273,7 +323,6 @@ impl<R: Float> BlockPlan<R> {
                 }
             }
         }
-        Ok(())
     }
 
     fn check_block(&self, start: &[usize], block: &[usize]) -> Result<(), GradientError> {
@@ -294,6 +343,17 @@ impl<R: Float> BlockPlan<R> {
         }
         Ok(())
     }
+}
+
+/// Refuses an output array not of the block's shape.
+fn check_output<O>(out: &ArrayRef<O, IxDyn>, block: &[usize]) -> Result<(), GradientError> {
+    if out.shape() != block {
+        return Err(GradientError::OutputShape {
+            expected: block.to_vec(),
+            got: out.shape().to_vec(),
+        });
+    }
+    Ok(())
 }
 
 /// The axes of a plan on an array of `shape`, with their stencils (of the options' derivative

@@ -6,16 +6,31 @@
 //! axis), one array named `laplacian` for the Laplacian. Each output array is chunked like the
 //! input and uses the input's compression (its array-to-bytes and bytes-to-bytes codecs).
 //!
-//! The work is a loop over the output chunks, in parallel on rayon's threads: each chunk is
-//! read with the halo its points need (the [`BlockPlan`] of the whole array says how much;
-//! wrapped around on periodic axes), computed with [`BlockPlan::compute`] and written. A thread
-//! holds one input chunk plus its halo and one chunk per output at a time, so memory stays a
-//! few chunks per thread whatever the array's size. The values are the bits the in-memory call
+//! The work is a loop over the output chunks in C order, cut into one contiguous run per
+//! thread of rayon's pool: each chunk is read with the halo its points need (the
+//! [`BlockPlan`] of the whole array says how much; wrapped around on periodic axes), computed
+//! with [`BlockPlan::compute`] and written. The values are the bits the in-memory call
 //! ([`gradient_with`](crate::ArrayGradientExt::gradient_with),
 //! [`laplacian`](crate::ArrayGradientExt::laplacian)) gives on the same data.
 //!
 //! Only the faces of the halo are read (the samples beyond the chunk along one axis at a
 //! time): gradients and Laplacians are sums of one-axis stencils and never read the corners.
+//! Each input chunk is decoded once: the face before a chunk is cut from the chunk before it
+//! when that one is decoded; the face after it along axes 1, 2, … comes from the next chunks
+//! of the same thread's run, decoded a little ahead of their turn and kept until it; the face
+//! after it along axis 0 is the first planes of the next chunk, which are the start of that
+//! chunk's bytes (read alone when uncompressed; with zstd, only the start of its stream is
+//! decoded). The exceptions: where two threads' runs meet (a slab of faces read again), on
+//! periodic axes (the wrapped faces), with other codecs than none and zstd (the next chunk
+//! along axis 0 decoded whole for its first planes) and for chunks thinner than the halo.
+//! [`Summary`] counts the reads.
+//!
+//! Memory: a thread holds the chunks decoded ahead of their turn (at most one row of chunks
+//! along the last axes: `g[2] × … × g[n-1]` chunks for a chunk grid `g`, one for one- and
+//! two-dimensional arrays), the chunk being computed with its halo, and one output chunk (the
+//! outputs are computed and written one at a time), plus the thin faces left for the chunks
+//! after and what zarrs allocates to encode a chunk. For a grid of 8 × 4 × 4 chunks that is
+//! about 7 chunks per thread, whatever the length of the first axis.
 //!
 //! # Types
 //!
@@ -72,11 +87,14 @@ use std::time::{Duration, Instant};
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use num_complex::Complex;
 use rayon::prelude::*;
-use zarrs::array::chunk_cache::{ChunkCache, ChunkCacheDecodedLruChunkLimitThreadLocal};
-use zarrs::array::{Array, ArrayBuilder, ArraySubset, DataType, Element, ElementOwned, data_type};
+use zarrs::array::codec::{BytesCodec, ZstdCodec};
+use zarrs::array::{
+    Array, ArrayBuilder, ArrayBytes, ArraySubset, DataType, Element, ElementOwned, FromArrayBytes, data_type,
+};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::GroupBuilder;
-use zarrs::storage::ReadableStorageTraits;
+use zarrs::storage::byte_range::{ByteRange, ByteRangeIterator};
+use zarrs::storage::{Bytes, MaybeBytes, MaybeBytesIterator, ReadableStorageTraits, StorageError, StoreKey};
 
 use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
 
@@ -335,7 +353,8 @@ impl<'p> ZarrOptions<'p> {
 /// What a successful run wrote.
 ///
 /// ```
-/// # let s = ndarray_gradient::zarr::Summary { arrays: vec!["axis0".into()], chunks: 4, input_bytes: 800, output_bytes: 800, elapsed: Default::default() };
+/// # let s = ndarray_gradient::zarr::Summary { arrays: vec!["axis0".into()], chunks: 4, input_bytes: 800, output_bytes: 800,
+/// #     input_chunk_reads: 4, input_partial_reads: 0, input_bytes_fetched: 800, elapsed: Default::default() };
 /// assert_eq!(s.arrays, ["axis0"]);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -348,6 +367,15 @@ pub struct Summary {
     pub input_bytes: u64,
     /// Decoded bytes written, all outputs together.
     pub output_bytes: u64,
+    /// Input chunks fetched whole from the store to be decoded. Each chunk once is the ideal
+    /// (`chunks`); more where the runs of two threads meet and, for codecs other than none and
+    /// zstd, one more per chunk for the first planes of the chunk after it along axis 0.
+    pub input_chunk_reads: u64,
+    /// Partial reads of input chunks (byte ranges: the halo faces of uncompressed chunks, the
+    /// start of a zstd stream for the first planes of a chunk).
+    pub input_partial_reads: u64,
+    /// Bytes fetched from the input store (as stored, compressed or not), all reads together.
+    pub input_bytes_fetched: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -752,7 +780,8 @@ where
         outputs.push(array);
     }
 
-    // The chunks, in parallel; the first failure stops the others.
+    // The chunks: the linear range cut into one contiguous piece per thread, each piece in C
+    // order (see `Window`); the first failure stops the others.
     let grid: Vec<u64> = input.chunk_grid_shape().to_vec();
     let total: u64 = if shape.contains(&0) { 0 } else { grid.iter().product() };
     let done = AtomicU64::new(0);
@@ -761,20 +790,20 @@ where
     let stop = AtomicBool::new(false);
     let completed: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
     let chunk_started: Vec<AtomicBool> = (0..total).map(|_| AtomicBool::new(false)).collect();
-    let dyn_store: Arc<dyn ReadableStorageTraits> = input.storage();
+    // Every read of the run goes through the counting store.
+    let counted = Arc::new(Counted::new(input.storage()));
+    let store_dyn: Arc<dyn ReadableStorageTraits> = counted.clone();
+    let input = input.with_storage(store_dyn);
     let shared = Shared {
-        cache: ChunkCacheDecodedLruChunkLimitThreadLocal::new(Arc::new(input.with_storage(dyn_store)), 3),
         faces: Mutex::new(HashMap::new()),
         started: &chunk_started,
         grid: &grid,
+        zstd_prefix: zstd_prefix_readable(&input),
     };
 
-    let one_chunk = |linear: u64| -> Result<(), ZarrError> {
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
+    let one_chunk = |linear: u64, window: &mut Window<T, T::Output>, end: u64| -> Result<(), ZarrError> {
         let indices = zarrs::array::unravel_index(linear, &grid).unwrap_or_default();
-        let result = chunk::<T, R>(&plan, &input, &outputs, &shared, &indices, &shape);
+        let result = chunk::<T, R>(&plan, &input, &outputs, &shared, window, end, &indices, &shape);
         match result {
             Ok((read, written)) => {
                 completed.lock().unwrap_or_else(|e| e.into_inner()).push(indices);
@@ -798,13 +827,31 @@ where
             }
         }
     };
+    let pieces = |threads: usize| -> Result<(), ZarrError> {
+        let n = (threads as u64).clamp(1, total.max(1));
+        (0..n).into_par_iter().try_for_each(|p| {
+            let (lo, hi) = (p * total / n, (p + 1) * total / n);
+            let mut window = Window::new();
+            // Each thread computes its chunks one at a time, serially: the parallelism is
+            // across chunks (and a thread's memory stays its own window and buffers).
+            crate::with_parallel_threshold(usize::MAX, || {
+                for linear in lo..hi {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    one_chunk(linear, &mut window, hi)?;
+                }
+                Ok(())
+            })
+        })
+    };
     let result = match job.run.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| output_err(out_path, e))?
-            .install(|| (0..total).into_par_iter().try_for_each(one_chunk)),
-        None => (0..total).into_par_iter().try_for_each(one_chunk),
+            .install(|| pieces(n)),
+        None => pieces(rayon::current_num_threads()),
     };
     if let Err(mut e) = result {
         let mut list = std::mem::take(&mut *completed.lock().unwrap_or_else(|e| e.into_inner()));
@@ -827,22 +874,118 @@ where
         chunks: total,
         input_bytes: in_bytes.into_inner(),
         output_bytes: out_bytes.into_inner(),
+        input_chunk_reads: counted.whole.load(Ordering::Relaxed),
+        input_partial_reads: counted.partial.load(Ordering::Relaxed),
+        input_bytes_fetched: counted.bytes.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
     })
 }
 
-/// What the chunks of one run share: the decoded-chunk cache of each thread (the chunk being
-/// computed and its neighbours along the last axis, which the same thread computes next), and
-/// the faces chunks leave for the neighbours after them along the other axes.
+/// The input store of a run, counting what is fetched from it: whole values (a chunk read to
+/// be decoded whole), partial reads (byte ranges: faces of uncompressed chunks, prefixes of
+/// zstd streams) and bytes.
+struct Counted {
+    inner: Arc<dyn ReadableStorageTraits>,
+    whole: AtomicU64,
+    partial: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Counted {
+    fn new(inner: Arc<dyn ReadableStorageTraits>) -> Self {
+        Counted {
+            inner,
+            whole: AtomicU64::new(0),
+            partial: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+}
+
+impl ReadableStorageTraits for Counted {
+    fn get(&self, key: &StoreKey) -> Result<MaybeBytes, StorageError> {
+        let got = self.inner.get(key)?;
+        if let Some(b) = &got {
+            self.whole.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+        }
+        Ok(got)
+    }
+
+    fn get_partial_many<'a>(
+        &'a self,
+        key: &StoreKey,
+        byte_ranges: ByteRangeIterator<'a>,
+    ) -> Result<MaybeBytesIterator<'a>, StorageError> {
+        // zarrs reads a whole value this way too (one range from 0 to the end).
+        let ranges: Vec<ByteRange> = byte_ranges.collect();
+        let whole = matches!(ranges.as_slice(), [ByteRange::FromStart(0, None)]);
+        let got = self.inner.get_partial_many(key, Box::new(ranges.into_iter()))?;
+        Ok(got.map(|parts| {
+            let count = if whole { &self.whole } else { &self.partial };
+            count.fetch_add(1, Ordering::Relaxed);
+            let counted = parts.inspect(|part| {
+                if let Ok(b) = part {
+                    self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+                }
+            });
+            Box::new(counted) as Box<dyn Iterator<Item = Result<Bytes, StorageError>> + 'a>
+        }))
+    }
+
+    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
+        self.inner.size_key(key)
+    }
+
+    fn supports_get_partial(&self) -> bool {
+        self.inner.supports_get_partial()
+    }
+}
+
+/// What the chunks of one run share: the faces chunks leave for the neighbours after them.
 struct Shared<'a, T> {
-    /// Per thread, the last few decoded chunks (3: the previous, this one, the next).
-    cache: ChunkCacheDecodedLruChunkLimitThreadLocal,
     /// Faces of the chunks computed, kept for a neighbour not yet started: keyed by the
     /// neighbour's linear index and the axis. Thin (a halo's thickness); each is taken once.
     faces: Mutex<HashMap<(u64, usize), ArrayD<T>>>,
     /// Whether each chunk has started.
     started: &'a [AtomicBool],
     grid: &'a [u64],
+    /// Whether the first planes of a chunk can be had by decoding only the start of its zstd
+    /// stream (see `zstd_prefix_readable`).
+    zstd_prefix: bool,
+}
+
+/// The chunks one thread decoded ahead of their turn, by linear index.
+///
+/// A thread computes a contiguous run of chunks in C order. The halo after a chunk along
+/// axes 1.. lies in chunks of the same thread's run not computed yet (the next chunk along the
+/// last axis, the next row along axis 1, …): they are decoded whole once, kept here, and taken
+/// out when their own turn comes, so each is decoded once. What a chunk leaves for the chunks
+/// after it (its last planes, their halo before) is a thin face in `Shared::faces`. The halo
+/// after a chunk along axis 0 (the next slab, far ahead in C order) is not kept whole: it is
+/// the first planes of that chunk, a prefix of its bytes in C order, read alone (see
+/// `read_after0`).
+///
+/// Memory: at most one row of chunks is held here, `R = g[2] × … × g[n-1]` chunks for the chunk
+/// grid `g` (1 for one- and two-dimensional arrays): the chunks of the current row not yet
+/// computed plus those of the next row already decoded.
+///
+/// It also keeps the thread's buffers (the chunk with its halo, one output) from one chunk to
+/// the next: fresh ones would cost their pages' first-touch faults for every chunk.
+struct Window<T, O> {
+    chunks: HashMap<u64, ArrayD<T>>,
+    buf: Option<ArrayD<T>>,
+    out: Option<ArrayD<O>>,
+}
+
+impl<T, O> Window<T, O> {
+    fn new() -> Self {
+        Window {
+            chunks: HashMap::new(),
+            buf: None,
+            out: None,
+        }
+    }
 }
 
 /// The linear index of chunk `indices` in `grid` (C order).
@@ -850,37 +993,140 @@ fn ravel(indices: &[u64], grid: &[u64]) -> u64 {
     indices.iter().zip(grid).fold(0, |acc, (&i, &n)| acc * n + i)
 }
 
+/// Whether the input is stored as plain bytes in the platform's order compressed by zstd alone
+/// (zarr-python's default for numbers): then the first planes (axis 0) of a chunk are the
+/// start of its decompressed stream, and decoding stops there.
+fn zstd_prefix_readable(input: &Array<dyn ReadableStorageTraits>) -> bool {
+    let codecs = input.codecs();
+    let bytes = codecs.array_to_bytes_codec();
+    let native = match bytes.as_any().downcast_ref::<BytesCodec>() {
+        Some(_) => match bytes.configuration_v3(&Default::default()) {
+            Some(c) => match c.get("endian").and_then(|e| e.as_str()) {
+                None => true,
+                Some(e) => (e == "little") == cfg!(target_endian = "little"),
+            },
+            None => false,
+        },
+        None => false,
+    };
+    native
+        && codecs.array_to_array_codecs().is_empty()
+        && codecs.bytes_to_bytes_codecs().len() == 1
+        && codecs.bytes_to_bytes_codecs()[0]
+            .as_any()
+            .downcast_ref::<ZstdCodec>()
+            .is_some()
+}
+
+/// A value of the store read in pieces as it is asked for (to feed a streaming decoder).
+struct StoreReader<'a> {
+    store: &'a dyn ReadableStorageTraits,
+    key: StoreKey,
+    pos: u64,
+    size: u64,
+}
+
+impl std::io::Read for StoreReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let len = (buf.len() as u64).min(self.size - self.pos.min(self.size));
+        if len == 0 {
+            return Ok(0);
+        }
+        let got = self
+            .store
+            .get_partial(&self.key, ByteRange::FromStart(self.pos, Some(len)))
+            .map_err(std::io::Error::other)?
+            .ok_or_else(|| std::io::Error::other("the chunk vanished"))?;
+        let n = got.len().min(buf.len());
+        if n == 0 {
+            return Err(std::io::Error::other("short read"));
+        }
+        buf[..n].copy_from_slice(&got[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The first `planes` planes (axis 0) of chunk `chunk`, cut to `extent` on the other axes, by
+/// decoding only the start of its zstd stream. `None` where that does not apply (a chunk not
+/// stored, which is all fill value, or anything unexpected): the caller then reads it through
+/// zarrs, which also reports a broken chunk properly.
+fn zstd_prefix<T: ElementOwned>(
+    input: &Array<dyn ReadableStorageTraits>,
+    chunk: &[u64],
+    planes: usize,
+    extent: &[usize],
+) -> Option<ArrayD<T>> {
+    use std::io::Read;
+    let full: Vec<u64> = input.chunk_shape(chunk).ok()?.iter().map(|n| n.get()).collect();
+    if planes as u64 > full[0] || input.data_type().fixed_size() != Some(size_of::<T>()) {
+        return None;
+    }
+    let mut shape = full;
+    shape[0] = planes as u64;
+    let len = usize::try_from(shape.iter().product::<u64>()).ok()? * size_of::<T>();
+    let store = input.storage();
+    let key = input.chunk_key(chunk);
+    let size = store.size_key(&key).ok()??;
+    let reader = StoreReader {
+        store: store.as_ref(),
+        key,
+        pos: 0,
+        size,
+    };
+    let mut decoder = zstd::stream::read::Decoder::new(reader).ok()?;
+    let mut bytes = vec![0u8; len];
+    decoder.read_exact(&mut bytes).ok()?;
+    let planes_all = ArrayD::<T>::from_array_bytes(ArrayBytes::new_flen(bytes), &shape, input.data_type()).ok()?;
+    let cut = planes_all.slice_each_axis(|d| {
+        let k = d.axis.index();
+        Slice::from(0..if k == 0 { planes } else { extent[k] })
+    });
+    Some(cut.to_owned())
+}
+
 /// Reads, computes and writes one output chunk; returns (input bytes, output bytes).
+/// `end` is the end of the calling thread's run of chunks (see [`Window`]).
+#[allow(clippy::too_many_arguments)]
 fn chunk<T, R>(
     plan: &BlockPlan<R>,
-    input: &Array<Store>,
+    input: &Array<dyn ReadableStorageTraits>,
     outputs: &[Array<Store>],
     shared: &Shared<'_, T>,
+    window: &mut Window<T, T::Output>,
+    end: u64,
     indices: &[u64],
     shape: &[usize],
 ) -> Result<(u64, u64), ZarrError>
 where
-    T: GradientElement<Real = R> + ElementOwned + Default,
+    T: GradientElement<Real = R> + ElementOwned + Default + Clone,
     T::Output: OutElement,
     R: num_traits::Float,
 {
     let nd = shape.len();
     let linear = ravel(indices, shared.grid);
     shared.started[linear as usize].store(true, Ordering::Relaxed);
-    let read_err = |e: Source| ZarrError::ReadChunk {
-        input_chunk: None,
+    let read_err = |input_chunk: Option<Vec<u64>>, e: Source| ZarrError::ReadChunk {
+        input_chunk,
         output_chunk: indices.to_vec(),
         completed: Vec::new(),
         source: e,
     };
-    let full = input.chunk_subset(indices).map_err(|e| read_err(Box::new(e)))?;
-    let bounded = input.chunk_subset_bounded(indices).map_err(|e| read_err(Box::new(e)))?;
+    let full = input.chunk_subset(indices).map_err(|e| read_err(None, Box::new(e)))?;
+    let bounded = input
+        .chunk_subset_bounded(indices)
+        .map_err(|e| read_err(None, Box::new(e)))?;
     let start: Vec<usize> = bounded.start().iter().map(|&s| s as usize).collect();
     let block: Vec<usize> = bounded.shape().iter().map(|&s| s as usize).collect();
     let halo = plan.halo(&start, &block)?;
     let ext: Vec<usize> = (0..nd).map(|k| halo.before[k] + block[k] + halo.after[k]).collect();
-    let mut buf: ArrayD<T> = ArrayD::default(IxDyn(&ext));
-    let last = nd.saturating_sub(1);
+    // The previous chunk's buffer when the shapes agree: every sample the computation reads
+    // (the chunk and the faces of its halo) is overwritten below; the corners, never read,
+    // may keep old values.
+    let mut buf: ArrayD<T> = match window.buf.take() {
+        Some(b) if b.shape() == ext.as_slice() => b,
+        _ => ArrayD::default(IxDyn(&ext)),
+    };
 
     // Copies `part` into buf at `at`.
     let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
@@ -890,19 +1136,72 @@ where
         }
         dst.assign(part);
     };
-    // Reads the global region `ranges` (through the thread's cache, or straight from the store,
-    // which decodes only the bytes needed where the codecs allow); on failure, finds the input
-    // chunk that fails.
-    let read = |ranges: &[std::ops::Range<u64>], cached: bool| -> Result<ArrayD<T>, ZarrError> {
-        let subset = ArraySubset::new_with_ranges(ranges);
-        let got = if cached {
-            shared
-                .cache
-                .retrieve_array_subset::<ArrayD<T>>(&subset, &zarrs::array::CodecOptions::default())
-        } else {
-            input.retrieve_array_subset::<ArrayD<T>>(&subset)
+    // One whole input chunk (its part inside the array), decoded.
+    let decode = |c: &[u64]| -> Result<ArrayD<T>, ZarrError> {
+        let cb = input
+            .chunk_subset_bounded(c)
+            .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
+        input
+            .retrieve_array_subset::<ArrayD<T>>(&cb)
+            .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))
+    };
+    // The global region `ranges` from whole chunks: those of this thread's run still to come
+    // are decoded once and kept in the window for their own turn.
+    let from_chunks =
+        |window: &mut Window<T, T::Output>, ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
+            let subset = ArraySubset::new_with_ranges(ranges);
+            let region_shape: Vec<usize> = ranges.iter().map(|r| (r.end - r.start) as usize).collect();
+            let mut region: ArrayD<T> = ArrayD::default(IxDyn(&region_shape));
+            let chunks = input
+                .chunks_in_array_subset(&subset)
+                .map_err(|e| read_err(None, Box::new(e)))?
+                .ok_or_else(|| read_err(None, "a region outside the chunk grid".into()))?;
+            for c in &chunks.indices() {
+                let c: &[u64] = &c;
+                let l = ravel(c, shared.grid);
+                let cb = input
+                    .chunk_subset_bounded(c)
+                    .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
+                let transient;
+                let data = if l > linear && l < end {
+                    match window.chunks.entry(l) {
+                        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => &*e.insert(decode(c)?),
+                    }
+                } else {
+                    transient = decode(c)?;
+                    &transient
+                };
+                // The part of the region in this chunk.
+                let (lo, hi): (Vec<u64>, Vec<u64>) = (0..nd)
+                    .map(|k| {
+                        (
+                            ranges[k].start.max(cb.start()[k]),
+                            ranges[k].end.min(cb.start()[k] + cb.shape()[k]),
+                        )
+                    })
+                    .unzip();
+                let src = data.slice_each_axis(|d| {
+                    let k = d.axis.index();
+                    Slice::from((lo[k] - cb.start()[k]) as usize..(hi[k] - cb.start()[k]) as usize)
+                });
+                let mut dst = region.view_mut();
+                for k in 0..nd {
+                    dst.slice_axis_inplace(
+                        Axis(k),
+                        Slice::from((lo[k] - ranges[k].start) as usize..(hi[k] - ranges[k].start) as usize),
+                    );
+                }
+                dst.assign(&src);
+            }
+            Ok(region)
         };
-        got.map_err(|e| {
+    // The global region `ranges` straight from the store (zarrs reads only the bytes needed
+    // where the codecs allow: a face of an uncompressed chunk); on failure, finds the input
+    // chunk that fails.
+    let from_store = |ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
+        let subset = ArraySubset::new_with_ranges(ranges);
+        input.retrieve_array_subset::<ArrayD<T>>(&subset).map_err(|e| {
             let culprit = input.chunks_in_array_subset(&subset).ok().flatten().and_then(|chunks| {
                 chunks
                     .indices()
@@ -910,22 +1209,19 @@ where
                     .find(|c| input.retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c).is_err())
                     .map(|c| c.to_vec())
             });
-            ZarrError::ReadChunk {
-                input_chunk: culprit,
-                output_chunk: indices.to_vec(),
-                completed: Vec::new(),
-                source: Box::new(e),
-            }
+            read_err(culprit, Box::new(e))
         })
     };
 
-    // The chunk itself (cached: the previous chunk of this thread read it as a face).
-    let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
-    let core = read(&own, true)?;
+    // The chunk itself: decoded ahead as a neighbour's halo, or now.
+    let core = match window.chunks.remove(&linear) {
+        Some(c) => c,
+        None => decode(indices)?,
+    };
     place(&mut buf, &core, &halo.before);
 
-    // Leave the faces the next chunks along the other axes will need, if not started yet.
-    for k in 0..last {
+    // Leave the faces the next chunks along each axis will need, if not started yet.
+    for k in 0..nd {
         if indices[k] + 1 >= shared.grid[k] {
             continue;
         }
@@ -954,9 +1250,10 @@ where
     }
     drop(core);
 
-    // The faces of the halo, wrapped on periodic axes: along the last axis through the cache
-    // (the neighbours this thread computes just before and after), along the others from the
-    // faces the chunk before left, else straight from the store.
+    // The faces of the halo, wrapped on periodic axes: before, from the face the chunk before
+    // left; after, along axis 0 from the start of the next chunk (see `Window`), along the
+    // other axes from whole chunks kept in the window; anything else from the store.
+    let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
     for k in 0..nd {
         let sides = [
             (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0, true),
@@ -971,15 +1268,25 @@ where
             if lo == hi {
                 continue;
             }
-            if before && k != last {
+            let mut pos = halo.before.clone();
+            if before {
                 let left = shared
                     .faces
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(&(linear, k));
                 if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
-                    let mut pos = halo.before.clone();
                     pos[k] = 0;
+                    place(&mut buf, &face, &pos);
+                    continue;
+                }
+            }
+            let slab_axis = k == 0 && nd > 1;
+            if !before && slab_axis && shared.zstd_prefix && hi as usize <= shape[k] {
+                let mut next = indices.to_vec();
+                next[0] += 1;
+                if let Some(face) = zstd_prefix::<T>(input, &next, halo.after[0], &block) {
+                    pos[k] = at;
                     place(&mut buf, &face, &pos);
                     continue;
                 }
@@ -987,31 +1294,32 @@ where
             for (first, len, offset) in wrapped_pieces(lo, hi, shape[k]) {
                 let mut ranges = own.clone();
                 ranges[k] = first..first + len;
-                let mut pos = halo.before.clone();
                 pos[k] = at + offset;
-                let part = read(&ranges, k == last)?;
+                let part = if slab_axis {
+                    from_store(&ranges)?
+                } else {
+                    from_chunks(window, &ranges)?
+                };
                 place(&mut buf, &part, &pos);
             }
         }
     }
 
-    // Compute into arrays of the full chunk's shape (an edge chunk's padding keeps the fill).
+    // Compute and write one output at a time, into an array of the full chunk's shape: the
+    // previous chunk's for a chunk inside the array (every sample is computed), a fresh one
+    // for a chunk cut short at the array's end (its padding keeps the zero fill).
     let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
-    let mut outs: Vec<ArrayD<T::Output>> = (0..plan.outputs())
-        .map(|_| ArrayD::default(IxDyn(&chunk_shape)))
-        .collect();
-    {
-        let mut views: Vec<_> = outs
-            .iter_mut()
-            .map(|o| o.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()])))
-            .collect();
-        let mut refs: Vec<&mut ndarray::ArrayRef<T::Output, IxDyn>> = views.iter_mut().map(|v| &mut **v).collect();
-        plan.compute(buf.view(), &start, &block, &mut refs)?;
-    }
-    drop(buf);
+    let mut out = match window.out.take() {
+        Some(o) if block == chunk_shape && o.shape() == chunk_shape.as_slice() => o,
+        _ => ArrayD::default(IxDyn(&chunk_shape)),
+    };
     let mut written = 0;
-    for (array, out) in outputs.iter().zip(&outs) {
-        let data = out.as_slice().expect("a new array is in standard layout");
+    for (j, array) in outputs.iter().enumerate() {
+        let mut view = out.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()]));
+        plan.compute_one(j, buf.view(), &start, &block, &mut view)?;
+        let data = out
+            .as_slice()
+            .expect("an array made by ArrayD::default is in standard layout");
         array.store_chunk(indices, data).map_err(|e| ZarrError::WriteChunk {
             output_chunk: indices.to_vec(),
             completed: Vec::new(),
@@ -1019,6 +1327,8 @@ where
         })?;
         written += bounded.num_elements() * size_of::<T::Output>() as u64;
     }
+    window.buf = Some(buf);
+    window.out = Some(out);
     Ok((bounded.num_elements() * size_of::<T>() as u64, written))
 }
 

@@ -32,6 +32,10 @@ mod projectile;
 #[allow(dead_code)]
 #[path = "../examples/terrain_slope.rs"]
 mod terrain_slope;
+#[cfg(feature = "zarr")]
+#[allow(dead_code)]
+#[path = "../examples/zarr_gradient.rs"]
+mod zarr_gradient;
 
 /// Where the tests draw: a folder of their own, so they never overwrite the examples' output.
 fn out(name: &str) -> PathBuf {
@@ -357,4 +361,93 @@ fn no_system_font_library_in_the_dependency_graph() {
             "{banned} is in Cargo.lock"
         );
     }
+}
+
+/// The zarr_gradient command with coordinates (a `.npy` file for one axis, a list for the
+/// other), an accuracy order and a derivative order: its outputs are the in-memory call's bits;
+/// malformed coordinates are refused with a message.
+#[cfg(feature = "zarr")]
+#[test]
+fn zarr_gradient_command_takes_coordinates() {
+    use ndarray::{Array2, Axis};
+    use ndarray_gradient::{ArrayGradientExt, GradientOptions, zarr};
+    use zarrs::array::{ArrayBuilder, data_type};
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zarr-gradient-command");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = Array2::from_shape_fn((13, 9), |(i, j)| {
+        ((i * i) as f64 * 0.1).sin() + (j as f64).sqrt() * i as f64
+    });
+    let store = std::sync::Arc::new(zarrs::filesystem::FilesystemStore::new(dir.join("in.zarr")).unwrap());
+    let array = ArrayBuilder::new(vec![13, 9], vec![5, 4], data_type::float64(), 0.0f64)
+        .build(store, "/")
+        .unwrap();
+    array.store_metadata().unwrap();
+    array
+        .store_array_subset(&array.subset_all(), f.as_slice().unwrap())
+        .unwrap();
+    // Stretched coordinates along axis 0 (a .npy file), uneven ones along axis 1 (a list).
+    let x0 = Array1::from_shape_fn(13, |i| (i as f64 * 0.3).powi(2) + i as f64);
+    ndarray_npy::write_npy(dir.join("x0.npy"), &x0).unwrap();
+    let x1 = Array1::from(vec![0.0, 0.5, 1.5, 2.0, 3.25, 4.0, 5.5, 6.0, 7.5]);
+    let list = x1.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+
+    let command = |extra: &[String]| {
+        let mut args = vec![
+            dir.join("in.zarr").display().to_string(),
+            dir.join("out.zarr").display().to_string(),
+            "--overwrite".into(),
+            "--quiet".into(),
+        ];
+        args.extend_from_slice(extra);
+        zarr_gradient::parse(args)
+    };
+    let args = command(&[
+        "--coordinates".into(),
+        format!("0={}", dir.join("x0.npy").display()),
+        "--coordinates".into(),
+        format!("1={list}"),
+        "--edge-order".into(),
+        "2".into(),
+        "--derivative".into(),
+        "2".into(),
+    ])
+    .unwrap();
+    let summary = zarr_gradient::run::<f64>(&args, &indicatif::ProgressBar::hidden()).unwrap();
+    let opts = GradientOptions::new()
+        .coordinates(Axis(0), &x0)
+        .coordinates(Axis(1), &x1)
+        .edge_order(EdgeOrder::Second)
+        .derivative(2);
+    let whole = f.clone().into_dyn().gradient_with(&opts).unwrap();
+    assert_eq!(summary.arrays, ["axis0", "axis1"]);
+    for (name, w) in summary.arrays.iter().zip(&whole) {
+        let got = zarr::read_array::<f64>(dir.join("out.zarr").join(name)).unwrap();
+        assert!(
+            got.iter().zip(w.iter()).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{name}"
+        );
+    }
+    // Without coordinates the result differs (the option is not ignored).
+    let plain = command(&[]).unwrap();
+    zarr_gradient::run::<f64>(&plain, &indicatif::ProgressBar::hidden()).unwrap();
+    let got = zarr::read_array::<f64>(dir.join("out.zarr").join("axis0")).unwrap();
+    assert_ne!(got, whole[0]);
+
+    // Malformed coordinates: a message, no panic.
+    assert!(
+        command(&["--coordinates".into(), "0".into()])
+            .unwrap_err()
+            .contains("K=FILE.npy")
+    );
+    let bad = command(&["--coordinates".into(), "1=0,1,x".into()]).unwrap();
+    let err = zarr_gradient::run::<f64>(&bad, &indicatif::ProgressBar::hidden()).unwrap_err();
+    assert!(err.to_string().contains("not a number: x"), "{err}");
+    let missing = command(&["--coordinates".into(), "0=/no/such.npy".into()]).unwrap();
+    let err = zarr_gradient::run::<f64>(&missing, &indicatif::ProgressBar::hidden()).unwrap_err();
+    assert!(err.to_string().contains("/no/such.npy"), "{err}");
+    // Coordinates of the wrong length are the gradient's own error.
+    let short = command(&["--coordinates".into(), "1=0,1,2".into()]).unwrap();
+    assert!(zarr_gradient::run::<f64>(&short, &indicatif::ProgressBar::hidden()).is_err());
 }

@@ -349,6 +349,72 @@ fn progress_reports_every_chunk() {
     assert_eq!(s.input_bytes, 800);
 }
 
+/// Runs the gradient of `f` stored in `chunks` with `codec` on `threads` threads, checks the bits
+/// against the in-memory call and returns the run's summary.
+fn counted_run(
+    name: &str,
+    f: &ArrayD<f64>,
+    chunks: &[u64],
+    codec: Codec,
+    opts: &GradientOptions<'_, f64>,
+    threads: usize,
+) -> zarr::Summary {
+    let d = dir(name);
+    write(&d.join("in.zarr"), f, chunks, data_type::float64(), 0.0f64, codec);
+    let s = zarr::gradient(
+        d.join("in.zarr"),
+        d.join("out.zarr"),
+        opts,
+        &ZarrOptions::new().threads(threads),
+    )
+    .unwrap();
+    let whole = f.gradient_with(opts).unwrap();
+    for (name_k, w) in s.arrays.iter().zip(&whole) {
+        let got = zarr::read_array::<f64>(d.join("out.zarr").join(name_k)).unwrap();
+        assert!(same_bits(&got, w, f64::to_bits), "{name} {name_k}");
+    }
+    s
+}
+
+#[test]
+fn each_input_chunk_is_decoded_once() {
+    // 4 × 3 × 5 chunks, the last ones cut short on every axis.
+    let f = field(&[30, 17, 23], 21);
+    let chunks = [8, 6, 5];
+    let n = 4 * 3 * 5;
+    for opts in [
+        GradientOptions::<f64>::new(),
+        GradientOptions::new().edge_order(EdgeOrder::Second),
+        GradientOptions::new().accuracy(4),
+    ] {
+        // zstd, one thread: every chunk fetched and decoded whole exactly once; the halo after
+        // a chunk along axis 0 is the start of the next chunk's zstd stream (a partial read).
+        let s = counted_run("decoded-once-zstd", &f, &chunks, Codec::Zstd, &opts, 1);
+        assert_eq!(s.chunks, n);
+        assert_eq!(s.input_chunk_reads, n, "{opts:?}");
+        assert!(s.input_partial_reads >= 3 * 3 * 5, "{opts:?}: {s:?}");
+        // Two threads: their runs meet at a slab boundary (chunk 30 of 60), where the faces of
+        // at most one slab (3 × 5 chunks) are read again.
+        let s = counted_run("decoded-once-zstd-2", &f, &chunks, Codec::Zstd, &opts, 2);
+        assert!(
+            s.input_chunk_reads >= n && s.input_chunk_reads <= n + 15,
+            "{opts:?}: {s:?}"
+        );
+        // gzip cannot stop early: the first planes of the next chunk along axis 0 cost one more
+        // whole read, and nothing else does.
+        let s = counted_run("decoded-once-gzip", &f, &chunks, Codec::Gzip, &opts, 1);
+        assert_eq!(s.input_chunk_reads, n + 3 * 3 * 5, "{opts:?}");
+        // Uncompressed: every byte fetched once, plus the faces along axis 0 (a halo of at most
+        // 2 of 8 planes: a quarter).
+        let s = counted_run("decoded-once-none", &f, &chunks, Codec::None, &opts, 1);
+        let stored = (f.len() * 8) as u64;
+        assert!(
+            s.input_bytes_fetched <= stored + stored / 4,
+            "{opts:?}: {s:?} vs {stored}"
+        );
+    }
+}
+
 // ----- faults -----
 
 #[test]
