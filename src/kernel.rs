@@ -841,25 +841,18 @@ pub(crate) struct RowTerm<'a, A, R> {
     pub(crate) subtract: bool,
 }
 
-/// Points of a plane's tile in [`row_sums`]: the tiles of three neighbouring planes stay in
-/// the L2 cache while a term along the outer axis reads them again for the next planes.
-const ROW_TILE: usize = 8192;
-
-/// The smallest number of points per rayon task in [`row_sums`]; arrays are cut into at most
-/// [`ROW_BLOCKS`] blocks of planes.
+/// The most blocks of rows [`row_sums`] cuts an array into, one rayon task each (a few per
+/// thread, so that a thread slowed by other work is helped by the others).
 #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 const ROW_BLOCKS: usize = 8;
 
 /// `outs[s] = Σ sums[s]` (terms added, or subtracted, in order) on contiguous arrays in C order
-/// of shape `dims`, every output in one walk over the rows: the input rows a point needs are
-/// read while they are in cache, so the input is read from memory about once, whatever the
-/// number of terms and outputs.
-///
-/// The rows are walked plane by plane (planes across the outermost axes, rows along the
-/// second-last axis), a tile of rows of every plane at a time when planes are larger than
-/// [`ROW_TILE`], so that the rows a term along an outer axis shares with the next plane are
-/// still in cache. With `rayon`, large arrays are cut into blocks of planes, one task each;
-/// every point is computed by the same formulas whatever the walk, so the bits never change.
+/// of shape `dims`, every output in one walk over the rows in memory order: the input rows a
+/// point needs are read while they are in cache, so the input is read from memory about once,
+/// whatever the number of terms and outputs, and every output is written front to back (a
+/// fresh output's pages are faulted in, zeroed by the system, just before they are written).
+/// With `rayon`, large arrays are cut into blocks of rows, one task each; every point is
+/// computed by the same formulas whatever the split, so the bits never change.
 pub(crate) fn row_sums<A: GradientElement, S: Slot<A::Output>>(
     sums: &[Vec<RowTerm<'_, A, A::Real>>],
     dims: &[usize],
@@ -872,74 +865,29 @@ pub(crate) fn row_sums<A: GradientElement, S: Slot<A::Output>>(
     }
     let n = dims[nd - 1];
     let rows = total / n;
-    let per_plane = if nd >= 3 { dims[nd - 2] } else { 1 };
-    let planes = rows / per_plane;
-    let walk = RowWalk {
-        sums,
-        dims,
-        per_plane,
-        tile: (ROW_TILE / n).max(1),
-    };
     #[cfg(feature = "rayon")]
-    if total >= crate::parallel::threshold() && planes >= 2 {
+    if total >= crate::parallel::threshold() && rows >= 2 {
         use ndarray::parallel::prelude::*;
-        let blocks = (total / crate::parallel::MIN_BLOCK).clamp(2, ROW_BLOCKS).min(planes);
-        let per_block = planes.div_ceil(blocks);
-        let len = per_block * per_plane * n;
-        let mut parts: Vec<(usize, Vec<&mut [S]>)> = (0..planes.div_ceil(per_block))
+        let blocks = (total / crate::parallel::MIN_BLOCK).clamp(2, ROW_BLOCKS).min(rows);
+        let per_block = rows.div_ceil(blocks);
+        let mut parts: Vec<(usize, Vec<&mut [S]>)> = (0..rows.div_ceil(per_block))
             .map(|b| (b * per_block, Vec::with_capacity(outs.len())))
             .collect();
         for out in outs {
-            for ((_, part), piece) in parts.iter_mut().zip(out.chunks_mut(len)) {
+            for ((_, part), piece) in parts.iter_mut().zip(out.chunks_mut(per_block * n)) {
                 part.push(piece);
             }
         }
         return parts.into_par_iter().for_each_init(
             || (Vec::new(), Vec::new()),
-            |bufs, (p0, mut part)| walk.planes(p0..(p0 + per_block).min(planes), &mut part, bufs),
+            |bufs, (first, mut part)| {
+                let last = (first + per_block).min(rows);
+                sum_rows(sums, dims, first..last, &mut part, first, bufs)
+            },
         );
     }
     let mut outs = outs;
-    walk.planes(0..planes, &mut outs, &mut (Vec::new(), Vec::new()));
-}
-
-/// The walk of [`row_sums`].
-struct RowWalk<'s, 't, A, R> {
-    sums: &'s [Vec<RowTerm<'t, A, R>>],
-    dims: &'s [usize],
-    /// Rows per plane.
-    per_plane: usize,
-    /// Rows per tile.
-    tile: usize,
-}
-
-impl<A: GradientElement> RowWalk<'_, '_, A, A::Real> {
-    /// The planes `planes`, whose rows `outs` hold (from the first row of `planes.start`).
-    fn planes<S: Slot<A::Output>>(
-        &self,
-        planes: std::ops::Range<usize>,
-        outs: &mut [&mut [S]],
-        bufs: &mut (Vec<A::Output>, Vec<A::Output>),
-    ) {
-        let first = planes.start * self.per_plane;
-        if self.tile >= self.per_plane || planes.len() < 2 {
-            return sum_rows(
-                self.sums,
-                self.dims,
-                first..planes.end * self.per_plane,
-                outs,
-                first,
-                bufs,
-            );
-        }
-        for t0 in (0..self.per_plane).step_by(self.tile) {
-            let t1 = (t0 + self.tile).min(self.per_plane);
-            for p in planes.clone() {
-                let row = p * self.per_plane;
-                sum_rows(self.sums, self.dims, row + t0..row + t1, outs, first, bufs);
-            }
-        }
-    }
+    sum_rows(sums, dims, 0..rows, &mut outs, 0, &mut (Vec::new(), Vec::new()));
 }
 
 /// The rows `rows` (along the last axis, `dims` the shape) of every sum of terms, into `outs`,
