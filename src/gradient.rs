@@ -1,4 +1,5 @@
-//! `np.gradient`: validating a call, then running one kernel per axis.
+//! `np.gradient`: validating a call, then running one kernel per axis, or one pass over the
+//! input for all axes of a large contiguous array.
 
 use ndarray::{Array, ArrayRef, ArrayView, ArrayViewMut, Axis, Dimension};
 
