@@ -564,16 +564,7 @@ fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>, F: Finish<
     let x: [&[A]; W] = std::array::from_fn(|j| &x[j][..n]);
     let fin = fin.within(n);
     match w {
-        RowWeights::Same(w) => {
-            let w: [A::Real; W] = std::array::from_fn(|j| w[j]);
-            for (k, o) in o.iter_mut().enumerate() {
-                let mut acc = first_term(x[0][k].to_output(), w[0]);
-                for j in 1..W {
-                    acc = add_term(acc, x[j][k].to_output(), w[j]);
-                }
-                o.put(fin.at(k, acc));
-            }
-        }
+        RowWeights::Same(w) => terms_fixed::<W, 1, A, S, F>(o, [x], [std::array::from_fn(|j| w[j])], [false], fin),
         RowWeights::PerPoint(w) => {
             let w: [&[A::Real]; W] = std::array::from_fn(|j| &w[j][..n]);
             for (k, o) in o.iter_mut().enumerate() {
@@ -584,6 +575,38 @@ fn rows_fixed<const W: usize, A: GradientElement, S: Slot<A::Output>, F: Finish<
                 o.put(fin.at(k, acc));
             }
         }
+    }
+}
+
+/// `o[k] = t_0[k] ± t_1[k] ± …` (term `s` subtracted when `subtract[s]`, the terms taken in
+/// order), where `t_s[k] = Σ_j w[s][j] · x[s][j][k]` is summed as [`first_term`] fixes: the
+/// tap-summing loop, for `T` terms of `W` taps each, in one pass over the points. With one
+/// term it is the loop of every weighted stencil; with several, a sum of derivatives (a
+/// Laplacian) computed without a row buffer, the same bits as adding the terms' rows.
+#[inline(always)]
+fn terms_fixed<const W: usize, const T: usize, A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
+    o: &mut [S],
+    x: [[&[A]; W]; T],
+    w: [[A::Real; W]; T],
+    subtract: [bool; T],
+    fin: F,
+) {
+    let n = o.len();
+    let x: [[&[A]; W]; T] = std::array::from_fn(|s| std::array::from_fn(|j| &x[s][j][..n]));
+    let fin = fin.within(n);
+    for (k, o) in o.iter_mut().enumerate() {
+        let term = |s: usize| {
+            let mut acc = first_term(x[s][0][k].to_output(), w[s][0]);
+            for j in 1..W {
+                acc = add_term(acc, x[s][j][k].to_output(), w[s][j]);
+            }
+            acc
+        };
+        let mut sum = term(0);
+        for s in 1..T {
+            sum = if subtract[s] { sum - term(s) } else { sum + term(s) };
+        }
+        o.put(fin.at(k, sum));
     }
 }
 
@@ -939,6 +962,9 @@ fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
         };
         for (terms, out) in sums.iter().zip(outs.iter_mut()) {
             let o = &mut out[(q - first) * n..(q - first + 1) * n];
+            if sum_in_one_loop(terms, at, o) {
+                continue;
+            }
             let last = terms.len().saturating_sub(1);
             // Term 0 into the row buffer; each further term added onto it as it is computed
             // (into the other buffer), the last one straight into the output.
@@ -964,6 +990,154 @@ fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
             idx[a] = 0;
         }
     }
+}
+
+/// The widest stencils [`sum_in_one_loop`] takes.
+const ONE_LOOP_TAPS: usize = 9;
+
+/// One term's taps on one row, as shifted rows of its input: tap `j` of point `k` reads
+/// `f[start[j] + k]` with weight `w[j]`. For a term along the last axis these are the taps of
+/// its interior points `lo..hi`; its other points keep their own rules.
+struct RowTaps<'a, A, R> {
+    f: &'a [A],
+    start: [isize; ONE_LOOP_TAPS],
+    w: [R; ONE_LOOP_TAPS],
+    width: usize,
+}
+
+/// The taps of term `t` on the row `at`, when every point of the row (every interior point,
+/// along the last axis) is a weighted sum of at most [`ONE_LOOP_TAPS`] shifted rows with the
+/// same weights; `None` for NumPy's differences and for weights of their own at every point
+/// of the row.
+fn row_taps<'a, A: GradientElement>(t: &RowTerm<'a, A, A::Real>, at: RowAt<'_>) -> Option<RowTaps<'a, A, A::Real>> {
+    let RowAt { idx, strides, base, .. } = at;
+    let st = t.stencil;
+    let mut taps = RowTaps {
+        f: t.f,
+        start: [0; ONE_LOOP_TAPS],
+        w: [A::Real::zero(); ONE_LOOP_TAPS],
+        width: 0,
+    };
+    let mut put = |offsets: &[isize], w: &dyn Fn(usize) -> A::Real, start: &dyn Fn(isize) -> isize| {
+        if offsets.len() > ONE_LOOP_TAPS {
+            return None;
+        }
+        for (j, &off) in offsets.iter().enumerate() {
+            taps.start[j] = start(off);
+            taps.w[j] = w(j);
+        }
+        taps.width = offsets.len();
+        Some(())
+    };
+    if t.axis == idx.len() - 1 {
+        let Interior::Taps { offsets, w } = &st.interior else {
+            return None;
+        };
+        put(offsets, &|j| w[j], &|off| base as isize + off)?;
+        return Some(taps);
+    }
+    let (i, s) = (idx[t.axis], strides[t.axis]);
+    let start = |off: isize| (base - i * s + st.sample(i, off) * s) as isize;
+    if (st.lo..st.hi).contains(&i) {
+        match &st.interior {
+            Interior::Taps { offsets, w } => put(offsets, &|j| w[j], &start)?,
+            // Weights of their own at every point along the axis: the same along the row.
+            Interior::PerPoint { offsets, w } => put(offsets, &|j| w[j][i - st.lo], &start)?,
+            Interior::Uniform { .. } => return None,
+        }
+    } else {
+        match st.edges.iter().find(|(p, _)| *p == i) {
+            Some((_, Rule::Weighted { offsets, w })) => put(offsets, &|j| w[j], &start)?,
+            _ => return None,
+        }
+    }
+    Some(taps)
+}
+
+/// The sum of 2 or 3 terms of equal width on one row in one loop over its points
+/// ([`terms_fixed`]), without the row buffers of the general path; the few points at the ends
+/// of the row where a term along the last axis has edge rules are summed point by point, in
+/// the same order. The same bits as the general path; `false` (nothing written) when the
+/// terms are not of that kind.
+fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[RowTerm<'_, A, A::Real>],
+    at: RowAt<'_>,
+    o: &mut [S],
+) -> bool {
+    let t = terms.len();
+    let n = at.n;
+    let last = at.idx.len() - 1;
+    if !(2..=3).contains(&t) {
+        return false;
+    }
+    let mut taps: [Option<RowTaps<'_, A, A::Real>>; 3] = [None, None, None];
+    // The points where every term along the last axis uses its interior taps.
+    let mut inner = 0..n;
+    for (slot, term) in taps.iter_mut().zip(terms) {
+        let Some(row) = row_taps(term, at) else {
+            return false;
+        };
+        if term.axis == last {
+            inner = inner.start.max(term.stencil.lo)..inner.end.min(term.stencil.hi);
+        }
+        *slot = Some(row);
+    }
+    let taps: [&RowTaps<'_, A, A::Real>; 3] = std::array::from_fn(|s| taps[s.min(t - 1)].as_ref().expect("set above"));
+    let width = taps[0].width;
+    if inner.is_empty() || taps[..t].iter().any(|r| r.width != width) {
+        return false;
+    }
+    let subtract: [bool; 3] = std::array::from_fn(|s| s < t && terms[s].subtract);
+    let (from, m) = (inner.start as isize, inner.len());
+    let oi = &mut o[inner.clone()];
+    macro_rules! shapes {
+        ($($t:literal $w:literal),*) => {
+            match (t, width) {
+                $(($t, $w) => crate::simd::wide(#[inline(always)] || {
+                    let x: [[&[A]; $w]; $t] = std::array::from_fn(|s| {
+                        std::array::from_fn(|j| &taps[s].f[(taps[s].start[j] + from) as usize..][..m])
+                    });
+                    let w: [[A::Real; $w]; $t] = std::array::from_fn(|s| std::array::from_fn(|j| taps[s].w[j]));
+                    terms_fixed::<$w, $t, A, S, Put>(oi, x, w, std::array::from_fn(|s| subtract[s]), Put)
+                }),)*
+                _ => return false,
+            }
+        };
+    }
+    shapes!(2 2, 2 3, 2 4, 2 5, 2 6, 2 7, 2 8, 2 9, 3 2, 3 3, 3 4, 3 5, 3 6, 3 7, 3 8, 3 9);
+    // The ends of the row, point by point: each term as its own path computes it, then added
+    // in term order.
+    for k in (0..inner.start).chain(inner.end..n) {
+        let term_at = |s: usize| {
+            let (term, row) = (&terms[s], taps[s]);
+            let st = term.stencil;
+            if term.axis == last && !(st.lo..st.hi).contains(&k) {
+                let (_, rule) = st
+                    .edges
+                    .iter()
+                    .find(|(p, _)| *p == k)
+                    .expect("every point outside lo..hi has a rule");
+                let lane = &term.f[at.base..at.base + n];
+                return rule.apply(|off| lane[st.sample(k, off)].to_output());
+            }
+            let x = |j: usize| row.f[(row.start[j] + k as isize) as usize].to_output();
+            let mut acc = first_term(x(0), row.w[0]);
+            for j in 1..width {
+                acc = add_term(acc, x(j), row.w[j]);
+            }
+            acc
+        };
+        let mut sum = term_at(0);
+        for s in 1..t {
+            sum = if subtract[s] {
+                sum - term_at(s)
+            } else {
+                sum + term_at(s)
+            };
+        }
+        o[k].put(sum);
+    }
+    true
 }
 
 /// Where a row sits: its multi-index, the strides, its memory offset and length.
