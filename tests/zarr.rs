@@ -69,6 +69,21 @@ fn same_bits<T: Copy + std::fmt::Debug, B: Eq>(a: &ArrayD<T>, b: &ArrayD<T>, bit
     a.shape() == b.shape() && a.iter().zip(b.iter()).all(|(x, y)| bits(*x) == bits(*y))
 }
 
+/// `f` as uncompressed float64 chunks: the array most fault tests start from.
+fn write_f64(path: &Path, f: &ArrayD<f64>, chunks: &[u64]) {
+    write(path, f, chunks, data_type::float64(), 0f64, Codec::None);
+}
+
+/// The error of `zarr::gradient` from `d/input` into `d/out.zarr`, a run that must fail.
+fn refused<R: zarr::ZarrReal>(
+    d: &Path,
+    input: &str,
+    opts: &GradientOptions<'_, R>,
+    run: &ZarrOptions<'_>,
+) -> ZarrError {
+    zarr::gradient(d.join(input), d.join("out.zarr"), opts, run).unwrap_err()
+}
+
 /// Runs the Zarr gradient and compares every output with the in-memory gradient.
 fn check_gradient(name: &str, f: &ArrayD<f64>, chunks: &[u64], codec: Codec, opts: &GradientOptions<'_, f64>) {
     let d = dir(name);
@@ -420,13 +435,7 @@ fn each_input_chunk_is_decoded_once() {
 #[test]
 fn missing_input_is_an_input_error() {
     let d = dir("missing");
-    let err = zarr::gradient(
-        d.join("nope.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "nope.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(
         matches!(&err, ZarrError::Input { path, .. } if path.ends_with("nope.zarr")),
         "{err}"
@@ -434,13 +443,7 @@ fn missing_input_is_an_input_error() {
     assert!(!d.join("out.zarr").exists(), "nothing written");
     // A folder that holds no array.
     std::fs::create_dir_all(d.join("empty.zarr")).unwrap();
-    let err = zarr::gradient(
-        d.join("empty.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "empty.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
 }
 
@@ -453,13 +456,7 @@ fn malformed_metadata_is_an_input_error() {
         b"{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4",
     )
     .unwrap();
-    let err = zarr::gradient(
-        d.join("bad.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "bad.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
     assert!(std::error::Error::source(&err).is_some());
     // A v2 array with a shape that is not a list.
@@ -469,13 +466,7 @@ fn malformed_metadata_is_an_input_error() {
         br#"{"zarr_format": 2, "shape": "big", "chunks": [2], "dtype": "<f8", "compressor": null, "fill_value": 0, "order": "C", "filters": null}"#,
     )
     .unwrap();
-    let err = zarr::gradient(
-        d.join("bad2.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "bad2.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(matches!(err, ZarrError::Input { .. }), "{err}");
 }
 
@@ -484,13 +475,7 @@ fn unsupported_dtype_is_refused() {
     let d = dir("dtype");
     let b = ArrayD::from_shape_fn(IxDyn(&[4, 4]), |i| (i[0] + i[1]) % 2 == 0);
     write(&d.join("bool.zarr"), &b, &[2, 2], data_type::bool(), false, Codec::None);
-    let err = zarr::gradient(
-        d.join("bool.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "bool.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(
         matches!(&err, ZarrError::UnsupportedDtype { data_type, real: "f64" } if data_type.starts_with("bool")),
         "{err}"
@@ -505,29 +490,10 @@ fn unsupported_dtype_is_refused() {
         0f32,
         Codec::None,
     );
-    let err = zarr::gradient(
-        d.join("f32.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "f32.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(matches!(err, ZarrError::UnsupportedDtype { real: "f64", .. }), "{err}");
-    write(
-        &d.join("f64.zarr"),
-        &field(&[4, 4], 1),
-        &[2, 2],
-        data_type::float64(),
-        0f64,
-        Codec::None,
-    );
-    let err = zarr::gradient(
-        d.join("f64.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f32>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    write_f64(&d.join("f64.zarr"), &field(&[4, 4], 1), &[2, 2]);
+    let err = refused(&d, "f64.zarr", &GradientOptions::<f32>::new(), &ZarrOptions::new());
     assert!(matches!(err, ZarrError::UnsupportedDtype { real: "f32", .. }), "{err}");
     assert!(!d.join("out.zarr").exists());
 }
@@ -535,33 +501,19 @@ fn unsupported_dtype_is_refused() {
 #[test]
 fn options_the_array_refuses_are_gradient_errors() {
     let d = dir("options");
-    write(
-        &d.join("in.zarr"),
-        &field(&[4, 4], 1),
-        &[2, 2],
-        data_type::float64(),
-        0f64,
-        Codec::None,
-    );
-    let err = zarr::gradient(
-        d.join("in.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::new().spacing(0.0),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    write_f64(&d.join("in.zarr"), &field(&[4, 4], 1), &[2, 2]);
+    let err = refused(&d, "in.zarr", &GradientOptions::new().spacing(0.0), &ZarrOptions::new());
     assert!(
         matches!(err, ZarrError::Gradient(GradientError::InvalidSpacing { .. })),
         "{err}"
     );
     let x = Array1::from_vec(vec![0.0, 1.0, 2.0]); // the wrong length for axis 0
-    let err = zarr::gradient(
-        d.join("in.zarr"),
-        d.join("out.zarr"),
+    let err = refused(
+        &d,
+        "in.zarr",
         &GradientOptions::new().coordinates(Axis(0), &x),
         &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    );
     assert!(matches!(err, ZarrError::Gradient(_)), "{err}");
     assert!(!d.join("out.zarr").exists(), "refused before anything is written");
 }
@@ -570,16 +522,10 @@ fn options_the_array_refuses_are_gradient_errors() {
 fn existing_output_is_refused_unless_overwrite() {
     let d = dir("exists");
     let f = field(&[6, 5], 13);
-    write(&d.join("in.zarr"), &f, &[2, 2], data_type::float64(), 0f64, Codec::None);
+    write_f64(&d.join("in.zarr"), &f, &[2, 2]);
     std::fs::create_dir_all(d.join("out.zarr")).unwrap();
     std::fs::write(d.join("out.zarr/keep.txt"), b"mine").unwrap();
-    let err = zarr::gradient(
-        d.join("in.zarr"),
-        d.join("out.zarr"),
-        &GradientOptions::<f64>::new(),
-        &ZarrOptions::new(),
-    )
-    .unwrap_err();
+    let err = refused(&d, "in.zarr", &GradientOptions::<f64>::new(), &ZarrOptions::new());
     assert!(
         matches!(&err, ZarrError::OutputExists { path } if path.ends_with("out.zarr")),
         "{err}"
@@ -618,13 +564,12 @@ fn a_corrupt_chunk_stops_the_run_names_the_chunk_and_leaves_the_output_incomplet
     let key = d.join("in.zarr/c/2/1");
     assert!(key.exists());
     std::fs::write(&key, b"not zstd at all").unwrap();
-    let err = zarr::gradient(
-        d.join("in.zarr"),
-        d.join("out.zarr"),
+    let err = refused(
+        &d,
+        "in.zarr",
         &GradientOptions::<f64>::new(),
         &ZarrOptions::new().threads(1),
-    )
-    .unwrap_err();
+    );
     let ZarrError::ReadChunk {
         input_chunk,
         output_chunk,
