@@ -603,8 +603,8 @@ fn terms_fixed<const W: usize, const T: usize, A: GradientElement, S: Slot<A::Ou
             acc
         };
         let mut sum = term(0);
-        for s in 1..T {
-            sum = if subtract[s] { sum - term(s) } else { sum + term(s) };
+        for (s, &sub) in subtract.iter().enumerate().skip(1) {
+            sum = if sub { sum - term(s) } else { sum + term(s) };
         }
         o.put(fin.at(k, sum));
     }
@@ -1128,12 +1128,8 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
             acc
         };
         let mut sum = term_at(0);
-        for s in 1..t {
-            sum = if subtract[s] {
-                sum - term_at(s)
-            } else {
-                sum + term_at(s)
-            };
+        for (s, &sub) in subtract.iter().enumerate().take(t).skip(1) {
+            sum = if sub { sum - term_at(s) } else { sum + term_at(s) };
         }
         o[k].put(sum);
     }

@@ -1,0 +1,23 @@
+//! Every integration test, one module per capability (one file of `tests/` each), compiled as
+//! one binary: `cargo test --test suite stencils::` runs one group.
+
+#[path = "errors.rs"]
+mod errors;
+#[path = "examples.rs"]
+mod examples;
+#[path = "f32_output.rs"]
+mod f32_output;
+#[path = "findiff_parity.rs"]
+mod findiff_parity;
+#[path = "halo.rs"]
+mod halo;
+#[path = "npy_mmap.rs"]
+mod npy_mmap;
+#[path = "numpy_parity.rs"]
+mod numpy_parity;
+#[path = "properties.rs"]
+mod properties;
+#[path = "stencils.rs"]
+mod stencils;
+#[path = "zarr.rs"]
+mod zarr;
