@@ -106,10 +106,11 @@ pub(crate) fn new_stacked_like<A, B, D: Dimension>(
     }
     let mut out = Array::from_shape_vec(shape.strides(strides), data).expect("strides within the vector");
     fill(out.view_mut());
-    // SAFETY: `fill` runs one kernel per component (`kernel::dispatch` on
-    // `out.index_axis_mut(Axis(0), c)` for every `c < k`), and every kernel writes every point
-    // of its output, as for `new_array_like`; `tests::stacked_outputs_are_fully_written` and
-    // `kernel::tests::every_point_is_written_once_or_more` check this.
+    // SAFETY: `fill` computes every component `c < k` (`gradient::gradient_of_axes` on the
+    // views along axis 0: one pass of the row engine, or one kernel per component), and both
+    // write every point of every output, as for `new_array_like` and `new_arrays_like`:
+    // `kernel::tests::every_point_is_written_once_or_more` and
+    // `kernel::tests::one_pass_writes_every_point_of_every_output` count the writes of each.
     unsafe { out.assume_init() }
 }
 

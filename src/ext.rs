@@ -632,13 +632,15 @@ where
         let f = self.view();
         let plan = Plan::new(&f, opts.get_axes(), opts)?;
         Ok(new_stacked_like(&f, plan.axes.len(), |mut out| {
-            for (c, (axis, stencil)) in plan.axes.iter().enumerate() {
-                let component = out
-                    .index_axis_mut(Axis(0), c)
-                    .into_dimensionality::<D>()
-                    .expect("a component has the input's dimensionality");
-                dispatch(&GradientKernel { stencil }, f.view(), component, *axis);
-            }
+            // Each component laid out like `f`: one pass of the row engine can fill them all.
+            let components = out
+                .axis_iter_mut(Axis(0))
+                .map(|c| {
+                    c.into_dimensionality::<D>()
+                        .expect("a component has the input's dimensionality")
+                })
+                .collect();
+            gradient::gradient_of_axes(f.view(), &plan, components);
         }))
     }
 

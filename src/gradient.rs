@@ -123,7 +123,7 @@ pub(crate) fn gradient_owned<A: GradientElement, D: Dimension>(
 /// The gradient along every planned axis into `outs`: all axes in one pass over the input
 /// (the row engine) when the input and every output are contiguous in one memory order, else
 /// one kernel per axis. Each point is computed by the same formulas either way.
-fn gradient_of_axes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+pub(crate) fn gradient_of_axes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: ArrayView<'_, A, D>,
     plan: &Plan<A::Real>,
     outs: Vec<ArrayViewMut<'_, S, D>>,

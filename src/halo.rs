@@ -14,12 +14,13 @@
 //! needs: Dask's `da.gradient` refuses chunks shorter than `edge_order + 1`; here a block of one
 //! point works.
 
-use ndarray::{Array, ArrayD, ArrayRef, ArrayViewD, Axis, IxDyn, Slice};
+use ndarray::{ArrayRef, ArrayViewD, Axis, IxDyn, Slice};
 use num_traits::Float;
 
 use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{GradientKernel, dispatch_from};
+use crate::operators::{Term, sum_of_terms};
 use crate::options::GradientOptions;
 use crate::stencil::AxisStencil;
 
@@ -307,20 +308,30 @@ impl<R: Float> BlockPlan<R> {
                 term(*axis, st, out.view_mut());
             }
             Operation::Laplacian => {
-                // The sum of the second derivatives in axis order: the whole-array Laplacian's
-                // bits (it equals the separate calls summed in that order).
-                let mut t: ArrayD<A::Output> = Array::default(IxDyn(block));
-                for (i, (axis, st)) in self.axes.iter().enumerate() {
-                    if i == 0 {
-                        term(*axis, st, out.view_mut());
-                    } else {
-                        term(*axis, st, t.view_mut());
-                        ndarray::Zip::from(out.view_mut()).and(&t).for_each(|o, &v| *o = *o + v);
-                    }
-                }
-                if self.axes.is_empty() {
-                    out.fill(A::Output::default());
-                }
+                // The sum of the second derivatives in axis order, in one pass that writes
+                // `out` once (the operators' sum of terms, each term reading the block with its
+                // halo along its own axis): the whole-array Laplacian's bits.
+                let windows: Vec<AxisStencil<R>> = self
+                    .axes
+                    .iter()
+                    .map(|(axis, st)| {
+                        let k = axis.index();
+                        st.window(start[k] as isize - halo.before[k] as isize, expected[k])
+                    })
+                    .collect();
+                let terms: Vec<Term<'_, A, IxDyn, R>> = self
+                    .axes
+                    .iter()
+                    .zip(&windows)
+                    .map(|((axis, _), window)| Term {
+                        f: input(axis.index()),
+                        axis: *axis,
+                        stencil: window,
+                        subtract: false,
+                        first: halo.before[axis.index()],
+                    })
+                    .collect();
+                sum_of_terms(&terms, out.view_mut());
             }
         }
     }

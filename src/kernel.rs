@@ -922,9 +922,10 @@ pub(crate) fn row_sums<A: GradientElement, S: Slot<A::Output>>(
 }
 
 /// The rows `rows` (along the last axis, `dims` the shape) of every sum of terms, into `outs`,
-/// which hold the rows from `first` on: each term computed into a row buffer by the same
-/// formulas as a single-axis call (shifted rows of the input for the other axes, the lane
-/// itself for the last axis), then added in term order.
+/// which hold the rows from `first` on: in one loop over the row's points when the terms are
+/// 2 or 3 weighted stencils of one width ([`sum_in_one_loop`]); otherwise each term computed
+/// into a row buffer by the same formulas as a single-axis call (shifted rows of the input for
+/// the other axes, the lane itself for the last axis), then added in term order.
 fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
     sums: &[Vec<RowTerm<'_, A, A::Real>>],
     dims: &[usize],

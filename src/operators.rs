@@ -12,7 +12,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5,
 
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{AxisKernel, GradientKernel, RowTerm, Slot, dispatch, row_sums, store};
+use crate::kernel::{AxisKernel, GradientKernel, RowTerm, Slot, dispatch_from, row_sums, store};
 use crate::options::GradientOptions;
 use crate::stencil::AxisStencil;
 
@@ -23,12 +23,17 @@ pub(crate) struct Term<'a, A, D, R> {
     pub(crate) stencil: &'a AxisStencil<R>,
     /// Whether the term is subtracted (never the first term).
     pub(crate) subtract: bool,
+    /// The index along `axis` in `f` of the output's first point: 0 when `f` has the output's
+    /// shape, the halo before a block when `f` is the block with its halo along `axis`
+    /// (`BlockPlan`); `f` has the output's extent along every other axis.
+    pub(crate) first: usize,
 }
 
 /// Points per slab: the two accumulators stay in the L2 cache.
 const SLAB: usize = 1 << 16;
 
-/// `out = Σ terms`, summed in the order of `terms`. Every input has the shape of `out`.
+/// `out = Σ terms`, summed in the order of `terms`. Every input has the shape of `out`, but
+/// along its own axis where its [`Term::first`] leaves room for a halo.
 pub(crate) fn sum_of_terms<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
 where
     A: GradientElement,
@@ -43,7 +48,7 @@ where
     if let [t] = terms
         && !t.subtract
     {
-        return dispatch(&GradientKernel { stencil: t.stencil }, t.f.view(), out, t.axis);
+        return dispatch_from(&GradientKernel { stencil: t.stencil }, t.f.view(), out, t.axis, t.first);
     }
     if D::NDIM.is_none() {
         macro_rules! fixed {
@@ -57,6 +62,7 @@ where
                                 axis: t.axis,
                                 stencil: t.stencil,
                                 subtract: t.subtract,
+                                first: t.first,
                             })
                             .collect();
                         let out = out.into_dimensionality::<$ix>().expect("ndim matched");
@@ -95,9 +101,11 @@ where
             axis: Axis(order.iter().position(|&k| k == t.axis.index()).expect("a permutation")),
             stencil: t.stencil,
             subtract: t.subtract,
+            first: t.first,
         })
         .collect();
     if out.is_standard_layout()
+        && terms.iter().all(|t| t.first == 0)
         && let Some(fs) = terms.iter().map(|t| t.f.to_slice()).collect::<Option<Vec<_>>>()
     {
         return contiguous(&terms, &fs, out);
@@ -246,10 +254,10 @@ fn slab_of_terms<A, S, D>(
         let kernel = GradientKernel { stencil: t.stencil };
         if t.axis == Axis(0) {
             // Across the slab's planes: the kernel reads the planes around them from `f`.
-            kernel.run(t.f.view(), target, Axis(0), first);
+            kernel.run(t.f.view(), target, Axis(0), t.first + first);
         } else {
             let f = t.f.slice_axis(Axis(0), Slice::from(first..first + m));
-            kernel.run(f, target, t.axis, 0);
+            kernel.run(f, target, t.axis, t.first);
         }
         if j > 0 {
             let op = if t.subtract {
@@ -331,6 +339,7 @@ impl<R: num_traits::Float> Laplacian<R> {
                 axis: *axis,
                 stencil,
                 subtract: false,
+                first: 0,
             })
             .collect();
         sum_of_terms(&terms, out);
@@ -372,6 +381,7 @@ impl<R: num_traits::Float> Divergence<R> {
                 axis: *axis,
                 stencil,
                 subtract: false,
+                first: 0,
             })
             .collect();
         sum_of_terms(&terms, out);
@@ -411,6 +421,7 @@ impl<R: num_traits::Float> Curl<R> {
             axis: Axis(axis),
             stencil: &self.stencils[axis],
             subtract,
+            first: 0,
         };
         sum_of_terms(&[term(i, j, false), term(j, i, true)], out);
     }

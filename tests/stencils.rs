@@ -128,7 +128,7 @@ fn layouts_threads_and_into_agree_bit_for_bit() {
 
 /// `gradient()` over several axes of a large contiguous array reads the input once for all
 /// axes (the row engine); each result must still be the single-axis call's, bit for bit, on
-/// every layout and thread split, allocating and `_into`.
+/// every layout and thread split, allocating, `_into` and stacked.
 #[test]
 fn all_axes_in_one_pass_equal_the_single_axis_calls() {
     fn check(name: &str, shape: &[usize], base: &ArrayD<f64>, opts: &GradientOptions<'_, f64>) {
@@ -148,6 +148,14 @@ fn all_axes_in_one_pass_equal_the_single_axis_calls() {
                     assert!(
                         same_bits(a, b),
                         "{name} {shape:?} layout {l} axis {k} threshold {threshold}"
+                    );
+                }
+                let stacked = with_parallel_threshold(threshold, || f.gradient_stacked(opts)).unwrap();
+                for (k, b) in reference.iter().enumerate() {
+                    let a = stacked.index_axis(Axis(0), k).to_owned();
+                    assert!(
+                        same_bits(&a, b),
+                        "stacked: {name} {shape:?} layout {l} axis {k} threshold {threshold}"
                     );
                 }
             }
