@@ -55,10 +55,10 @@ pub(crate) fn new_arrays_like<A, B, D: Dimension>(
     fill(outs.iter_mut().map(|o| o.view_mut()).collect());
     outs.into_iter()
         // SAFETY: `fill` is `gradient::gradient_of_axes`: either the row engine
-        // (`kernel::row_sums`), which writes every row of every output (each term writes its
-        // whole row), or one kernel per output through `kernel::dispatch`, as for
-        // `new_array_like`. `kernel::tests::every_point_is_written_once_or_more` counts the
-        // writes of both.
+        // (`kernel::row_sums`), which writes every point of every row of every output, or one
+        // kernel per output through `kernel::dispatch`, as for `new_array_like`.
+        // `kernel::tests::one_pass_writes_every_point_of_every_output` counts the writes of the
+        // first, `kernel::tests::every_point_is_written_once_or_more` those of the second.
         .map(|o| unsafe { o.assume_init() })
         .collect()
 }
