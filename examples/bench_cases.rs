@@ -110,7 +110,12 @@ fn all_cases() -> Vec<Case> {
             let tag = format!("{name}/{order}");
             let f1 = f.clone();
             cases.push(case(format!("copy/{tag}"), n, move || {
-                black_box(ArrayD::to_owned(&f1));
+                black_box(fresh_copy(&f1));
+            }));
+            // The floor of `gradient()`: one fresh copy per output.
+            let f1 = f.clone();
+            cases.push(case(format!("copies/{tag}"), n, move || {
+                black_box((0..f1.ndim()).map(|_| fresh_copy(&f1)).collect::<Vec<_>>());
             }));
             let f1 = f.clone();
             // Zeroed allocations are not touched until a case runs.
@@ -207,7 +212,7 @@ fn all_cases() -> Vec<Case> {
         // The floor of the f32-result cases: a fresh f32 array plus one copy.
         let f32c = f32s.clone();
         cases.push(case(format!("copy_f32/{name}/C"), n, move || {
-            black_box(ArrayD::to_owned(&f32c));
+            black_box(fresh_copy(&f32c));
         }));
         schedules(&mut cases, &format!("f32/{name}/C/axis0"), n, move || {
             black_box(f32s.gradient_axis(Axis(0)).unwrap());
@@ -225,7 +230,7 @@ fn all_cases() -> Vec<Case> {
         let cs = Arc::new(f.mapv(|v| Complex64::new(v, -v)));
         let cc = cs.clone();
         cases.push(case(format!("copy_complex128/{name}/C"), n, move || {
-            black_box(ArrayD::to_owned(&cc));
+            black_box(fresh_copy(&cc));
         }));
         schedules(&mut cases, &format!("complex128/{name}/C/axis{last}"), n, move || {
             black_box(cs.gradient_axis(Axis(last)).unwrap());
@@ -241,8 +246,16 @@ fn small<D: Dimension + 'static>(cases: &mut Vec<Case>, name: &str, f: Array<f64
         black_box(f1.gradient().unwrap());
     });
     cases.push(case(format!("copy/{name}"), n, move || {
-        black_box(f.to_owned());
+        black_box(fresh_copy(&f));
     }));
+}
+
+/// The floor of an allocating call: a fresh array allocated as the crate allocates its results
+/// (in the input's memory order; huge pages when large, as NumPy's) plus one copy of `f`.
+/// `diff(0, axis)` is exactly that (`np.diff(f, n=0)` is a copy); `to_owned` would fault its
+/// pages in 4 KiB on Linux and be slower than the calls it is the floor of.
+fn fresh_copy<A: ndarray_gradient::DiffElement, D: Dimension>(f: &Array<A, D>) -> Array<A, D> {
+    f.diff(0, Axis(0)).expect("n = 0 along an existing axis")
 }
 
 /// Runs `f` on the array converted to its static dimension (2-D or 3-D here).

@@ -21,7 +21,7 @@ use num_traits::Zero;
 
 use crate::element::{DiffElement, GradientElement};
 use crate::stencil::{
-    AxisStencil, Divide, ExactReciprocal, Interior, Rule, add_term, difference, first_term, weighted,
+    AxisStencil, Divide, ExactReciprocal, Interior, Rule, add_term, difference, first_term, weighted, weighted_sum,
 };
 
 /// Evaluates `$body` with `$q` the quotient by `$d` for elements `$t`: the exact reciprocal
@@ -532,23 +532,18 @@ fn weighted_rows_of<'x, A: GradientElement + 'x, S: Slot<A::Output>, F: Finish<A
         };
     }
     widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
-    // Wider than any supported stencil needs: tap by tap through an L1 accumulator.
-    let mut acc = vec![A::Output::default(); o.len()];
-    for j in 0..t {
-        for (k, (a, v)) in acc.iter_mut().zip(row(j).iter()).enumerate() {
+    // Wider than any stencil the options make (`widest_stencils_fit_the_unrolled_loops`):
+    // point by point, the same sum.
+    let fin = fin.within(o.len());
+    for (k, o) in o.iter_mut().enumerate() {
+        let tap = |j: usize| {
             let wj = match w {
                 RowWeights::Same(w) => w[j],
                 RowWeights::PerPoint(w) => w[j][k],
             };
-            *a = if j == 0 {
-                first_term(v.to_output(), wj)
-            } else {
-                add_term(*a, v.to_output(), wj)
-            };
-        }
-    }
-    for (k, (o, a)) in o.iter_mut().zip(acc).enumerate() {
-        o.put(fin.at(k, a));
+            (row(j)[k].to_output(), wj)
+        };
+        o.put(fin.at(k, weighted_sum(t, tap)));
     }
 }
 
@@ -1124,12 +1119,9 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
                 let lane = &term.f[at.base..at.base + n];
                 return rule.apply(|off| lane[st.sample(k, off)].to_output());
             }
-            let x = |j: usize| row.f[(row.start[j] + k as isize) as usize].to_output();
-            let mut acc = first_term(x(0), row.w[0]);
-            for j in 1..width {
-                acc = add_term(acc, x(j), row.w[j]);
-            }
-            acc
+            weighted_sum(width, |j| {
+                (row.f[(row.start[j] + k as isize) as usize].to_output(), row.w[j])
+            })
         };
         let mut sum = term_at(0);
         for (s, &sub) in subtract.iter().enumerate().take(t).skip(1) {
@@ -1186,11 +1178,18 @@ fn row_term<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
             Interior::Uniform { two_h } => difference_of(dst, row(i - 1), row(i + 1), *two_h),
             Interior::Taps { offsets, w } => weighted_at(dst, offsets, w),
             Interior::PerPoint { offsets, w } => {
-                let mut here = [A::Real::zero(); MAX_TAPS];
-                for (h, wj) in here.iter_mut().zip(w) {
-                    *h = wj[i - st.lo];
-                }
-                weighted_at(dst, offsets, &here[..w.len().min(MAX_TAPS)])
+                // Point i's weights, the same along the row (on the stack up to MAX_TAPS taps).
+                let (mut here, mut wider) = ([A::Real::zero(); MAX_TAPS], Vec::new());
+                let here = if w.len() <= MAX_TAPS {
+                    for (h, wj) in here.iter_mut().zip(w) {
+                        *h = wj[i - st.lo];
+                    }
+                    &here[..w.len()]
+                } else {
+                    wider.extend(w.iter().map(|wj| wj[i - st.lo]));
+                    &wider[..]
+                };
+                weighted_at(dst, offsets, here)
             }
         }
     } else {
@@ -1380,6 +1379,77 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Every stencil the options can make, at the widest derivative order and accuracy, on
+    /// uniform, coordinate and periodic axes, fits the loops unrolled up to [`MAX_TAPS`] taps
+    /// (and the one-loop sums take only up to [`ONE_LOOP_TAPS`]): the point-by-point
+    /// fallbacks beyond it are there for safety, not speed.
+    #[test]
+    fn widest_stencils_fit_the_unrolled_loops() {
+        use crate::coefficients::{MAX_ACCURACY, MAX_DERIVATIVE};
+        let n = 64;
+        let x = ndarray::Array1::from_shape_fn(n, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+        let mut widest = 0;
+        for derivative in 1..=MAX_DERIVATIVE {
+            for accuracy in (2..=MAX_ACCURACY).step_by(2) {
+                for (spacing, boundary) in [
+                    (Spacing::Uniform(1.0), Boundary::OneSided),
+                    (Spacing::Uniform(1.0), Boundary::Periodic),
+                    (Spacing::Coordinates(x.view()), Boundary::OneSided),
+                    (Spacing::Coordinates(x.view()), Boundary::Period(x[n - 1] - x[0] + 1.0)),
+                ] {
+                    let settings = AxisSettings {
+                        spacing,
+                        edge_order: EdgeOrder::First,
+                        accuracy: Some(accuracy),
+                        derivative,
+                        boundary,
+                    };
+                    let st = AxisStencil::new(0, n, &settings).expect("64 points are enough");
+                    let edges = st.edges.iter().map(|(_, rule)| match rule {
+                        Rule::Weighted { offsets, .. } => offsets.len(),
+                        Rule::Difference { .. } => 2,
+                    });
+                    widest = edges.chain([st.interior.offsets().len()]).fold(widest, usize::max);
+                }
+            }
+        }
+        assert!(widest <= MAX_TAPS, "a stencil of {widest} taps");
+        assert!(widest > ONE_LOOP_TAPS, "the widest stencil is {widest} taps");
+    }
+
+    /// The point-by-point fallback of [`weighted_rows_of`] (stencils wider than [`MAX_TAPS`],
+    /// which no option makes) is the same sum as the unrolled loops.
+    #[test]
+    fn stencils_wider_than_the_unrolled_loops_are_the_same_sum() {
+        let t = MAX_TAPS + 3;
+        let n = 37;
+        let rows: Vec<Vec<f64>> = (0..t)
+            .map(|j| (0..n).map(|k| ((j * 31 + k * 7) as f64 * 0.13).sin()).collect())
+            .collect();
+        let w: Vec<f64> = (0..t).map(|j| 1.0 / (j as f64 + 1.5)).collect();
+        let per_point: Vec<Vec<f64>> = (0..t)
+            .map(|j| (0..n).map(|k| w[j] * (1.0 + k as f64 * 1e-3)).collect())
+            .collect();
+        let per_point_rows: Vec<&[f64]> = per_point.iter().map(|r| &r[..]).collect();
+        for (weights, at) in [
+            (
+                RowWeights::Same(&w),
+                &(|_: usize, j: usize| w[j]) as &dyn Fn(usize, usize) -> f64,
+            ),
+            (RowWeights::PerPoint(&per_point_rows), &|k, j| per_point[j][k]),
+        ] {
+            let mut o = vec![0.0; n];
+            weighted_rows_of(&mut o, t, |j| &rows[j][..], weights, Put);
+            for (k, &v) in o.iter().enumerate() {
+                let mut sum = rows[0][k] * at(k, 0);
+                for (j, row) in rows.iter().enumerate().skip(1) {
+                    sum += row[k] * at(k, j);
+                }
+                assert_eq!(v.to_bits(), sum.to_bits(), "point {k}");
             }
         }
     }

@@ -93,6 +93,20 @@ pub(crate) fn add_term<T: GradientFloat>(acc: T, f: T, w: T::Real) -> T {
     acc + f.scale(w)
 }
 
+/// `Σ_j w_j · f_j` over the `width` taps `tap(j) = (f_j, w_j)`, summed as [`first_term`]
+/// fixes: one point of a weighted stencil, for the paths that compute a point at a time (edge
+/// rules, the ends of a row, stencils wider than the unrolled loops).
+#[inline(always)]
+pub(crate) fn weighted_sum<T: GradientFloat>(width: usize, tap: impl Fn(usize) -> (T, T::Real)) -> T {
+    let (f, w) = tap(0);
+    let mut acc = first_term(f, w);
+    for j in 1..width {
+        let (f, w) = tap(j);
+        acc = add_term(acc, f, w);
+    }
+    acc
+}
+
 /// How one output point is computed from the samples at `i + offset`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Rule<R> {
@@ -126,13 +140,7 @@ impl<R: Float> Rule<R> {
                 difference(sample(*lo), sample(*hi), ExactReciprocal(recip.expect("checked")))
             }
             Rule::Difference { lo, hi, d, .. } => difference(sample(*lo), sample(*hi), Divide(*d)),
-            Rule::Weighted { offsets, w } => {
-                let mut acc = first_term(sample(offsets[0]), w[0]);
-                for (&o, &w) in offsets.iter().zip(w).skip(1) {
-                    acc = add_term(acc, sample(o), w);
-                }
-                acc
-            }
+            Rule::Weighted { offsets, w } => weighted_sum(w.len(), |j| (sample(offsets[j]), w[j])),
         }
     }
 
