@@ -7,7 +7,6 @@ use crate::diff;
 use crate::element::{DiffElement, GradientElement, IntoF32};
 use crate::error::GradientError;
 use crate::gradient::{self, Plan};
-use crate::kernel::{GradientKernel, dispatch};
 use crate::operators::{Curl, Divergence, Laplacian};
 use crate::options::{GradientOptions, Pad};
 
@@ -589,7 +588,7 @@ where
         let outs = [out];
         gradient::check_outputs(&f, &outs, 1)?;
         let [out] = outs;
-        dispatch(&GradientKernel { stencil: &stencil }, f, out.view_mut(), axis);
+        gradient::gradient_axis_to(f, axis, &stencil, out.view_mut());
         Ok(())
     }
 

@@ -100,9 +100,35 @@ pub(crate) fn gradient_axis_owned<A: GradientElement, D: Dimension>(
     axis: Axis,
     stencil: &AxisStencil<A::Real>,
 ) -> Array<A::Output, D> {
-    new_array_like(&f, None, |out| {
-        dispatch(&GradientKernel { stencil }, f.view(), out, axis)
-    })
+    new_array_like(&f, None, |out| gradient_axis_to(f.view(), axis, stencil, out))
+}
+
+/// The gradient along one axis into `out`. Along a middle axis in memory (neither outermost
+/// nor innermost) of a large contiguous array, the row engine computes each output row from
+/// the shifted rows of its plane, which was measured faster there than the plane walk (256³,
+/// axis 1, one thread, allocating: NumPy's interior 44 → 39 ms, accuracy 8 58 → 43 ms); along
+/// the outermost axis the plane walk is faster (accuracy 8: 55 against 73 ms with the row
+/// engine), and along the innermost the lanes are contiguous. The same bits either way.
+pub(crate) fn gradient_axis_to<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+    f: ArrayView<'_, A, D>,
+    axis: Axis,
+    stencil: &AxisStencil<A::Real>,
+    out: ArrayViewMut<'_, S, D>,
+) {
+    let order = crate::alloc::axes_by_decreasing_stride(f.shape(), f.strides());
+    let middle = order
+        .iter()
+        .position(|&k| k == axis.index())
+        .is_some_and(|p| p > 0 && p + 1 < order.len());
+    let out = if middle {
+        match crate::operators::each_axis_in_one_pass(f.view(), &[(axis, stencil)], vec![out]) {
+            Ok(()) => return,
+            Err(mut outs) => outs.pop().expect("the output given back"),
+        }
+    } else {
+        out
+    };
+    dispatch(&GradientKernel { stencil }, f, out, axis)
 }
 
 /// The gradient along every planned axis, each in a new array laid out like `f`.
