@@ -134,7 +134,10 @@ fn layouts_threads_and_into_agree_bit_for_bit() {
 fn all_axes_in_one_pass_equal_the_single_axis_calls() {
     fn check(name: &str, shape: &[usize], base: &ArrayD<f64>, opts: &GradientOptions<'_, f64>) {
         let strided = layouts(base).pop().expect("the stepped layout");
-        assert!(strided.as_slice_memory_order().is_none(), "the reference takes the per-axis kernels");
+        assert!(
+            strided.as_slice_memory_order().is_none(),
+            "the reference takes the per-axis kernels"
+        );
         let reference: Vec<ArrayD<f64>> = match (0..shape.len())
             .map(|k| strided.gradient_axis_with(Axis(k), opts))
             .collect()
