@@ -5,9 +5,11 @@
 //! processor with AVX2, [`wide`] runs the same loop compiled for four; with AVX-512, for eight.
 //! Measured on this crate's benchmark machine (256³ `f64`, one thread, medians): AVX2 against
 //! the baseline, accuracy 8 along the last axis 56.5 → 42.9 ms, accuracy 4 along the middle
-//! axis 52.6 → 46.6 ms, the Laplacian 55.7 → 53.0 ms; AVX-512 against AVX2 (two interleaved
-//! runs), accuracy 8 along axis 0 54–55 → 45–48 ms and along axis 1 47 → 42–44 ms, accuracy 4
-//! along the last axis 38 → 34–36 ms, the Laplacian 57 → 51–52 ms.
+//! axis 52.6 → 46.6 ms, the Laplacian 55.7 → 53.0 ms; AVX-512 against AVX2 (five interleaved
+//! runs), accuracy 8 along axis 0 52–54 → 44–49 ms (one run of the five: no change) and
+//! along the last axis 45–46 → 41–46 ms; accuracy 4 and the Laplacian within the noise
+//! (35–37 against 33–38 ms, 52–56 against 51–56 ms): the wide stencils gain, the narrow ones
+//! are bound by memory already.
 //!
 //! The bits do not change. Wider registers give no other arithmetic: every product and every
 //! sum is still rounded on its own, in the same order. Fused multiply-add is never used: Rust
