@@ -919,11 +919,20 @@ pub(crate) fn row_sums<A: GradientElement, S: Slot<A::Output>>(
     sum_rows(sums, dims, 0..rows, &mut outs, 0, &mut (Vec::new(), Vec::new()));
 }
 
+/// The most points [`sum_rows`] takes as one run of rows: the row buffers stay in cache.
+const RUN_POINTS: usize = 1 << 14;
+
 /// The rows `rows` (along the last axis, `dims` the shape) of every sum of terms, into `outs`,
 /// which hold the rows from `first` on: in one loop over the row's points when the terms are
 /// 2 or 3 weighted stencils of one width ([`sum_in_one_loop`]); otherwise each term computed
 /// into a row buffer by the same formulas as a single-axis call (shifted rows of the input for
 /// the other axes, the lane itself for the last axis), then added in term order.
+///
+/// Rows next to each other along the second-to-last axis are next to each other in memory, and
+/// where every term along that axis has the same taps at each of them (its interior, with
+/// weights shared by all points), each term reads them as shifted copies of one long row. Such
+/// runs of rows are taken together, so that short rows do not each pay for a call: every point
+/// is still computed by the same formula, so the bits do not change.
 fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
     sums: &[Vec<RowTerm<'_, A, A::Real>>],
     dims: &[usize],
@@ -948,38 +957,64 @@ fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
         idx[a] = rest % dims[a];
         rest /= dims[a];
     }
+    // The positions along the second-to-last axis where runs may start and end.
+    let band = if nd < 2 {
+        0..0
+    } else {
+        sums.iter()
+            .flatten()
+            .filter(|t| t.axis == nd - 2)
+            .fold(0..dims[nd - 2], |b, t| match t.stencil.interior {
+                Interior::PerPoint { .. } => 0..0,
+                _ => b.start.max(t.stencil.lo)..b.end.min(t.stencil.hi),
+            })
+    };
+    let most = (RUN_POINTS / n).max(1);
+    let mut row_idx = idx.clone();
     let (cur, nxt) = bufs;
-    cur.resize(n, A::Output::default());
-    nxt.resize(n, A::Output::default());
-    for q in rows {
-        let base = q * n;
+    cur.resize(n * most, A::Output::default());
+    nxt.resize(n * most, A::Output::default());
+    let mut q = rows.start;
+    while q < rows.end {
+        let r = match nd {
+            2.. if band.contains(&idx[nd - 2]) => (band.end - idx[nd - 2]).min(rows.end - q).min(most),
+            _ => 1,
+        };
         let at = RowAt {
             idx: &idx,
             strides: &strides,
-            base,
+            base: q * n,
             n,
+            rows: r,
         };
         for (terms, out) in sums.iter().zip(outs.iter_mut()) {
-            let o = &mut out[(q - first) * n..(q - first + 1) * n];
+            let o = &mut out[(q - first) * n..(q - first + r) * n];
             if sum_in_one_loop(terms, at, o) {
                 continue;
             }
-            let last = terms.len().saturating_sub(1);
-            // Term 0 into the row buffer; each further term added onto it as it is computed
-            // (into the other buffer), the last one straight into the output.
-            for (j, t) in terms.iter().enumerate() {
-                match (j == 0, j == last, t.subtract) {
-                    (true, true, _) => row_term(t, at, o, Put),
-                    (true, false, _) => row_term(t, at, &mut cur[..n], Put),
-                    (false, true, false) => row_term(t, at, o, Onto::<_, false>(&cur[..n])),
-                    (false, true, true) => row_term(t, at, o, Onto::<_, true>(&cur[..n])),
-                    (false, false, false) => row_term(t, at, &mut nxt[..n], Onto::<_, false>(&cur[..n])),
-                    (false, false, true) => row_term(t, at, &mut nxt[..n], Onto::<_, true>(&cur[..n])),
-                }
-                if j > 0 && j < last {
-                    std::mem::swap(cur, nxt);
-                }
+            if terms.iter().all(|t| t.axis + 1 < nd) {
+                // No lane along the last axis: the run is one long row for every term.
+                sum_terms(terms, at, o, cur, nxt);
+                continue;
             }
+            for j in 0..r {
+                row_idx.copy_from_slice(&idx);
+                if j > 0 {
+                    row_idx[nd - 2] += j;
+                }
+                let row = RowAt {
+                    idx: &row_idx,
+                    base: (q + j) * n,
+                    rows: 1,
+                    ..at
+                };
+                sum_terms(terms, row, &mut o[j * n..(j + 1) * n], cur, nxt);
+            }
+        }
+        // The next row after the run (a run never leaves its plane).
+        q += r;
+        if nd >= 2 {
+            idx[nd - 2] += r - 1;
         }
         for a in (0..nd - 1).rev() {
             idx[a] += 1;
@@ -987,6 +1022,32 @@ fn sum_rows<A: GradientElement, S: Slot<A::Output>>(
                 break;
             }
             idx[a] = 0;
+        }
+    }
+}
+
+/// `o = Σ terms` on the rows `at`, term by term: term 0 into a row buffer, each further term
+/// added onto it as it is computed (into the other buffer), the last one straight into `o`.
+fn sum_terms<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[RowTerm<'_, A, A::Real>],
+    at: RowAt<'_>,
+    o: &mut [S],
+    cur: &mut Vec<A::Output>,
+    nxt: &mut Vec<A::Output>,
+) {
+    let len = at.len();
+    let last = terms.len().saturating_sub(1);
+    for (j, t) in terms.iter().enumerate() {
+        match (j == 0, j == last, t.subtract) {
+            (true, true, _) => row_term(t, at, o, Put),
+            (true, false, _) => row_term(t, at, &mut cur[..len], Put),
+            (false, true, false) => row_term(t, at, o, Onto::<_, false>(&cur[..len])),
+            (false, true, true) => row_term(t, at, o, Onto::<_, true>(&cur[..len])),
+            (false, false, false) => row_term(t, at, &mut nxt[..len], Onto::<_, false>(&cur[..len])),
+            (false, false, true) => row_term(t, at, &mut nxt[..len], Onto::<_, true>(&cur[..len])),
+        }
+        if j > 0 && j < last {
+            std::mem::swap(cur, nxt);
         }
     }
 }
@@ -1076,6 +1137,17 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
         let Some(row) = row_taps(term, at) else {
             return false;
         };
+        // The ends of the row below take weighted edge rules only (the only kind next to an
+        // interior of taps).
+        let weighted_edges = || {
+            term.stencil
+                .edges
+                .iter()
+                .all(|(_, rule)| matches!(rule, Rule::Weighted { offsets, .. } if offsets.len() <= MAX_TAPS))
+        };
+        if term.axis == last && !weighted_edges() {
+            return false;
+        }
         if term.axis == last {
             inner = inner.start.max(term.stencil.lo)..inner.end.min(term.stencil.hi);
         }
@@ -1087,8 +1159,11 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
         return false;
     }
     let subtract: [bool; 3] = std::array::from_fn(|s| s < t && terms[s].subtract);
-    let (from, m) = (inner.start as isize, inner.len());
-    let oi = &mut o[inner.clone()];
+    // One loop from the first row's first inner point to the last row's last: the points
+    // between rows, at the ends of rows, get a value here that is then replaced below (every
+    // tap they read is still inside the run's rows).
+    let (from, m) = (inner.start as isize, (at.rows - 1) * n + inner.len());
+    let oi = &mut o[inner.start..inner.start + m];
     macro_rules! shapes {
         ($($t:literal $w:literal),*) => {
             match (t, width) {
@@ -1104,41 +1179,68 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
         };
     }
     shapes!(2 2, 2 3, 2 4, 2 5, 2 6, 2 7, 2 8, 2 9, 3 2, 3 3, 3 4, 3 5, 3 6, 3 7, 3 8, 3 9);
-    // The ends of the row, point by point: each term as its own path computes it, then added
-    // in term order.
+    // The ends of each row: each term as its own path computes it (its edge rule, or its
+    // interior taps), then added in term order. The taps of an end point are found once, for
+    // every row of the run: `(index in the first row, weight)`.
+    let mut ends: [([usize; MAX_TAPS], [A::Real; MAX_TAPS], usize); 3] =
+        [([0; MAX_TAPS], [A::Real::zero(); MAX_TAPS], 0); 3];
     for k in (0..inner.start).chain(inner.end..n) {
-        let term_at = |s: usize| {
-            let (term, row) = (&terms[s], taps[s]);
+        for (s, (term, (at_j, w_j, width_s))) in terms.iter().zip(ends.iter_mut()).enumerate() {
             let st = term.stencil;
-            if term.axis == last && !(st.lo..st.hi).contains(&k) {
-                let (_, rule) = st
-                    .edges
-                    .iter()
-                    .find(|(p, _)| *p == k)
-                    .expect("every point outside lo..hi has a rule");
-                let lane = &term.f[at.base..at.base + n];
-                return rule.apply(|off| lane[st.sample(k, off)].to_output());
+            let rule = (term.axis == last && !(st.lo..st.hi).contains(&k))
+                .then(|| st.edges.iter().find(|(p, _)| *p == k).map(|(_, rule)| rule))
+                .flatten();
+            match rule {
+                Some(Rule::Weighted { offsets, w }) => {
+                    for (j, (&off, &w)) in offsets.iter().zip(w).enumerate() {
+                        at_j[j] = at.base + st.sample(k, off);
+                        w_j[j] = w;
+                    }
+                    *width_s = offsets.len();
+                }
+                _ => {
+                    let row = taps[s];
+                    for j in 0..width {
+                        at_j[j] = (row.start[j] + k as isize) as usize;
+                        w_j[j] = row.w[j];
+                    }
+                    *width_s = width;
+                }
             }
-            weighted_sum(width, |j| {
-                (row.f[(row.start[j] + k as isize) as usize].to_output(), row.w[j])
-            })
-        };
-        let mut sum = term_at(0);
-        for (s, &sub) in subtract.iter().enumerate().take(t).skip(1) {
-            sum = if sub { sum - term_at(s) } else { sum + term_at(s) };
         }
-        o[k].put(sum);
+        for r in 0..at.rows {
+            let shift = r * n;
+            let term_at = |s: usize| {
+                let (at_j, w_j, width_s) = &ends[s];
+                weighted_sum(*width_s, |j| (terms[s].f[at_j[j] + shift].to_output(), w_j[j]))
+            };
+            let mut sum = term_at(0);
+            for (s, &sub) in subtract.iter().enumerate().take(t).skip(1) {
+                sum = if sub { sum - term_at(s) } else { sum + term_at(s) };
+            }
+            o[shift + k].put(sum);
+        }
     }
     true
 }
 
-/// Where a row sits: its multi-index, the strides, its memory offset and length.
+/// Where a run of rows sits: the multi-index of its first row, the strides, its memory offset,
+/// the length of a row and the number of rows (next to each other along the second-to-last
+/// axis, where every term not along the last axis reads them as one long row).
 #[derive(Clone, Copy)]
 struct RowAt<'a> {
     idx: &'a [usize],
     strides: &'a [usize],
     base: usize,
     n: usize,
+    rows: usize,
+}
+
+impl RowAt<'_> {
+    /// The points of the run.
+    fn len(&self) -> usize {
+        self.rows * self.n
+    }
 }
 
 /// One term on the row `at` into `dst`, finished by `fin`.
@@ -1148,12 +1250,14 @@ fn row_term<A: GradientElement, S: Slot<A::Output>, F: Finish<A::Output>>(
     dst: &mut [S],
     fin: F,
 ) {
-    let RowAt { idx, strides, base, n } = at;
+    let RowAt { idx, strides, base, .. } = at;
     let st = t.stencil;
     let a = t.axis;
     if a == idx.len() - 1 {
-        return lane(&t.f[base..base + n], dst, 0, st, fin);
+        debug_assert_eq!(at.rows, 1, "a lane is one row");
+        return lane(&t.f[base..base + at.n], dst, 0, st, fin);
     }
+    let n = at.len();
     let i = idx[a];
     let s = strides[a];
     // The row at position `g` along `a`, the other indices those of this row.

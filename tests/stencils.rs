@@ -217,6 +217,61 @@ fn all_axes_in_one_pass_equal_the_single_axis_calls() {
     }
 }
 
+/// The row engine takes the rows of a plane in runs (one loop over several rows) where every
+/// term along the second-to-last axis has the same taps at each: a plane of more points than
+/// one run (200 × 90) ends runs inside the plane, and coordinates along that axis (weights of
+/// their own at every row) take the rows one at a time. `gradient()`, the single-axis calls
+/// along the middle axis and the Laplacian must still be the per-axis kernels', bit for bit.
+#[test]
+fn runs_of_rows_equal_the_single_axis_kernels() {
+    let shape = [10, 200, 90];
+    let base = smooth(&shape);
+    let strided = layouts(&base).pop().expect("the stepped layout");
+    let x: Vec<Array1<f64>> = shape
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| jittered(n, k as u64 + 7))
+        .collect();
+    let sets = [
+        ("numpy", GradientOptions::new()),
+        (
+            "p4 periodic",
+            GradientOptions::new().accuracy(4).boundary(Boundary::Periodic),
+        ),
+        ("p2 m2", GradientOptions::new().derivative(2).spacing(0.3)),
+        (
+            "coordinates on the middle axis",
+            GradientOptions::new().accuracy(4).coordinates(Axis(1), &x[1]),
+        ),
+    ];
+    for (name, opts) in sets {
+        let reference: Vec<ArrayD<f64>> = (0..3)
+            .map(|k| strided.gradient_axis_with(Axis(k), &opts).unwrap())
+            .collect();
+        for threshold in [0, usize::MAX] {
+            let all = with_parallel_threshold(threshold, || base.gradient_with(&opts)).unwrap();
+            for (k, (a, b)) in all.iter().zip(&reference).enumerate() {
+                assert!(same_bits(a, b), "{name} axis {k} threshold {threshold}");
+            }
+            let middle = with_parallel_threshold(threshold, || base.gradient_axis_with(Axis(1), &opts)).unwrap();
+            assert!(
+                same_bits(&middle, &reference[1]),
+                "{name} middle axis threshold {threshold}"
+            );
+        }
+        let second = |k: usize| {
+            strided
+                .gradient_axis_with(Axis(k), &opts.clone().axis_derivative(Axis(k), 2))
+                .unwrap()
+        };
+        let expected = second(0) + second(1) + second(2);
+        for threshold in [0, usize::MAX] {
+            let lap = with_parallel_threshold(threshold, || base.laplacian(&opts)).unwrap();
+            assert!(same_bits(&lap, &expected), "laplacian {name} threshold {threshold}");
+        }
+    }
+}
+
 #[test]
 fn static_dimensions_match_dynamic() {
     let f = smooth(&[14, 19]);
@@ -306,9 +361,13 @@ fn operators_equal_the_sum_of_their_derivatives() {
 /// edge rows, periodic wraps, coordinates and subtraction must still give the sum of the
 /// single-axis calls in term order, bit for bit, on both thread splits and on a strided layout
 /// (which takes the general path).
+///
+/// Rows of a plane are taken in runs (one loop over several rows): the shapes include short
+/// rows (9 points: many rows per run, the ends of every row inside the loop's span);
+/// `runs_of_rows_equal_the_single_axis_kernels` has runs that end inside a plane.
 #[test]
 fn operators_in_one_loop_equal_the_sum_of_single_axis_calls() {
-    for shape in [&[17usize, 23][..], &[9, 12, 20], &[12, 70, 66]] {
+    for shape in [&[17usize, 23][..], &[9, 12, 20], &[12, 70, 66], &[12, 70, 9]] {
         let nd = shape.len();
         let f = smooth(shape);
         let coords: Vec<Array1<f64>> = (0..nd).map(|k| jittered(shape[k], k as u64 + 3)).collect();
