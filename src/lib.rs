@@ -54,9 +54,14 @@
 //! - `rayon`: large arrays are split across rayon's thread pool (see
 //!   [`with_parallel_threshold`]). Results are bit-identical to the serial ones.
 #![warn(missing_docs)]
+// `unsafe` is allowed in two small modules only, each with its SAFETY arguments and the tests
+// that would catch their violation: `alloc` (outputs written without zeroing them first) and
+// `simd` (the tap-summing loop compiled for AVX2 when the processor has it).
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[allow(unsafe_code)]
 mod alloc;
 mod coefficients;
 mod diff;
@@ -69,6 +74,7 @@ mod kernel;
 mod operators;
 mod options;
 mod parallel;
+#[allow(unsafe_code)]
 mod simd;
 mod stencil;
 #[cfg(feature = "zarr")]
