@@ -149,7 +149,8 @@ pub(crate) fn gradient_owned<A: GradientElement, D: Dimension>(
 
 /// The gradient along every planned axis into `outs`: all axes in one pass over the input
 /// (the row engine) when the input and every output are contiguous in one memory order, else
-/// one kernel per axis. Each point is computed by the same formulas either way.
+/// each axis as its single-axis call computes it. Each point is computed by the same formulas
+/// either way.
 pub(crate) fn gradient_of_axes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: ArrayView<'_, A, D>,
     plan: &Plan<A::Real>,
@@ -158,7 +159,7 @@ pub(crate) fn gradient_of_axes<A: GradientElement, S: Slot<A::Output>, D: Dimens
     let axes: Vec<(Axis, &AxisStencil<A::Real>)> = plan.axes.iter().map(|(a, s)| (*a, s)).collect();
     if let Err(outs) = crate::operators::each_axis_in_one_pass(f.view(), &axes, outs) {
         for ((axis, stencil), out) in plan.axes.iter().zip(outs) {
-            dispatch(&GradientKernel { stencil }, f.view(), out, *axis);
+            gradient_axis_to(f.view(), *axis, stencil, out);
         }
     }
 }

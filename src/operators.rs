@@ -154,8 +154,9 @@ where
 /// cache anyway, and the per-axis kernels have less overhead per call.
 const ONE_PASS_MIN_LEN: usize = 1 << 14;
 
-/// Rows shorter than this take one kernel per axis: the row engine's cost per row would
-/// dominate.
+/// Rows shorter than this take one kernel per axis when one of the axes is the innermost in
+/// memory: the row engine computes that axis a row at a time, and its cost per row would
+/// dominate. Along the other axes it takes runs of rows, whatever their length.
 const ONE_PASS_MIN_ROW: usize = 64;
 
 /// The derivative of `f` along each of `axes` into the output of the same position, in one pass
@@ -173,10 +174,12 @@ where
     D: Dimension,
 {
     let order = crate::alloc::axes_by_decreasing_stride(f.shape(), f.strides());
-    let last = order.last().map(|&k| f.len_of(Axis(k)));
+    let innermost = order.last().copied();
+    let rows_fit = innermost.is_some_and(|k| f.len_of(Axis(k)) >= ONE_PASS_MIN_ROW)
+        || axes.iter().all(|(axis, _)| Some(axis.index()) != innermost);
     let fits = f.ndim() >= 2
         && f.len() >= ONE_PASS_MIN_LEN
-        && last.is_some_and(|n| n >= ONE_PASS_MIN_ROW)
+        && rows_fit
         && f.strides().iter().all(|&s| s >= 0)
         && f.as_slice_memory_order().is_some()
         && outs.len() == axes.len()

@@ -219,12 +219,19 @@ fn all_axes_in_one_pass_equal_the_single_axis_calls() {
 
 /// The row engine takes the rows of a plane in runs (one loop over several rows) where every
 /// term along the second-to-last axis has the same taps at each: a plane of more points than
-/// one run (200 × 90) ends runs inside the plane, and coordinates along that axis (weights of
-/// their own at every row) take the rows one at a time. `gradient()`, the single-axis calls
+/// one run (200 × 90) ends runs inside the plane, coordinates along that axis (weights of
+/// their own at every row) take the rows one at a time, and short rows (8 points) take the
+/// row engine for the middle axis only (`gradient()` then computes each axis as its
+/// single-axis call does). `gradient()`, the single-axis calls
 /// along the middle axis and the Laplacian must still be the per-axis kernels', bit for bit.
 #[test]
 fn runs_of_rows_equal_the_single_axis_kernels() {
-    let shape = [10, 200, 90];
+    for shape in [[10, 200, 90], [8, 500, 8]] {
+        runs_of_rows_on(shape);
+    }
+}
+
+fn runs_of_rows_on(shape: [usize; 3]) {
     let base = smooth(&shape);
     let strided = layouts(&base).pop().expect("the stepped layout");
     let x: Vec<Array1<f64>> = shape
@@ -251,12 +258,12 @@ fn runs_of_rows_equal_the_single_axis_kernels() {
         for threshold in [0, usize::MAX] {
             let all = with_parallel_threshold(threshold, || base.gradient_with(&opts)).unwrap();
             for (k, (a, b)) in all.iter().zip(&reference).enumerate() {
-                assert!(same_bits(a, b), "{name} axis {k} threshold {threshold}");
+                assert!(same_bits(a, b), "{name} {shape:?} axis {k} threshold {threshold}");
             }
             let middle = with_parallel_threshold(threshold, || base.gradient_axis_with(Axis(1), &opts)).unwrap();
             assert!(
                 same_bits(&middle, &reference[1]),
-                "{name} middle axis threshold {threshold}"
+                "{name} {shape:?} middle axis threshold {threshold}"
             );
         }
         let second = |k: usize| {
@@ -267,7 +274,10 @@ fn runs_of_rows_equal_the_single_axis_kernels() {
         let expected = second(0) + second(1) + second(2);
         for threshold in [0, usize::MAX] {
             let lap = with_parallel_threshold(threshold, || base.laplacian(&opts)).unwrap();
-            assert!(same_bits(&lap, &expected), "laplacian {name} threshold {threshold}");
+            assert!(
+                same_bits(&lap, &expected),
+                "laplacian {name} {shape:?} threshold {threshold}"
+            );
         }
     }
 }
