@@ -1187,9 +1187,14 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
     for k in (0..inner.start).chain(inner.end..n) {
         for (s, (term, (at_j, w_j, width_s))) in terms.iter().zip(ends.iter_mut()).enumerate() {
             let st = term.stencil;
-            let rule = (term.axis == last && !(st.lo..st.hi).contains(&k))
-                .then(|| st.edges.iter().find(|(p, _)| *p == k).map(|(_, rule)| rule))
-                .flatten();
+            let rule = (term.axis == last && !(st.lo..st.hi).contains(&k)).then(|| {
+                let (_, rule) = st
+                    .edges
+                    .iter()
+                    .find(|(p, _)| *p == k)
+                    .expect("every point outside lo..hi has a rule");
+                rule
+            });
             match rule {
                 Some(Rule::Weighted { offsets, w }) => {
                     for (j, (&off, &w)) in offsets.iter().zip(w).enumerate() {
@@ -1198,7 +1203,10 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
                     }
                     *width_s = offsets.len();
                 }
-                _ => {
+                Some(Rule::Difference { .. }) => {
+                    unreachable!("the edges of a term along the last axis are weighted here")
+                }
+                None => {
                     let row = taps[s];
                     for j in 0..width {
                         at_j[j] = (row.start[j] + k as isize) as usize;
