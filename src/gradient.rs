@@ -115,7 +115,7 @@ pub(crate) fn gradient_axis_to<A: GradientElement, S: Slot<A::Output>, D: Dimens
     stencil: &AxisStencil<A::Real>,
     out: ArrayViewMut<'_, S, D>,
 ) {
-    // Only arrays of three or more axes have a middle axis (and small calls skip the lookup).
+    // Only arrays of three or more axes have a middle axis (1-D and 2-D calls skip the lookup).
     let middle = f.ndim() >= 3 && {
         let order = crate::alloc::axes_by_decreasing_stride(f.shape(), f.strides());
         let p = order.iter().position(|&k| k == axis.index());
