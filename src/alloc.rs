@@ -15,6 +15,7 @@ use std::mem::MaybeUninit;
 use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, ShapeBuilder};
 
 use crate::element::{InF32, IntoF32};
+use crate::layout::MemoryOrder;
 
 /// A zeroed array shaped like `f` (with `axis` resized if given), in `f`'s memory order. For
 /// work buffers; results are made with [`new_array_like`].
@@ -36,11 +37,12 @@ pub(crate) fn new_array_like<A, B, D: Dimension>(
 ) -> Array<B, D> {
     let mut out = uninit_like(f, len_of_axis);
     fill(out.view_mut());
-    // SAFETY: `fill` is always a kernel run through `kernel::dispatch` (or a plain copy), and
-    // every kernel writes every output point: the gradient kernels write the interior points
-    // `1..n-1` and both edge points of every lane or plane, the first difference writes every
-    // point `i` from `f[i]`, `f[i+1]`. `kernel::tests::every_point_is_written_once_or_more`
-    // checks this on every path (lanes, planes, flat, blocks, layouts) by counting the writes.
+    // SAFETY: `fill` writes every element of `out`. It is always one of the kernels' entry
+    // points (`kernel::derivatives`, `kernel::sum`, `kernel::first_difference`, `kernel::copy`,
+    // or `diff::diff_into_view`, which calls them or has no element to write), and every walk
+    // they take writes every point of its outputs: `kernel::tests::every_walk_writes_every_point`
+    // counts the writes of every walk on every layout and block split, and fails unless every
+    // walk of `kernel::route::Walk` was counted.
     unsafe { out.assume_init() }
 }
 
@@ -54,11 +56,10 @@ pub(crate) fn new_arrays_like<A, B, D: Dimension>(
     let mut outs: Vec<Array<MaybeUninit<B>, D>> = (0..k).map(|_| uninit_like(f, None)).collect();
     fill(outs.iter_mut().map(|o| o.view_mut()).collect());
     outs.into_iter()
-        // SAFETY: `fill` is `gradient::gradient_of_axes`: either the row engine
-        // (`kernel::row_sums`), which writes every point of every row of every output, or one
-        // kernel per output through `kernel::dispatch`, as for `new_array_like`.
-        // `kernel::tests::one_pass_writes_every_point_of_every_output` counts the writes of the
-        // first, `kernel::tests::every_point_is_written_once_or_more` those of the second.
+        // SAFETY: `fill` is `gradient::gradient_to`, which fills every output through
+        // `kernel::derivatives`; every element is written, as for `new_array_like` (the same
+        // test, `kernel::tests::every_walk_writes_every_point`, counts the writes of every walk,
+        // the row engine's several outputs in one pass included).
         .map(|o| unsafe { o.assume_init() })
         .collect()
 }
@@ -106,11 +107,9 @@ pub(crate) fn new_stacked_like<A, B, D: Dimension>(
     }
     let mut out = Array::from_shape_vec(shape.strides(strides), data).expect("strides within the vector");
     fill(out.view_mut());
-    // SAFETY: `fill` computes every component `c < k` (`gradient::gradient_of_axes` on the
-    // views along axis 0: one pass of the row engine, or one kernel per component), and both
-    // write every point of every output, as for `new_array_like` and `new_arrays_like`:
-    // `kernel::tests::every_point_is_written_once_or_more` and
-    // `kernel::tests::one_pass_writes_every_point_of_every_output` count the writes of each.
+    // SAFETY: `fill` is `gradient::gradient_to` on the `k` components (the views along axis
+    // 0, which cover every element), through `kernel::derivatives`: every element is written,
+    // as for `new_array_like` (`kernel::tests::every_walk_writes_every_point`).
     unsafe { out.assume_init() }
 }
 
@@ -146,27 +145,14 @@ fn in_memory_order_of<A, T, D: Dimension>(f: &ArrayView<'_, A, D>, shape: D, dat
     if f.view().reversed_axes().is_standard_layout() {
         return Array::from_shape_vec(shape.f(), data).expect("the vector has the shape's size");
     }
-    let order = axes_by_decreasing_stride(f.shape(), f.strides());
+    let order = MemoryOrder::of_view(f);
     let mut permuted = shape.clone();
-    let mut inverse = D::zeros(ndim);
-    for (i, &k) in order.iter().enumerate() {
+    for (i, &k) in order.axes().iter().enumerate() {
         permuted[i] = shape[k];
-        inverse[k] = i;
     }
     Array::from_shape_vec(permuted, data)
         .expect("the vector has the shape's size")
-        .permuted_axes(inverse)
-}
-
-/// The axes ordered by decreasing |stride|: the order in which a C-ordered walk visits memory
-/// front to back. Ties, and axes of length 1 (whose stride means nothing), keep their order.
-pub(crate) fn axes_by_decreasing_stride(shape: &[usize], strides: &[isize]) -> Vec<usize> {
-    let key = |k: usize| if shape[k] > 1 { strides[k].unsigned_abs() } else { 0 };
-    let mut order: Vec<usize> = (0..shape.len()).collect();
-    if !order.windows(2).all(|w| key(w[0]) >= key(w[1])) {
-        order.sort_by_key(|&k| std::cmp::Reverse(key(k)));
-    }
-    order
+        .permuted_axes(order.inverse::<D>())
 }
 
 /// Outputs at least this large (in bytes) ask for huge pages, as NumPy's threshold.

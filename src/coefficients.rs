@@ -7,12 +7,7 @@
 //! Weights at arbitrary real positions (coordinate arrays) are computed in `f64`.
 
 use crate::error::GradientError;
-
-/// The highest accuracy order supported (every even order from 2 up to this).
-pub const MAX_ACCURACY: usize = 12;
-
-/// The highest derivative order supported.
-pub const MAX_DERIVATIVE: usize = 8;
+use crate::orders::{MAX_ACCURACY, MAX_DERIVATIVE};
 
 /// One finite-difference stencil on a uniform grid of unit spacing: the derivative at offset 0
 /// is `Σ weights[j] · f[offsets[j]]` (divide by `hᵐ` for spacing `h`).

@@ -1,11 +1,11 @@
 //! `np.diff`: repeated first differences, with optional padding.
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice};
 
 use crate::alloc::alloc_like;
 use crate::element::DiffElement;
 use crate::error::{GradientError, PadSide};
-use crate::kernel::{FirstDifference, Slot, difference_in_place, dispatch};
+use crate::kernel::{self, Slot, difference_in_place};
 use crate::options::Pad;
 
 /// Checks the axis of a `diff` call.
@@ -86,22 +86,21 @@ pub(crate) fn diff_into_view<A: DiffElement, S: Slot<A>, D: Dimension>(
 ) {
     let len = a.len_of(axis);
     if n == 0 {
-        Zip::from(out).and(&a).for_each(|o, &x| o.put(x));
-        return;
+        return kernel::copy(a, out);
     }
     if n >= len {
         return; // the result is empty along `axis`
     }
     if n == 1 {
-        dispatch(&FirstDifference, a, out, axis);
+        kernel::first_difference(a, out, axis);
         return;
     }
     // n repeated first differences, NumPy's definition: one full pass each, in one buffer.
     let mut work: Array<A, D> = alloc_like(&a, Some((axis, len - 1)));
-    dispatch(&FirstDifference, a, work.view_mut(), axis);
+    kernel::first_difference(a, work.view_mut(), axis);
     for k in 2..n {
         difference_in_place(work.slice_axis_mut(axis, Slice::from(..len - k + 1)), axis);
     }
     let last = work.slice_axis(axis, Slice::from(..len - n + 1));
-    dispatch(&FirstDifference, last, out, axis);
+    kernel::first_difference(last, out, axis);
 }

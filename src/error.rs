@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::orders::{MAX_ACCURACY, MAX_DERIVATIVE};
+
 /// Which side of the array a `diff` padding belongs to, in [`GradientError::PadShape`].
 ///
 /// # Example
@@ -135,12 +137,12 @@ pub enum GradientError {
     },
     /// `diff` of a zero-dimensional array (it has no axis to difference along).
     ZeroDimensional,
-    /// A derivative order of 0 or above [`MAX_DERIVATIVE`](crate::MAX_DERIVATIVE).
+    /// A derivative order of 0 or above [`MAX_DERIVATIVE`].
     InvalidDerivative {
         /// The derivative order asked for.
         derivative: usize,
     },
-    /// An accuracy order that is odd, 0, or above [`MAX_ACCURACY`](crate::MAX_ACCURACY).
+    /// An accuracy order that is odd, 0, or above [`MAX_ACCURACY`].
     InvalidAccuracy {
         /// The accuracy order asked for.
         accuracy: usize,
@@ -252,12 +254,12 @@ impl fmt::Display for GradientError {
             InvalidDerivative { derivative } => write!(
                 f,
                 "derivative order {derivative} is not supported: use 1 to {}",
-                crate::MAX_DERIVATIVE
+                MAX_DERIVATIVE
             ),
             InvalidAccuracy { accuracy } => write!(
                 f,
                 "accuracy order {accuracy} is not supported: use an even number from 2 to {}",
-                crate::MAX_ACCURACY
+                MAX_ACCURACY
             ),
             InvalidOffsets { derivative, count } => write!(
                 f,

@@ -2,24 +2,14 @@
 
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, RemoveAxis};
 
-use crate::alloc::{as_f32_view, new_array_like, new_stacked_like};
+use crate::alloc::{as_f32_view, new_array_like};
 use crate::diff;
 use crate::element::{DiffElement, GradientElement, IntoF32};
 use crate::error::GradientError;
-use crate::gradient::{self, Plan};
-use crate::operators::{Curl, Divergence, Laplacian};
+use crate::gradient;
+use crate::operators;
 use crate::options::{GradientOptions, Pad};
-
-/// `Err(OutputShape)` unless an output has the result's shape.
-fn check_shape(expected: &[usize], got: &[usize]) -> Result<(), GradientError> {
-    if expected != got {
-        return Err(GradientError::OutputShape {
-            expected: expected.to_vec(),
-            got: got.to_vec(),
-        });
-    }
-    Ok(())
-}
+use crate::plan::{AxesPlan, check_output_count, check_output_shape};
 
 mod private {
     pub trait Sealed {}
@@ -556,9 +546,8 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let plan = Plan::new(&f, opts.get_axes(), opts)?;
-        Ok(gradient::gradient_owned(f, &plan))
+        let plan = AxesPlan::of_options(self.shape(), opts, None)?;
+        Ok(gradient::gradient_owned(self.view(), &plan))
     }
 
     fn gradient_axis_with(
@@ -569,9 +558,11 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let stencil = gradient::single_axis(&f, axis, opts)?;
-        Ok(gradient::gradient_axis_owned(f, axis, &stencil))
+        let plan = AxesPlan::new(self.shape(), &[axis], opts, None)?;
+        let [g]: [_; 1] = gradient::gradient_owned(self.view(), &plan)
+            .try_into()
+            .expect("one axis, one output");
+        Ok(g)
     }
 
     fn gradient_axis_into(
@@ -583,12 +574,9 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let stencil = gradient::single_axis(&f, axis, opts)?;
-        let outs = [out];
-        gradient::check_outputs(&f, &outs, 1)?;
-        let [out] = outs;
-        gradient::gradient_axis_to(f, axis, &stencil, out.view_mut());
+        let plan = AxesPlan::new(self.shape(), &[axis], opts, None)?;
+        check_output_shape(self.shape(), out.shape())?;
+        gradient::gradient_to(self.view(), &plan, vec![out.view_mut()]);
         Ok(())
     }
 
@@ -600,10 +588,12 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let plan = Plan::new(&f, opts.get_axes(), opts)?;
-        gradient::check_outputs(&f, outs, plan.axes.len())?;
-        gradient::gradient_into(f, &plan, outs);
+        let plan = AxesPlan::of_options(self.shape(), opts, None)?;
+        check_output_count(plan.axes.len(), outs.len())?;
+        for out in outs.iter() {
+            check_output_shape(self.shape(), out.shape())?;
+        }
+        gradient::gradient_to(self.view(), &plan, outs.iter_mut().map(|o| o.view_mut()).collect());
         Ok(())
     }
 
@@ -628,19 +618,8 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let plan = Plan::new(&f, opts.get_axes(), opts)?;
-        Ok(new_stacked_like(&f, plan.axes.len(), |mut out| {
-            // Each component laid out like `f`: one pass of the row engine can fill them all.
-            let components = out
-                .axis_iter_mut(Axis(0))
-                .map(|c| {
-                    c.into_dimensionality::<D>()
-                        .expect("a component has the input's dimensionality")
-                })
-                .collect();
-            gradient::gradient_of_axes(f.view(), &plan, components);
-        }))
+        let plan = AxesPlan::of_options(self.shape(), opts, None)?;
+        Ok(gradient::gradient_stacked(self.view(), &plan))
     }
 
     fn laplacian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
@@ -648,8 +627,10 @@ where
         A: GradientElement,
     {
         let f = self.view();
-        let lap = Laplacian::new(&f, opts)?;
-        Ok(new_array_like(&f, None, |out| lap.run(f.view(), out)))
+        let plan = AxesPlan::of_options(f.shape(), opts, Some(2))?;
+        Ok(new_array_like(&f, None, |out| {
+            operators::laplacian(&plan, f.view(), out)
+        }))
     }
 
     fn laplacian_into(
@@ -660,10 +641,9 @@ where
     where
         A: GradientElement,
     {
-        let f = self.view();
-        let lap = Laplacian::new(&f, opts)?;
-        check_shape(f.shape(), out.shape())?;
-        lap.run(f, out.view_mut());
+        let plan = AxesPlan::of_options(self.shape(), opts, Some(2))?;
+        check_output_shape(self.shape(), out.shape())?;
+        operators::laplacian(&plan, self.view(), out.view_mut());
         Ok(())
     }
 
@@ -673,9 +653,11 @@ where
         D: RemoveAxis,
     {
         let field = self.view();
-        let div = Divergence::new(&field, opts)?;
+        let plan = AxesPlan::divergence(field.shape(), opts)?;
         let component = field.index_axis(Axis(0), 0);
-        Ok(new_array_like(&component, None, |out| div.run(field.view(), out)))
+        Ok(new_array_like(&component, None, |out| {
+            operators::divergence(&plan, field.view(), out)
+        }))
     }
 
     fn divergence_into(
@@ -687,10 +669,9 @@ where
         A: GradientElement,
         D: RemoveAxis,
     {
-        let field = self.view();
-        let div = Divergence::new(&field, opts)?;
-        check_shape(&field.shape()[1..], out.shape())?;
-        div.run(field, out.view_mut());
+        let plan = AxesPlan::divergence(self.shape(), opts)?;
+        check_output_shape(&self.shape()[1..], out.shape())?;
+        operators::divergence(&plan, self.view(), out.view_mut());
         Ok(())
     }
 
@@ -700,8 +681,10 @@ where
         D: RemoveAxis,
     {
         let field = self.view();
-        let curl = Curl::new(&field, opts, 3)?;
-        Ok(new_array_like(&field, None, |out| curl.run3(field.view(), out)))
+        let plan = AxesPlan::curl(field.shape(), opts, 3)?;
+        Ok(new_array_like(&field, None, |out| {
+            operators::curl(&plan, field.view(), out)
+        }))
     }
 
     fn scalar_curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
@@ -710,10 +693,10 @@ where
         D: RemoveAxis,
     {
         let field = self.view();
-        let curl = Curl::new(&field, opts, 2)?;
+        let plan = AxesPlan::curl(field.shape(), opts, 2)?;
         let component = field.index_axis(Axis(0), 0);
         Ok(new_array_like(&component, None, |out| {
-            curl.component(&field, (0, 1), out)
+            operators::curl_component(&plan, &field, (0, 1), out)
         }))
     }
 
@@ -752,7 +735,7 @@ where
         diff::check_axis(&a, axis)?;
         let mut expected = a.shape().to_vec();
         expected[axis.index()] = diff::result_len(&a, n, axis);
-        check_shape(&expected, out.shape())?;
+        check_output_shape(&expected, out.shape())?;
         diff::diff_into_view(a, n, axis, out.view_mut());
         Ok(())
     }

@@ -19,9 +19,9 @@ use num_traits::Float;
 
 use crate::element::GradientElement;
 use crate::error::GradientError;
-use crate::kernel::{GradientKernel, dispatch_from};
-use crate::operators::{Term, sum_of_terms};
+use crate::kernel::{self, Term};
 use crate::options::GradientOptions;
+use crate::plan::{AxesPlan, check_output_count, check_output_shape};
 use crate::stencil::AxisStencil;
 
 /// How many samples a block needs beyond itself, on each side of each axis.
@@ -80,7 +80,7 @@ enum Operation {
 #[derive(Clone, Debug)]
 pub struct BlockPlan<R> {
     shape: Vec<usize>,
-    axes: Vec<(Axis, AxisStencil<R>)>,
+    plan: AxesPlan<R>,
     operation: Operation,
 }
 
@@ -93,10 +93,9 @@ impl<R: Float> BlockPlan<R> {
     ///
     /// As `gradient_with` on an array of that shape.
     pub fn gradient(shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
-        let axes = plan_axes(shape, opts, None)?;
         Ok(BlockPlan {
             shape: shape.to_vec(),
-            axes,
+            plan: AxesPlan::of_options(shape, opts, None)?,
             operation: Operation::Gradient,
         })
     }
@@ -119,10 +118,9 @@ impl<R: Float> BlockPlan<R> {
     /// assert_eq!(plan.halo(&[10, 0], &[5, 6]).unwrap().before, vec![2, 2]);
     /// ```
     pub fn laplacian(shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
-        let axes = plan_axes(shape, opts, Some(2))?;
         Ok(BlockPlan {
             shape: shape.to_vec(),
-            axes,
+            plan: AxesPlan::of_options(shape, opts, Some(2))?,
             operation: Operation::Laplacian,
         })
     }
@@ -135,7 +133,7 @@ impl<R: Float> BlockPlan<R> {
     /// ```
     pub fn outputs(&self) -> usize {
         match self.operation {
-            Operation::Gradient => self.axes.len(),
+            Operation::Gradient => self.plan.axes.len(),
             Operation::Laplacian => 1,
         }
     }
@@ -175,7 +173,7 @@ impl<R: Float> BlockPlan<R> {
         self.check_block(start, block)?;
         let nd = self.shape.len();
         let (mut before, mut after) = (vec![0; nd], vec![0; nd]);
-        for (axis, st) in &self.axes {
+        for (axis, st) in &self.plan.axes {
             let k = axis.index();
             if let Some((lo, hi)) = st.reach(start[k], block[k]) {
                 let first = start[k] as isize;
@@ -207,14 +205,9 @@ impl<R: Float> BlockPlan<R> {
         A: GradientElement<Real = R>,
     {
         let (halo, expected) = self.check_input(&with_halo, start, block)?;
-        if outs.len() != self.outputs() {
-            return Err(GradientError::OutputCount {
-                expected: self.outputs(),
-                got: outs.len(),
-            });
-        }
+        check_output_count(self.outputs(), outs.len())?;
         for out in outs.iter() {
-            check_output(out, block)?;
+            check_output_shape(block, out.shape())?;
         }
         for (j, out) in outs.iter_mut().enumerate() {
             self.output(j, &with_halo, start, block, &halo, &expected, out);
@@ -243,7 +236,7 @@ impl<R: Float> BlockPlan<R> {
                 got: j + 1,
             });
         }
-        check_output(out, block)?;
+        check_output_shape(block, out.shape())?;
         self.output(j, &with_halo, start, block, &halo, &expected, out);
         Ok(())
     }
@@ -290,48 +283,34 @@ impl<R: Float> BlockPlan<R> {
             }
             v
         };
-        let term = |axis: Axis, st: &AxisStencil<R>, out: ndarray::ArrayViewMut<'_, A::Output, IxDyn>| {
+        // Each axis's stencil seen from the block with its halo, and its term: the input along
+        // that axis, the output's first point `halo.before` into it.
+        let window = |axis: Axis, st: &AxisStencil<R>| {
             let k = axis.index();
-            let origin = start[k] as isize - halo.before[k] as isize;
-            let window = st.window(origin, expected[k]);
-            dispatch_from(
-                &GradientKernel { stencil: &window },
-                input(k),
-                out,
-                axis,
-                halo.before[k],
-            );
+            st.window(start[k] as isize - halo.before[k] as isize, expected[k])
+        };
+        let term = |axis: Axis, window| Term {
+            first: halo.before[axis.index()],
+            ..Term::new(input(axis.index()), axis, window)
         };
         match self.operation {
             Operation::Gradient => {
-                let (axis, st) = &self.axes[j];
-                term(*axis, st, out.view_mut());
+                let (axis, st) = &self.plan.axes[j];
+                let window = window(*axis, st);
+                kernel::derivatives(&[term(*axis, &window)], vec![out.view_mut()]);
             }
             Operation::Laplacian => {
-                // The sum of the second derivatives in axis order, in one pass that writes
-                // `out` once (the operators' sum of terms, each term reading the block with its
-                // halo along its own axis): the whole-array Laplacian's bits.
-                let windows: Vec<AxisStencil<R>> = self
-                    .axes
-                    .iter()
-                    .map(|(axis, st)| {
-                        let k = axis.index();
-                        st.window(start[k] as isize - halo.before[k] as isize, expected[k])
-                    })
-                    .collect();
+                // The sum of the second derivatives in axis order, in one walk that writes
+                // `out` once: the whole-array Laplacian's bits.
+                let windows: Vec<AxisStencil<R>> = self.plan.axes.iter().map(|(axis, st)| window(*axis, st)).collect();
                 let terms: Vec<Term<'_, A, IxDyn, R>> = self
+                    .plan
                     .axes
                     .iter()
                     .zip(&windows)
-                    .map(|((axis, _), window)| Term {
-                        f: input(axis.index()),
-                        axis: *axis,
-                        stencil: window,
-                        subtract: false,
-                        first: halo.before[axis.index()],
-                    })
+                    .map(|((axis, _), window)| term(*axis, window))
                     .collect();
-                sum_of_terms(&terms, out.view_mut());
+                kernel::sum(&terms, out.view_mut());
             }
         }
     }
@@ -354,37 +333,4 @@ impl<R: Float> BlockPlan<R> {
         }
         Ok(())
     }
-}
-
-/// Refuses an output array not of the block's shape.
-fn check_output<O>(out: &ArrayRef<O, IxDyn>, block: &[usize]) -> Result<(), GradientError> {
-    if out.shape() != block {
-        return Err(GradientError::OutputShape {
-            expected: block.to_vec(),
-            got: out.shape().to_vec(),
-        });
-    }
-    Ok(())
-}
-
-/// The axes of a plan on an array of `shape`, with their stencils (of the options' derivative
-/// order, or of `derivative` when given), after checking the whole call.
-fn plan_axes<R: Float>(
-    shape: &[usize],
-    opts: &GradientOptions<'_, R>,
-    derivative: Option<usize>,
-) -> Result<Vec<(Axis, AxisStencil<R>)>, GradientError> {
-    let axes: Vec<Axis> = opts
-        .get_axes()
-        .map_or_else(|| (0..shape.len()).map(Axis).collect(), <[Axis]>::to_vec);
-    crate::gradient::check_shape_call(shape, &axes, opts, derivative)?;
-    axes.into_iter()
-        .map(|axis| {
-            let mut settings = opts.settings_of(axis);
-            if let Some(m) = derivative {
-                settings.derivative = m;
-            }
-            Ok((axis, AxisStencil::new(axis.index(), shape[axis.index()], &settings)?))
-        })
-        .collect()
 }

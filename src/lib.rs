@@ -71,9 +71,12 @@ mod ext;
 mod gradient;
 pub mod halo;
 mod kernel;
+mod layout;
 mod operators;
 mod options;
+mod orders;
 mod parallel;
+mod plan;
 #[allow(unsafe_code)]
 mod simd;
 mod stencil;
@@ -81,12 +84,13 @@ mod stencil;
 #[cfg_attr(docsrs, doc(cfg(feature = "zarr")))]
 pub mod zarr;
 
-pub use coefficients::{Coefficients, MAX_ACCURACY, MAX_DERIVATIVE, Stencil, coefficients, fornberg_weights};
+pub use coefficients::{Coefficients, Stencil, coefficients, fornberg_weights};
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
 pub use halo::{BlockPlan, Halo};
 pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};
+pub use orders::{MAX_ACCURACY, MAX_DERIVATIVE};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
 
 // The README's Rust examples are compiled and run as doctests, so they cannot go stale.

@@ -1,29 +1,11 @@
-//! When arrays are split across threads (the `rayon` feature).
-//!
-//! Large arrays are cut into blocks along an axis other than the one differentiated, and the
-//! blocks are computed on rayon's thread pool. Every block runs the same serial kernel, so the
-//! result is bit-identical to the serial one and does not depend on the number of threads.
-//! Small arrays stay on the calling thread, where thread start-up would cost more than it saves.
+//! The size from which calls are split across threads (the `rayon` feature): a setting per
+//! thread, changed for the length of a closure by [`with_parallel_threshold`]. How a call is
+//! cut into blocks is the kernels' route ([`crate::kernel`]); every block runs the same
+//! formulas, so the result is bit-identical to the serial one whatever the number of threads.
 
 use std::cell::Cell;
 
-/// Arrays with at least this many elements are split across threads by default (with the
-/// `rayon` feature). Below it, thread hand-off costs more than it saves on two cores.
-///
-/// ```
-/// use ndarray::Array2;
-/// use ndarray_gradient::{ArrayGradientExt, DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
-///
-/// let f = Array2::<f64>::ones((300, 300)); // 90,000 elements: above the default
-/// assert!(f.len() >= DEFAULT_PARALLEL_THRESHOLD);
-/// let g = with_parallel_threshold(DEFAULT_PARALLEL_THRESHOLD, || f.gradient()).unwrap();
-/// assert!(g[0].iter().all(|&v| v == 0.0)); // np.gradient(np.ones((300, 300)))[0]
-/// ```
-pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 16;
-
-/// The smallest block worth a task of its own.
-#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
-pub(crate) const MIN_BLOCK: usize = 1 << 14;
+pub use crate::kernel::route::DEFAULT_PARALLEL_THRESHOLD;
 
 thread_local! {
     static THRESHOLD: Cell<usize> = const { Cell::new(DEFAULT_PARALLEL_THRESHOLD) };
@@ -59,7 +41,6 @@ pub fn with_parallel_threshold<T>(min_len: usize, f: impl FnOnce() -> T) -> T {
 }
 
 /// The threshold in force on this thread.
-#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 pub(crate) fn threshold() -> usize {
     THRESHOLD.with(|t| t.get())
 }

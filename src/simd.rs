@@ -1,7 +1,7 @@
 //! Wider vector instructions where the processor has them, chosen at run time.
 //!
 //! The crate is compiled for the baseline of its target (SSE2 on x86-64), where the loop that
-//! sums a stencil's taps ([`crate::kernel`]'s `rows_fixed`) works on two `f64` at a time. On a
+//! sums a stencil's taps (`kernel::taps::fixed_width_taps`) works on two `f64` at a time. On a
 //! processor with AVX2, [`wide`] runs the same loop compiled for four. Measured on this crate's
 //! benchmark machine (256³ `f64`, one thread, medians): accuracy 8 along the last axis 56.5 →
 //! 42.9 ms, accuracy 4 along the middle axis 52.6 → 46.6 ms, the Laplacian 55.7 → 53.0 ms.
@@ -68,7 +68,7 @@ pub(crate) fn allow_wide(yes: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::tests_support::weighted_rows_for_test;
+    use crate::kernel::tests::weighted_rows_for_test;
 
     /// Serializes the tests that switch [`ALLOWED`] for the whole process.
     static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());

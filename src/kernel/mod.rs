@@ -1,0 +1,447 @@
+//! The kernels: they walk memory and call [`crate::stencil`]'s formulas at every point.
+//!
+//! Three entry points take every computation of the crate: [`derivatives`] (one output per
+//! derivative: `gradient_axis`, `gradient`, the outputs of a [`BlockPlan`](crate::BlockPlan)
+//! gradient), [`sum`] (one output, a sum of derivative terms: the Laplacian, divergence, curl,
+//! a `BlockPlan` Laplacian) and [`first_difference`] (and [`copy`]) for `diff`. Each puts the
+//! axes of every view in its output's memory order, so that every walk goes through memory
+//! front to back whatever the layout; summarises the views in a [`route::Layout`]; asks
+//! [`route::choose`] which walk fills which output, in how many blocks; and runs that.
+//! **Which walk computes a call, and why, is in [`route`] alone.**
+//!
+//! The walks, one engine file each: `lanes.rs` (Flat, Lanes), `planes.rs` (Planes), `rows.rs`
+//! (the row engine), `slabs.rs` (sums through slab accumulators), `difference.rs` (`diff`).
+//! They share the tap-summing core in `taps.rs` and run their blocks through `split.rs`.
+//!
+//! Every walk writes every output point at least once: fresh outputs are not zeroed first
+//! ([`crate::alloc`]). `tests::every_walk_writes_every_point` counts the writes of every walk.
+
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Zip};
+
+use crate::element::{DiffElement, GradientElement};
+use crate::layout::{MemoryOrder, outermost_axis};
+use crate::stencil::{AxisStencil, Interior};
+
+/// Evaluates `$body` with `$q` the quotient by `$d` for elements `$t`: the exact reciprocal
+/// when `$d` is a power of two (same bits, a multiplication), else the division. The choice is
+/// made once per call, so each loop is compiled for one of the two.
+macro_rules! with_quotient {
+    ($t:ty, $d:expr, |$q:ident| $body:expr) => {
+        match crate::stencil::ExactReciprocal::of::<$t>($d) {
+            Some($q) => $body,
+            None => {
+                let $q = crate::stencil::Divide($d);
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$e` a static dimension type of `$ndim` axes (1 to 6) when `$d` is
+/// dynamic: `IxDyn` iteration is several times slower. The body returns; the code after the
+/// macro runs for static dimensions and for more than six axes.
+macro_rules! in_static_dim {
+    ($d:ty, $ndim:expr, |$e:ident| $body:block) => {
+        if <$d as ndarray::Dimension>::NDIM.is_none() {
+            match $ndim {
+                1 => {
+                    type $e = ndarray::Ix1;
+                    $body
+                }
+                2 => {
+                    type $e = ndarray::Ix2;
+                    $body
+                }
+                3 => {
+                    type $e = ndarray::Ix3;
+                    $body
+                }
+                4 => {
+                    type $e = ndarray::Ix4;
+                    $body
+                }
+                5 => {
+                    type $e = ndarray::Ix5;
+                    $body
+                }
+                6 => {
+                    type $e = ndarray::Ix6;
+                    $body
+                }
+                _ => {}
+            }
+        }
+    };
+}
+
+mod difference;
+mod lanes;
+mod planes;
+pub(crate) mod route;
+mod rows;
+mod slabs;
+mod split;
+mod taps;
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub(crate) use difference::difference_in_place;
+pub(crate) use taps::Slot;
+
+use route::{Job, Layout, Route, TermLayout, Walk};
+
+/// The one route of a call with one output.
+fn only(routes: Vec<Route>) -> Route {
+    let [route]: [Route; 1] = routes.try_into().expect("one output, one route");
+    route
+}
+
+/// One term of a computation: `± ∂(f)/∂(axis)` with the stencil of that axis.
+pub(crate) struct Term<'a, A, D, R> {
+    pub(crate) f: ArrayView<'a, A, D>,
+    pub(crate) axis: Axis,
+    pub(crate) stencil: &'a AxisStencil<R>,
+    /// Whether the term is subtracted from the sum (never the first term).
+    pub(crate) subtract: bool,
+    /// The index along `axis` in `f` of the output's first point: 0 when `f` has the output's
+    /// extent, the halo before a block when `f` is the block with its halo along `axis`
+    /// ([`BlockPlan`](crate::BlockPlan)). `f` has the output's extent along every other axis.
+    pub(crate) first: usize,
+}
+
+impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
+    /// `∂(f)/∂(axis)`, `f` of the output's shape.
+    pub(crate) fn new(f: ArrayView<'a, A, D>, axis: Axis, stencil: &'a AxisStencil<R>) -> Self {
+        Term {
+            f,
+            axis,
+            stencil,
+            subtract: false,
+            first: 0,
+        }
+    }
+
+    fn to_dim<E: Dimension>(&self) -> Term<'a, A, E, R> {
+        Term {
+            f: self
+                .f
+                .clone()
+                .into_dimensionality::<E>()
+                .expect("the output's dimensionality"),
+            axis: self.axis,
+            stencil: self.stencil,
+            subtract: self.subtract,
+            first: self.first,
+        }
+    }
+
+    /// The term with the axes of its input put in `order`.
+    fn in_order(&self, order: &MemoryOrder) -> Self {
+        Term {
+            f: self.f.clone().permuted_axes(order.permutation::<D>()),
+            axis: Axis(order.position(self.axis)),
+            ..*self
+        }
+    }
+
+    fn layout<S>(&self, out: &ArrayViewMut<'_, S, D>) -> TermLayout {
+        let shared_weights = !matches!(self.stencil.interior, Interior::PerPoint { .. });
+        TermLayout::of(
+            &self.f,
+            out,
+            self.axis,
+            self.stencil.len,
+            shared_weights,
+            self.first,
+            self.subtract,
+        )
+    }
+}
+
+impl<A, D: Dimension, R> Clone for Term<'_, A, D, R> {
+    fn clone(&self) -> Self {
+        Term {
+            f: self.f.clone(),
+            ..*self
+        }
+    }
+}
+
+fn into_dim<S, D: Dimension, E: Dimension>(out: ArrayViewMut<'_, S, D>) -> ArrayViewMut<'_, S, E> {
+    out.into_dimensionality::<E>().expect("the output's dimensionality")
+}
+
+fn in_order<'o, S, D: Dimension>(out: ArrayViewMut<'o, S, D>, order: &MemoryOrder) -> ArrayViewMut<'o, S, D> {
+    if order.is_identity() {
+        out
+    } else {
+        out.permuted_axes(order.permutation::<D>())
+    }
+}
+
+/// Whether the row engine can take these views (in memory order): see
+/// [`route::Layout::contiguous`].
+fn contiguous<A, S, D: Dimension>(terms: &[Term<'_, A, D, A::Real>], outs: &[&ArrayViewMut<'_, S, D>]) -> bool
+where
+    A: GradientElement,
+{
+    let Some(out) = outs.first() else {
+        return false;
+    };
+    out.is_standard_layout()
+        && outs
+            .iter()
+            .all(|o| o.shape() == out.shape() && o.strides() == out.strides())
+        && terms
+            .iter()
+            .all(|t| t.first == 0 && t.f.is_standard_layout() && t.f.strides() == out.strides())
+}
+
+/// The derivative of each term into the output of the same position (each output of the
+/// term's input's shape, but along its axis where [`Term::first`] leaves room for a halo).
+pub(crate) fn derivatives<A, S, D>(terms: &[Term<'_, A, D, A::Real>], outs: Vec<ArrayViewMut<'_, S, D>>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let ndim = outs.first().map_or(0, |o| o.ndim());
+    in_static_dim!(D, ndim, |E| {
+        let terms: Vec<Term<'_, A, E, A::Real>> = terms.iter().map(Term::to_dim).collect();
+        return derivatives_in_memory_order(&terms, outs.into_iter().map(into_dim::<S, D, E>).collect());
+    });
+    derivatives_in_memory_order(terms, outs)
+}
+
+fn derivatives_in_memory_order<A, S, D>(terms: &[Term<'_, A, D, A::Real>], outs: Vec<ArrayViewMut<'_, S, D>>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    // Each term with its output, the axes of both in the output's memory order.
+    let (terms, outs): (Vec<_>, Vec<_>) = terms
+        .iter()
+        .zip(outs)
+        .map(|(t, out)| {
+            let order = MemoryOrder::of_view_mut(&out);
+            (t.in_order(&order), in_order(out, &order))
+        })
+        .unzip();
+    let layout = Layout {
+        job: Job::Derivatives,
+        ndim: outs.first().map_or(0, |o| o.ndim()),
+        contiguous: contiguous(&terms, &outs.iter().collect::<Vec<_>>()),
+        dims: outs.first().map_or_else(Vec::new, |o| o.shape().to_vec()),
+        terms: terms.iter().zip(&outs).map(|(t, o)| t.layout(o)).collect(),
+    };
+    let mut pairs = terms.into_iter().zip(outs);
+    for route in route::choose(&layout, crate::parallel::threshold()) {
+        let (terms, outs): (Vec<_>, Vec<_>) = pairs.by_ref().take(route.outputs.len()).unzip();
+        route::record(&route);
+        match route.walk {
+            Walk::Rows => by_rows(terms.into_iter().map(|t| vec![t]).collect(), outs, route.blocks),
+            walk => {
+                let (t, out) = terms.into_iter().zip(outs).next().expect("one output per route");
+                one_term(walk, route.blocks, &t, out)
+            }
+        }
+    }
+}
+
+/// `out = Σ terms`, summed in the order of `terms` (each term's input of the output's shape,
+/// but along its axis where [`Term::first`] leaves room for a halo). No terms: zero.
+pub(crate) fn sum<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    in_static_dim!(D, out.ndim(), |E| {
+        let terms: Vec<Term<'_, A, E, A::Real>> = terms.iter().map(Term::to_dim).collect();
+        return sum_in_memory_order(&terms, into_dim::<S, D, E>(out));
+    });
+    sum_in_memory_order(terms, out)
+}
+
+fn sum_in_memory_order<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let order = MemoryOrder::of_view_mut(&out);
+    let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.in_order(&order)).collect();
+    let out = in_order(out, &order);
+    let layout = Layout {
+        job: Job::Sum,
+        ndim: out.ndim(),
+        contiguous: contiguous(&terms, &[&out]),
+        dims: out.shape().to_vec(),
+        terms: terms.iter().map(|t| t.layout(&out)).collect(),
+    };
+    let route = only(route::choose(&layout, crate::parallel::threshold()));
+    route::record(&route);
+    match route.walk {
+        Walk::Zero => {
+            // An operator over no axes is zero.
+            let zero = A::Output::default();
+            Zip::from(out).for_each(|o| o.set(zero))
+        }
+        Walk::Rows => by_rows(vec![terms], vec![out], route.blocks),
+        Walk::Slabs => slabs::slabs(&terms, out, &route.term_walks, route.blocks),
+        walk => one_term(walk, route.blocks, &terms[0], out),
+    }
+}
+
+/// `out = f[i + 1] - f[i]` along `axis` (`out` one shorter than `f` along it).
+pub(crate) fn first_difference<A, S, D>(f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, S, D>, axis: Axis)
+where
+    A: DiffElement,
+    S: Slot<A>,
+    D: Dimension,
+{
+    in_static_dim!(D, out.ndim(), |E| {
+        let f = f.into_dimensionality::<E>().expect("the output's dimensionality");
+        return first_difference_in_memory_order(f, into_dim::<S, D, E>(out), axis);
+    });
+    first_difference_in_memory_order(f, out, axis)
+}
+
+fn first_difference_in_memory_order<A, S, D>(f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, S, D>, axis: Axis)
+where
+    A: DiffElement,
+    S: Slot<A>,
+    D: Dimension,
+{
+    let order = MemoryOrder::of_view_mut(&out);
+    let (f, axis) = (f.permuted_axes(order.permutation::<D>()), Axis(order.position(axis)));
+    let out = in_order(out, &order);
+    let layout = Layout {
+        job: Job::Difference,
+        ndim: out.ndim(),
+        contiguous: false,
+        dims: out.shape().to_vec(),
+        terms: vec![TermLayout::of(&f, &out, axis, f.len_of(axis), false, 0, false)],
+    };
+    let route = only(route::choose(&layout, crate::parallel::threshold()));
+    route::record(&route);
+    let walk = route.walk;
+    in_axis_blocks(f.view(), out, axis, 0, route.blocks, |f, o, first| match walk {
+        Walk::DifferenceLanes => difference::difference_lanes(f, o, axis, first),
+        _ => difference::difference_planes(f, o, axis, first),
+    });
+}
+
+/// `out = f`, element by element (`diff` of order 0).
+pub(crate) fn copy<A: Copy + Sync, S: Slot<A>, D: Dimension>(f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, S, D>) {
+    let layout = Layout {
+        job: Job::Copy,
+        ndim: out.ndim(),
+        contiguous: false,
+        dims: out.shape().to_vec(),
+        terms: Vec::new(),
+    };
+    route::record(&only(route::choose(&layout, crate::parallel::threshold())));
+    Zip::from(out).and(&f).for_each(|o, &x| o.set(x));
+}
+
+/// One term into `out` by an axis walk, in `blocks` blocks.
+fn one_term<A, S, D>(walk: Walk, blocks: usize, t: &Term<'_, A, D, A::Real>, out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    in_axis_blocks(t.f.view(), out, t.axis, t.first, blocks, |f, o, first| {
+        derivative_walk(walk, f, o, t.axis, first, t.stencil)
+    });
+}
+
+/// The output points `first..first + out.len_of(axis)` of one derivative, by the axis walk
+/// `walk` (views in memory order; `f` holds every sample those points read).
+fn derivative_walk<A, S, D>(
+    walk: Walk,
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+    axis: Axis,
+    first: usize,
+    stencil: &AxisStencil<A::Real>,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    match walk {
+        Walk::Flat => {
+            let fs = f.to_slice_memory_order().expect("the route checked: contiguous");
+            let os = out.as_slice_memory_order_mut().expect("the route checked: contiguous");
+            lanes::lanes_end_to_end(fs, os, stencil)
+        }
+        Walk::Lanes => lanes::lanes(f, out, axis, first, stencil),
+        Walk::Planes => planes::plane_walk(f, out, axis, first, stencil),
+        other => unreachable!("{other:?} is not a walk along one axis"),
+    }
+}
+
+/// Runs `run(f, out, first)` on `blocks` blocks cut along the output's outermost axis (where
+/// the route cut them, [`route::TermLayout::cut`]): along the differentiated axis, each block
+/// gets the output points it holds and the whole input; along another axis, its part of both.
+fn in_axis_blocks<A, S, D>(
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+    axis: Axis,
+    first: usize,
+    blocks: usize,
+    run: impl Fn(ArrayView<'_, A, D>, ArrayViewMut<'_, S, D>, usize) + Sync + Send,
+) where
+    A: Sync,
+    S: Send + Sync,
+    D: Dimension,
+{
+    let cut = outermost_axis(out.shape(), out.strides(), None);
+    let Some(k) = cut.filter(|_| blocks > 1) else {
+        return run(f, out, first);
+    };
+    let chunk = out.len_of(k).div_ceil(blocks);
+    if k == axis {
+        let parts: Vec<_> = out.axis_chunks_iter_mut(k, chunk).enumerate().collect();
+        split::for_each_block(parts, || (), |_, (i, o)| run(f.view(), o, first + i * chunk));
+    } else {
+        let parts: Vec<_> = out
+            .axis_chunks_iter_mut(k, chunk)
+            .zip(f.axis_chunks_iter(k, chunk))
+            .collect();
+        split::for_each_block(parts, || (), |_, (o, fb)| run(fb, o, first));
+    }
+}
+
+/// `outs[s] = Σ sums[s]` through the row engine (views in memory order, which the route found
+/// contiguous in C order).
+fn by_rows<A, S, D>(sums: Vec<Vec<Term<'_, A, D, A::Real>>>, outs: Vec<ArrayViewMut<'_, S, D>>, blocks: usize)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let dims = outs.first().map_or_else(Vec::new, |o| o.shape().to_vec());
+    let sums: Vec<Vec<rows::SliceTerm<'_, A, A::Real>>> = sums
+        .iter()
+        .map(|terms| {
+            terms
+                .iter()
+                .map(|t| rows::SliceTerm {
+                    f: t.f.to_slice().expect("the route checked: contiguous in C order"),
+                    axis: t.axis.index(),
+                    stencil: t.stencil,
+                    subtract: t.subtract,
+                })
+                .collect()
+        })
+        .collect();
+    let outs: Vec<&mut [S]> = outs
+        .into_iter()
+        .map(|o| o.into_slice().expect("the route checked: contiguous in C order"))
+        .collect();
+    rows::rows(&sums, &dims, outs, blocks);
+}

@@ -1,0 +1,450 @@
+//! Which walk computes a call, and why: the one place where it is decided.
+//!
+//! Every call of the crate that computes a derivative, a sum of derivatives (Laplacian,
+//! divergence, curl, a block of [`BlockPlan`](crate::BlockPlan)) or a difference reaches
+//! [`super`]'s entry points with its views, which put the axes of every view in its output's
+//! memory order and summarise them in a [`Layout`]. [`choose`] reads that summary and returns
+//! the [`Route`]s: which [`Walk`] fills which outputs, cut into how many blocks. The engines
+//! (`lanes.rs`, `planes.rs`, `rows.rs`, `slabs.rs`, `difference.rs`) then run exactly that; they
+//! decide nothing about the route themselves, only the inner loops the route's walk implies.
+//!
+//! # The walks
+//!
+//! | walk | when | engine |
+//! |---|---|---|
+//! | [`Walk::Rows`] | every view contiguous in one memory order (and, for derivatives, large enough: [`ONE_PASS_MIN_LEN`], [`ONE_PASS_MIN_ROW`]); for one derivative only along a middle axis | all outputs in one walk over the rows |
+//! | [`Walk::Flat`] | one derivative along the innermost axis of contiguous views of one layout, weights shared by all points, the whole axis | the lanes end to end as one slice |
+//! | [`Walk::Lanes`] | the axis has stride 1 in input and output, lanes of [`MIN_LANE_LEN`] or more | lane by lane |
+//! | [`Walk::Planes`] | any other single derivative | shifted planes across the axis |
+//! | [`Walk::Slabs`] | a sum of several terms on views that are not all contiguous in one order, or that read a halo | slab by slab through two accumulators, each term by its own walk inside the slab |
+//! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes | |
+//! | [`Walk::Copy`] | `diff(0)`: the input itself | |
+//! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
+//!
+//! Why these: along the innermost axis a lane is a slice, and contiguous lanes are one slice;
+//! along the others, shifted whole planes are slices when the views are contiguous, and rows of
+//! them otherwise. The row engine reads the input once for several outputs or terms, which
+//! pays when there are several of them, and along a middle axis, where it was measured faster
+//! than the planes (256³ axis 1, one thread, allocating: NumPy's interior 44 → 39 ms,
+//! accuracy 8 58 → 43 ms); along the outermost axis the planes are faster (accuracy 8: 55
+//! against 73 ms through the rows).
+//!
+//! # Blocks
+//!
+//! With the `rayon` feature a call of at least [`threshold`](crate::parallel::threshold) points
+//! (the largest view) is cut into blocks, run on rayon's pool: along the outermost axis in
+//! memory for the axis walks and the slabs (each block a contiguous part of the output), into
+//! runs of rows for the row engine. Every point is computed by the same formula in any block,
+//! so the bits never depend on the split. A cut along the differentiated axis gives each block
+//! a part of the axis, which [`Walk::Flat`] cannot take (it needs whole lanes): such calls take
+//! the lanes instead.
+//!
+//! Under `cfg(test)` every route taken is recorded on the calling thread ([`taken`]), so that
+//! the tests in `kernel/tests.rs` assert the walk chosen for a grid of calls.
+
+use std::ops::Range;
+
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension};
+
+use crate::layout::outermost_axis;
+
+/// Arrays with at least this many elements are split across threads by default (with the
+/// `rayon` feature). Below it, thread hand-off costs more than it saves on two cores.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ndarray_gradient::{ArrayGradientExt, DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
+///
+/// let f = Array2::<f64>::ones((300, 300)); // 90,000 elements: above the default
+/// assert!(f.len() >= DEFAULT_PARALLEL_THRESHOLD);
+/// let g = with_parallel_threshold(DEFAULT_PARALLEL_THRESHOLD, || f.gradient()).unwrap();
+/// assert!(g[0].iter().all(|&v| v == 0.0)); // np.gradient(np.ones((300, 300)))[0]
+/// ```
+pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 16;
+
+/// The fewest points worth a block of their own: a call is cut into at most
+/// `points / MIN_BLOCK` blocks.
+pub(crate) const MIN_BLOCK: usize = 1 << 14;
+
+/// The most blocks a call is cut into: a few per thread, so that a thread slowed by other work
+/// is helped by the others, and few enough that each block is a long contiguous run.
+pub(crate) const MAX_BLOCKS: usize = 8;
+
+/// Lanes shorter than this are walked as planes: the cost of a lane would dominate.
+pub(crate) const MIN_LANE_LEN: usize = 16;
+
+/// Points per block of [`Walk::Flat`]: the block's input and output stay in cache while the
+/// ends of its lanes are fixed.
+pub(crate) const FLAT_BLOCK: usize = 4096;
+
+/// Points per plane of a tile of the plane walk for stencils of more than two taps: larger
+/// planes are walked a tile at a time ([`plane_tiles`]), so that the input planes a wide
+/// stencil shares with the next planes are still in cache when they are read again.
+pub(crate) const PLANE_TILE: usize = 8192;
+
+/// Planes with more points than this are tiled when the plane walk combines two input planes
+/// (NumPy's interior, `i - 1` and `i + 1`): only planes too large for three of them to stay in
+/// the L2 cache. Tiling smaller planes costs more than it saves on a fresh output: a tile's
+/// walk through every plane faults in, and the system zeroes, every page of the output long
+/// before the next tiles write them back (measured, 256³ axis 0: 47 ms tiled, 40 ms not).
+pub(crate) const PAIR_TILE: usize = 1 << 17;
+
+/// Arrays smaller than this take one walk per axis rather than the row engine when several
+/// derivatives are asked for: they are in cache anyway, and the per-axis walks have less
+/// overhead per call.
+pub(crate) const ONE_PASS_MIN_LEN: usize = 1 << 14;
+
+/// Rows shorter than this take one walk per axis when one of the derivatives is along the
+/// innermost axis: the row engine computes that axis a row at a time, and its cost per row
+/// would dominate (measured: `gradient()` of 4194304 × 4 95–105 ms per axis, 142–147 ms through
+/// the rows). Along the other axes it takes runs of rows, whatever their length.
+pub(crate) const ONE_PASS_MIN_ROW: usize = 64;
+
+/// The most points the row engine takes as one run of rows: its two row buffers stay in cache.
+pub(crate) const RUN_POINTS: usize = 1 << 14;
+
+/// The widest stencils the row engine sums in one loop ([`Walk::Rows`] with 2 or 3 terms of
+/// equal width); wider ones go through its row buffers.
+pub(crate) const ONE_LOOP_TAPS: usize = 9;
+
+/// Points per slab of [`Walk::Slabs`]: the two slab-sized accumulators stay in the L2 cache.
+pub(crate) const SLAB: usize = 1 << 16;
+
+/// How a call walks memory. See the [module documentation](self) for when each is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Walk {
+    Flat,
+    Lanes,
+    Planes,
+    Rows,
+    Slabs,
+    DifferenceLanes,
+    DifferencePlanes,
+    Copy,
+    Zero,
+}
+
+impl Walk {
+    /// Every walk, for the tests that must cover them all.
+    #[cfg(test)]
+    pub(crate) const ALL: [Walk; 9] = [
+        Walk::Flat,
+        Walk::Lanes,
+        Walk::Planes,
+        Walk::Rows,
+        Walk::Slabs,
+        Walk::DifferenceLanes,
+        Walk::DifferencePlanes,
+        Walk::Copy,
+        Walk::Zero,
+    ];
+}
+
+/// What [`choose`] decided for some of a call's outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Route {
+    pub(crate) walk: Walk,
+    /// The number of blocks (1: the whole call on the calling thread).
+    pub(crate) blocks: usize,
+    /// The outputs of the call this route fills (with their terms, for derivatives).
+    pub(crate) outputs: Range<usize>,
+    /// For [`Walk::Slabs`]: the walk of each term inside a slab (Flat, Lanes or Planes).
+    pub(crate) term_walks: Vec<Walk>,
+}
+
+impl Route {
+    fn new(walk: Walk, blocks: usize, outputs: Range<usize>) -> Self {
+        Route {
+            walk,
+            blocks,
+            outputs,
+            term_walks: Vec::new(),
+        }
+    }
+}
+
+/// What a call computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Job {
+    /// One output per term, each the term's derivative.
+    Derivatives,
+    /// One output, the sum of the terms in order.
+    Sum,
+    /// One output, the first difference along the term's axis.
+    Difference,
+    /// One output, a copy of the input.
+    Copy,
+}
+
+/// One term of a call as [`choose`] sees it, in its output's memory order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TermLayout {
+    /// The place of the differentiated axis in memory order: 0 is the outermost.
+    pub(crate) place: usize,
+    /// The input's length along the axis.
+    pub(crate) len: usize,
+    /// The output covers the stencil's whole axis from its first point (no halo, no block).
+    pub(crate) whole: bool,
+    /// The interior weights are shared by every point (not per point, as on coordinates).
+    pub(crate) shared_weights: bool,
+    /// Stride 1 along the axis in the input and in the output.
+    pub(crate) unit_stride: bool,
+    /// Input and output contiguous with the same strides: the lanes lie end to end in both.
+    pub(crate) end_to_end: bool,
+    /// Inside a slab of [`Walk::Slabs`] (a C-ordered accumulator of the output's shape):
+    /// stride 1 along the axis in the input, and the input contiguous in C order.
+    pub(crate) slab_unit_stride: bool,
+    pub(crate) slab_end_to_end: bool,
+    /// The term is subtracted from the sum (the curl's second term).
+    pub(crate) subtract: bool,
+    /// The output's outermost axis in memory order that is longer than 1 (where blocks are cut)
+    /// and its length.
+    pub(crate) cut: Option<(usize, usize)>,
+    /// Points of the larger of the term's input and output.
+    pub(crate) points: usize,
+}
+
+impl TermLayout {
+    /// The facts about one term whose views are in its output's memory order.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn of<A, S, D: Dimension>(
+        f: &ArrayView<'_, A, D>,
+        out: &ArrayViewMut<'_, S, D>,
+        axis: Axis,
+        stencil_len: usize,
+        shared_weights: bool,
+        first: usize,
+        subtract: bool,
+    ) -> Self {
+        let unit = f.stride_of(axis) == 1;
+        let contiguous = f.to_slice_memory_order().is_some();
+        let c_strides = c_strides(out.shape());
+        TermLayout {
+            place: axis.index(),
+            len: f.len_of(axis),
+            whole: first == 0 && out.len_of(axis) == stencil_len,
+            shared_weights,
+            unit_stride: unit && out.stride_of(axis) == 1,
+            end_to_end: f.strides() == out.strides() && contiguous && out.view().to_slice_memory_order().is_some(),
+            slab_unit_stride: unit && c_strides[axis.index()] == 1,
+            slab_end_to_end: contiguous && f.strides() == c_strides.as_slice(),
+            subtract,
+            cut: outermost_axis(out.shape(), out.strides(), None).map(|k| (k.index(), out.len_of(k))),
+            points: f.len().max(out.len()),
+        }
+    }
+}
+
+/// The strides of a C-ordered array of this shape.
+fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![1isize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1].max(1) as isize;
+    }
+    strides
+}
+
+/// The memory layout summary of a call, computed once from its views (their axes in memory
+/// order) by [`super`]'s entry points: everything [`choose`] reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub(crate) job: Job,
+    pub(crate) ndim: usize,
+    /// Every output is contiguous in C order (after the axes are put in memory order), with the
+    /// same shape and strides, and every term's input is contiguous with the output's strides
+    /// and starts at its first point (it may reach further along the outermost axis: a halo
+    /// after a block): every view is a slice that the row engine indexes by the output's
+    /// strides.
+    pub(crate) contiguous: bool,
+    /// The output's shape in memory order (the first output's, for several).
+    pub(crate) dims: Vec<usize>,
+    pub(crate) terms: Vec<TermLayout>,
+}
+
+impl Layout {
+    /// Points of the output (the first output's, for several).
+    fn out_points(&self) -> usize {
+        self.dims.iter().product()
+    }
+
+    /// The length of a row: the innermost axis in memory order.
+    fn row_len(&self) -> usize {
+        self.dims.last().copied().unwrap_or(1)
+    }
+}
+
+/// The routes of a call: which walk fills which outputs, in how many blocks. `threshold` is
+/// the size from which calls are split ([`crate::with_parallel_threshold`]); without the
+/// `rayon` feature nothing is split.
+pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
+    let threshold = if cfg!(feature = "rayon") { threshold } else { usize::MAX };
+    let n = layout.terms.len();
+    match layout.job {
+        Job::Copy => vec![Route::new(Walk::Copy, 1, 0..1)],
+        Job::Difference => {
+            let t = &layout.terms[0];
+            let (blocks, _) = axis_blocks(t, threshold);
+            let walk = if lanes_fit(t.len, t.unit_stride) {
+                Walk::DifferenceLanes
+            } else {
+                Walk::DifferencePlanes
+            };
+            vec![Route::new(walk, blocks, 0..1)]
+        }
+        Job::Derivatives => {
+            if n >= 2 && rows_fit_derivatives(layout) {
+                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..n)];
+            }
+            (0..n).map(|s| one_derivative(layout, s, threshold)).collect()
+        }
+        Job::Sum => {
+            if n == 0 {
+                return vec![Route::new(Walk::Zero, 1, 0..1)];
+            }
+            if n == 1 && !layout.terms[0].subtract {
+                return vec![one_derivative(layout, 0, threshold)];
+            }
+            if layout.contiguous {
+                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1)];
+            }
+            let mut route = Route::new(Walk::Slabs, slab_blocks(layout, threshold), 0..1);
+            route.term_walks = layout.terms.iter().map(walk_in_slab).collect();
+            vec![route]
+        }
+    }
+}
+
+/// The route of term `s` alone, into output `s` (a derivative) or the only output (a sum of
+/// one term): the row engine along a middle axis of contiguous views, else the axis walks.
+fn one_derivative(layout: &Layout, s: usize, threshold: usize) -> Route {
+    let t = &layout.terms[s];
+    let outputs = match layout.job {
+        Job::Derivatives => s..s + 1,
+        _ => 0..1,
+    };
+    let middle = t.place > 0 && t.place + 1 < layout.ndim;
+    if middle && large_contiguous(layout) {
+        return Route::new(Walk::Rows, row_blocks(layout, threshold), outputs);
+    }
+    let (blocks, along_axis) = axis_blocks(t, threshold);
+    let walk = if t.shared_weights && t.whole && t.unit_stride && t.end_to_end && !along_axis {
+        Walk::Flat
+    } else if lanes_fit(t.len, t.unit_stride) {
+        Walk::Lanes
+    } else {
+        Walk::Planes
+    };
+    Route::new(walk, blocks, outputs)
+}
+
+/// The walk of a term inside a slab of [`Walk::Slabs`]: as [`one_derivative`]'s axis walks,
+/// against the slab's C-ordered accumulator. Along the outermost axis a slab holds part of the
+/// axis, so never Flat there.
+fn walk_in_slab(t: &TermLayout) -> Walk {
+    if t.shared_weights && t.whole && t.place > 0 && t.slab_unit_stride && t.slab_end_to_end {
+        Walk::Flat
+    } else if lanes_fit(t.len, t.slab_unit_stride) {
+        Walk::Lanes
+    } else {
+        Walk::Planes
+    }
+}
+
+fn lanes_fit(len: usize, unit_stride: bool) -> bool {
+    len >= MIN_LANE_LEN && unit_stride
+}
+
+/// The row engine's condition for several derivatives at once: contiguous, large, and rows long
+/// enough where the innermost axis is among those differentiated.
+fn rows_fit_derivatives(layout: &Layout) -> bool {
+    let innermost = layout.ndim.saturating_sub(1);
+    let rows_fit = layout.row_len() >= ONE_PASS_MIN_ROW || layout.terms.iter().all(|t| t.place != innermost);
+    large_contiguous(layout) && rows_fit
+}
+
+fn large_contiguous(layout: &Layout) -> bool {
+    layout.contiguous && layout.ndim >= 2 && layout.out_points() >= ONE_PASS_MIN_LEN
+}
+
+/// `points / MIN_BLOCK` blocks, at least 2 and at most [`MAX_BLOCKS`], and no more than
+/// `units` (the things that can be cut apart); 1 below the threshold.
+fn blocks(points: usize, units: usize, threshold: usize) -> usize {
+    if points < threshold || units < 2 {
+        return 1;
+    }
+    (points / MIN_BLOCK).clamp(2, MAX_BLOCKS).min(units)
+}
+
+/// The blocks of an axis walk, and whether they are cut along the differentiated axis.
+fn axis_blocks(t: &TermLayout, threshold: usize) -> (usize, bool) {
+    match t.cut {
+        Some((k, len)) => {
+            let b = blocks(t.points, len, threshold);
+            (b, b > 1 && k == t.place)
+        }
+        None => (1, false),
+    }
+}
+
+fn row_blocks(layout: &Layout, threshold: usize) -> usize {
+    let rows = layout.out_points() / layout.row_len().max(1);
+    blocks(layout.out_points(), rows, threshold)
+}
+
+/// The planes of a slab of [`Walk::Slabs`] for an output of shape `dims` (memory order).
+pub(crate) fn slab_planes(dims: &[usize]) -> usize {
+    let n0 = dims.first().copied().unwrap_or(1).max(1);
+    let plane: usize = dims.iter().skip(1).product();
+    (SLAB / plane.max(1)).clamp(1, n0)
+}
+
+fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
+    let n0 = layout.dims.first().copied().unwrap_or(1);
+    let slabs = n0.div_ceil(slab_planes(&layout.dims));
+    blocks(layout.out_points(), slabs, threshold)
+}
+
+/// The other axis to cut the planes across `axis` along, and the chunk length of a tile of
+/// [`PLANE_TILE`] points, when those planes have more than `above` points: the outermost other
+/// axis, so that each tile of a plane is contiguous. `None`: walk whole planes.
+pub(crate) fn plane_tiles<T, D: Dimension>(
+    out: &ArrayViewMut<'_, T, D>,
+    axis: Axis,
+    above: usize,
+) -> Option<(Axis, usize)> {
+    let plane = out.len() / out.len_of(axis).max(1);
+    if plane <= above {
+        return None;
+    }
+    let k = outermost_axis(out.shape(), out.strides(), Some(axis))?;
+    let per_row = plane / out.len_of(k);
+    Some((k, (PLANE_TILE / per_row.max(1)).max(1)))
+}
+
+#[cfg(test)]
+thread_local! {
+    static TAKEN: std::cell::RefCell<Option<Vec<Route>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes that `route` is being run (under `cfg(test)`, on the calling thread, when [`taken`]
+/// is listening; nothing otherwise).
+#[inline(always)]
+pub(crate) fn record(route: &Route) {
+    #[cfg(test)]
+    TAKEN.with(|t| {
+        if let Some(list) = t.borrow_mut().as_mut() {
+            list.push(route.clone());
+        }
+    });
+    #[cfg(not(test))]
+    let _ = route;
+}
+
+/// Runs `f` and returns the routes it ran on this thread, in order.
+#[cfg(test)]
+pub(crate) fn taken<T>(f: impl FnOnce() -> T) -> (T, Vec<Route>) {
+    let before = TAKEN.with(|t| t.replace(Some(Vec::new())));
+    let value = f();
+    let list = TAKEN.with(|t| t.replace(before)).unwrap_or_default();
+    (value, list)
+}

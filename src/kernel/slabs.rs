@@ -1,0 +1,99 @@
+//! The slab walk ([`Walk::Slabs`](super::Walk::Slabs)): a sum of derivative terms on views that
+//! the row engine cannot take (strided, of different layouts, or reading a halo), a slab of
+//! planes across the outermost axis at a time. The first term is computed into a slab-sized
+//! accumulator, each further term into a second one and added (or subtracted) point by point,
+//! then the slab is stored: each term by its own walk (the route's `term_walks`), so the sum
+//! equals the separate derivative calls added in order, bit for bit, and the input is read
+//! from memory about once, not once per term.
+
+use ndarray::{ArrayViewMut, Axis, Dimension, Slice, Zip};
+
+use super::planes::store;
+use super::route::{Walk, slab_planes};
+use super::split::for_each_block;
+use super::taps::Slot;
+use super::{Term, derivative_walk};
+use crate::element::GradientElement;
+
+/// `out = Σ terms` (views in the output's memory order), slab by slab, in `blocks` contiguous
+/// runs of slabs; `walks[s]` is the walk of term `s` inside a slab.
+pub(super) fn slabs<A, S, D>(
+    terms: &[Term<'_, A, D, A::Real>],
+    mut out: ArrayViewMut<'_, S, D>,
+    walks: &[Walk],
+    blocks: usize,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    if out.ndim() == 0 || out.is_empty() {
+        return;
+    }
+    let slab = slab_planes(out.shape());
+    let slabs: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
+        .axis_chunks_iter_mut(Axis(0), slab)
+        .enumerate()
+        .map(|(i, o)| (i * slab, o))
+        .collect();
+    let per_block = slabs.len().div_ceil(blocks.max(1));
+    let mut runs: Vec<Vec<(usize, ArrayViewMut<'_, S, D>)>> = Vec::new();
+    for item in slabs {
+        match runs.last_mut() {
+            Some(run) if run.len() < per_block => run.push(item),
+            _ => runs.push(vec![item]),
+        }
+    }
+    for_each_block(
+        runs,
+        || (Vec::new(), Vec::new()),
+        |bufs, run| {
+            for (first, o) in run {
+                slab_of_terms(terms, o, first, walks, bufs);
+            }
+        },
+    );
+}
+
+/// The planes `first..first + o.len_of(Axis(0))` of the sum of `terms`.
+fn slab_of_terms<A, S, D>(
+    terms: &[Term<'_, A, D, A::Real>],
+    o: ArrayViewMut<'_, S, D>,
+    first: usize,
+    walks: &[Walk],
+    (acc, tmp): &mut (Vec<A::Output>, Vec<A::Output>),
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let shape = o.raw_dim();
+    let m = o.len_of(Axis(0));
+    for buf in [&mut *acc, &mut *tmp] {
+        buf.clear();
+        buf.resize(o.len(), A::Output::default());
+    }
+    let mut acc = ArrayViewMut::from_shape(shape.clone(), &mut acc[..]).expect("sized to the slab");
+    let mut tmp = ArrayViewMut::from_shape(shape, &mut tmp[..]).expect("sized to the slab");
+    for (j, (t, &walk)) in terms.iter().zip(walks).enumerate() {
+        let target = if j == 0 { acc.view_mut() } else { tmp.view_mut() };
+        if t.axis == Axis(0) {
+            // Across the slab's planes: the walk reads the planes around them from `f`.
+            derivative_walk(walk, t.f.view(), target, Axis(0), t.first + first, t.stencil);
+        } else {
+            let f = t.f.slice_axis(Axis(0), Slice::from(first..first + m));
+            derivative_walk(walk, f, target, t.axis, t.first, t.stencil);
+        }
+        if j > 0 {
+            let op = if t.subtract {
+                |a: A::Output, b: A::Output| a - b
+            } else {
+                |a: A::Output, b: A::Output| a + b
+            };
+            Zip::from(acc.view_mut())
+                .and(tmp.view())
+                .for_each(|a, &b| *a = op(*a, b));
+        }
+    }
+    store(o, acc.view());
+}

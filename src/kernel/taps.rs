@@ -1,0 +1,262 @@
+//! The tap-summing core: the loops every walk runs on slices of memory.
+//!
+//! A weighted stencil at a run of points is a sum of shifted rows, `o[k] = Σ_j w_j · x_j[k]`
+//! ([`weighted_sum_of_rows`]); a sum of several such terms (a Laplacian) is
+//! [`fixed_width_terms`]; NumPy's uniform interior is [`difference_on_slice`]. The values come
+//! from [`crate::stencil`]'s formulas in their fixed order, so a point has the same bits
+//! whichever walk reaches it.
+//!
+//! The loops are unrolled for every width up to [`MAX_TAPS`] (const generics), so that the
+//! loop over the taps disappears and the loop over the points is vectorized; they run through
+//! [`crate::simd::wide`], which compiles them for AVX2 where the processor has it.
+
+use std::mem::MaybeUninit;
+
+use crate::element::{GradientElement, GradientFloat};
+use crate::stencil::{Quotient, add_term, difference, first_term, weighted_sum};
+
+/// Where a walk writes one output point: an element of the caller's array (`T`), or of a fresh
+/// array not initialized yet (`MaybeUninit<T>`), which saves zeroing memory that every walk
+/// overwrites anyway (see [`crate::alloc::new_array_like`]).
+pub(crate) trait Slot<T>: Send + Sync {
+    fn set(&mut self, value: T);
+}
+
+impl<T: Send + Sync> Slot<T> for T {
+    #[inline(always)]
+    fn set(&mut self, value: T) {
+        *self = value;
+    }
+}
+
+impl<T: Send + Sync> Slot<T> for MaybeUninit<T> {
+    #[inline(always)]
+    fn set(&mut self, value: T) {
+        MaybeUninit::write(self, value);
+    }
+}
+
+/// What becomes of a computed value before it is set: nothing ([`AsComputed`]), or it is added
+/// to (subtracted from) the value at the same point of an earlier sum ([`AddedTo`]), so that a
+/// sum of derivative terms is accumulated in the pass that computes its last term.
+pub(crate) trait Combine<T>: Copy {
+    /// The value to set at index `k` of the slice being written, given the computed `v`.
+    fn combine(&self, k: usize, v: T) -> T;
+    /// The same combination for the slice that starts at index `k` of this one.
+    fn starting_at(self, k: usize) -> Self;
+    /// The same combination for a slice of `n` points: a loop over `0..n` then reads it
+    /// without bounds checks, which lets the compiler vectorize the loop.
+    fn bounded(self, n: usize) -> Self;
+}
+
+/// Set the computed value as it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AsComputed;
+
+impl<T> Combine<T> for AsComputed {
+    #[inline(always)]
+    fn combine(&self, _: usize, v: T) -> T {
+        v
+    }
+    #[inline(always)]
+    fn starting_at(self, _: usize) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn bounded(self, _: usize) -> Self {
+        self
+    }
+}
+
+/// Set `prior[k] + v` (or `prior[k] - v` when `SUBTRACT`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AddedTo<'p, T, const SUBTRACT: bool>(pub(crate) &'p [T]);
+
+impl<T: GradientFloat, const SUBTRACT: bool> Combine<T> for AddedTo<'_, T, SUBTRACT> {
+    #[inline(always)]
+    fn combine(&self, k: usize, v: T) -> T {
+        if SUBTRACT { self.0[k] - v } else { self.0[k] + v }
+    }
+    #[inline(always)]
+    fn starting_at(self, k: usize) -> Self {
+        AddedTo(&self.0[k..])
+    }
+    #[inline(always)]
+    fn bounded(self, n: usize) -> Self {
+        AddedTo(&self.0[..n])
+    }
+}
+
+/// The widest stencil the unrolled loops take; the widest stencil the options make has 21 taps
+/// (`tests::widest_stencils_fit_the_unrolled_loops`).
+pub(crate) const MAX_TAPS: usize = 24;
+
+/// The weights of the taps of a stencil at a run of points.
+#[derive(Clone, Copy)]
+pub(crate) enum TapWeights<'w, R> {
+    /// One weight per tap, shared by every point (uniform grids).
+    Shared(&'w [R]),
+    /// Weights of their own at every point (coordinate arrays), stored tap by tap: tap `j` at
+    /// point `k` of the run has weight `w[j][from + k]`.
+    PerPoint { w: &'w [Vec<R>], from: usize },
+}
+
+/// `o[k] = Σ_j w_j · row(j)[k]` over `width` rows, summed as [`first_term`] fixes, then
+/// combined by `combine`: one pass over the points, the loop unrolled for each width up to
+/// [`MAX_TAPS`] ([`fixed_width_taps`]).
+pub(crate) fn weighted_sum_of_rows<'x, A: GradientElement + 'x, S: Slot<A::Output>, C: Combine<A::Output>>(
+    o: &mut [S],
+    width: usize,
+    row: impl Fn(usize) -> &'x [A],
+    w: TapWeights<'_, A::Real>,
+    combine: C,
+) {
+    macro_rules! widths {
+        ($($w:literal)*) => {
+            match width {
+                $($w => return crate::simd::wide(#[inline(always)] || {
+                    fixed_width_taps::<$w, A, S, C>(o, std::array::from_fn(|j| row(j)), w, combine)
+                }),)*
+                _ => {}
+            }
+        };
+    }
+    widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+    // Wider than any stencil the options make: point by point, the same sum.
+    let combine = combine.bounded(o.len());
+    for (k, o) in o.iter_mut().enumerate() {
+        let tap = |j: usize| {
+            let wj = match w {
+                TapWeights::Shared(w) => w[j],
+                TapWeights::PerPoint { w, from } => w[j][from + k],
+            };
+            (row(j)[k].to_output(), wj)
+        };
+        o.set(combine.combine(k, weighted_sum(width, tap)));
+    }
+}
+
+/// [`weighted_sum_of_rows`] for exactly `W` rows.
+#[inline(always)]
+fn fixed_width_taps<const W: usize, A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
+    o: &mut [S],
+    x: [&[A]; W],
+    w: TapWeights<'_, A::Real>,
+    combine: C,
+) {
+    let n = o.len();
+    let x: [&[A]; W] = std::array::from_fn(|j| &x[j][..n]);
+    let combine = combine.bounded(n);
+    match w {
+        TapWeights::Shared(w) => {
+            fixed_width_terms::<W, 1, A, S, C>(o, [x], [std::array::from_fn(|j| w[j])], [false], combine)
+        }
+        TapWeights::PerPoint { w, from } => {
+            let w: [&[A::Real]; W] = std::array::from_fn(|j| &w[j][from..from + n]);
+            for (k, o) in o.iter_mut().enumerate() {
+                let mut acc = first_term(x[0][k].to_output(), w[0][k]);
+                for j in 1..W {
+                    acc = add_term(acc, x[j][k].to_output(), w[j][k]);
+                }
+                o.set(combine.combine(k, acc));
+            }
+        }
+    }
+}
+
+/// `o[k] = t_0[k] ± t_1[k] ± …` (term `s` subtracted when `subtract[s]`, the terms taken in
+/// order), where `t_s[k] = Σ_j w[s][j] · x[s][j][k]` is summed as [`first_term`] fixes: `T`
+/// terms of `W` taps each in one pass over the points. With one term it is the loop of every
+/// weighted stencil; with several, a sum of derivatives (a Laplacian) computed without a row
+/// buffer, the same bits as adding the terms' rows.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // rows, weights and signs indexed in step
+pub(crate) fn fixed_width_terms<
+    const W: usize,
+    const T: usize,
+    A: GradientElement,
+    S: Slot<A::Output>,
+    C: Combine<A::Output>,
+>(
+    o: &mut [S],
+    x: [[&[A]; W]; T],
+    w: [[A::Real; W]; T],
+    subtract: [bool; T],
+    combine: C,
+) {
+    let n = o.len();
+    let x: [[&[A]; W]; T] = std::array::from_fn(|s| std::array::from_fn(|j| &x[s][j][..n]));
+    let combine = combine.bounded(n);
+    for (k, o) in o.iter_mut().enumerate() {
+        // Plain loops over the arrays (no closure holding them): the rows then stay in
+        // registers; a closure over them made the 8-tap stencil twice as slow.
+        let mut sum = first_term(x[0][0][k].to_output(), w[0][0]);
+        for j in 1..W {
+            sum = add_term(sum, x[0][j][k].to_output(), w[0][j]);
+        }
+        for s in 1..T {
+            let mut term = first_term(x[s][0][k].to_output(), w[s][0]);
+            for j in 1..W {
+                term = add_term(term, x[s][j][k].to_output(), w[s][j]);
+            }
+            sum = if subtract[s] { sum - term } else { sum + term };
+        }
+        o.set(combine.combine(k, sum));
+    }
+}
+
+/// `f[at + off..][..n]`.
+#[inline(always)]
+pub(crate) fn shifted<A>(f: &[A], at: usize, off: isize, n: usize) -> &[A] {
+    let s = (at as isize + off) as usize;
+    &f[s..s + n]
+}
+
+/// `o[k]` is the weighted stencil of point `at + k` of a lane `f`: tap `j` reads
+/// `f[at + k + offsets[j]]`.
+pub(crate) fn stencil_on_slice<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
+    o: &mut [S],
+    f: &[A],
+    at: usize,
+    offsets: &[isize],
+    w: TapWeights<'_, A::Real>,
+    combine: C,
+) {
+    let n = o.len();
+    if n == 0 {
+        return;
+    }
+    weighted_sum_of_rows(o, offsets.len(), |j| shifted(f, at, offsets[j], n), w, combine)
+}
+
+/// `o[k] = difference(f[at + k - 1], f[at + k + 1], q)`: NumPy's uniform interior on a slice.
+pub(crate) fn difference_on_slice<A, S, Q, C>(f: &[A], o: &mut [S], at: usize, q: Q, combine: C)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Q: Quotient<A::Output>,
+    C: Combine<A::Output>,
+{
+    let m = o.len();
+    if m == 0 {
+        return;
+    }
+    difference_of_rows(o, &f[at - 1..at - 1 + m], &f[at + 1..at + 1 + m], q, combine)
+}
+
+/// `o[k] = difference(lo[k], hi[k], q)`: NumPy's difference quotient of two rows.
+#[inline(always)]
+pub(crate) fn difference_of_rows<A, S, Q, C>(o: &mut [S], lo: &[A], hi: &[A], q: Q, combine: C)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Q: Quotient<A::Output>,
+    C: Combine<A::Output>,
+{
+    let m = o.len();
+    let (lo, hi) = (&lo[..m], &hi[..m]);
+    let combine = combine.bounded(m);
+    for (k, (o, (lo, hi))) in o.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
+        o.set(combine.combine(k, difference(lo.to_output(), hi.to_output(), q)));
+    }
+}

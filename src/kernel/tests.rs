@@ -1,0 +1,369 @@
+//! The kernels' own tests: every walk writes every point (what `alloc`'s uninitialised outputs
+//! rely on), the route chosen for a grid of calls, and the tap-summing core's edge cases.
+
+use std::collections::BTreeSet;
+
+use ndarray::{Array1, ArrayD, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder, Slice, s};
+
+use super::route::{MAX_BLOCKS, ONE_LOOP_TAPS, Route, Walk, taken};
+use super::taps::{AsComputed, MAX_TAPS, Slot, TapWeights, weighted_sum_of_rows};
+use super::{Term, copy, derivatives, first_difference, sum};
+use crate::alloc::alloc_like;
+use crate::options::{AxisSettings, Boundary, EdgeOrder, Spacing};
+use crate::parallel::with_parallel_threshold;
+use crate::stencil::{AxisStencil, Rule};
+
+/// An output slot that counts how often it is written.
+#[derive(Clone, Copy, Debug, Default)]
+struct Count(u8);
+
+impl Slot<f64> for Count {
+    fn set(&mut self, _: f64) {
+        self.0 = self.0.saturating_add(1);
+    }
+}
+
+/// The input layouts the crate meets: C, F, reversed, stepped, permuted.
+fn layouts(shape: &[usize]) -> Vec<ArrayD<f64>> {
+    let c = ArrayD::from_shape_fn(IxDyn(shape), |i| i.slice().iter().sum::<usize>() as f64);
+    let f = {
+        let mut a = ArrayD::zeros(IxDyn(shape).f());
+        a.assign(&c);
+        a
+    };
+    let mut reversed = c.clone();
+    (0..shape.len()).for_each(|k| reversed.invert_axis(Axis(k)));
+    let big: Vec<usize> = shape.iter().map(|&n| 2 * n).collect();
+    let mut stepped = ArrayD::zeros(IxDyn(&big));
+    stepped.slice_each_axis_inplace(|_| Slice::new(0, None, 2));
+    stepped.assign(&c);
+    // Memory order rotated: axis 1 outermost, axis 0 innermost.
+    let nd = shape.len();
+    let rot: Vec<usize> = (1..nd).chain(0..1).collect();
+    let inv: Vec<usize> = (0..nd).map(|k| rot.iter().position(|&o| o == k).unwrap()).collect();
+    let permuted = c
+        .clone()
+        .permuted_axes(rot)
+        .as_standard_layout()
+        .into_owned()
+        .permuted_axes(inv);
+    vec![c, f, reversed, stepped, permuted]
+}
+
+/// The settings of an axis of length `n`: spacing, edge order, accuracy, derivative, periodic.
+fn settings_for(n: usize, x: &Array1<f64>, full: bool) -> Vec<AxisSettings<'_, f64>> {
+    let spacings = [
+        Spacing::Uniform(1.0),
+        Spacing::Uniform(0.3),
+        Spacing::Coordinates(x.view()),
+    ];
+    let schemes: &[(Option<usize>, usize, bool)] = if full {
+        &[
+            (None, 1, false),
+            (Some(2), 1, false),
+            (Some(4), 1, false),
+            (Some(4), 3, false),
+            (None, 1, true),
+            (Some(6), 2, true),
+        ]
+    } else {
+        &[(None, 1, false), (Some(4), 2, false), (Some(2), 1, true)]
+    };
+    let edges: &[EdgeOrder] = if full {
+        &[EdgeOrder::First, EdgeOrder::Second]
+    } else {
+        &[EdgeOrder::First]
+    };
+    let mut all = Vec::new();
+    for spacing in spacings {
+        for &edge_order in edges {
+            for &(accuracy, derivative, periodic) in schemes {
+                let boundary = match (periodic, &spacing) {
+                    (false, _) => Boundary::OneSided,
+                    (true, Spacing::Uniform(_)) => Boundary::Periodic,
+                    (true, Spacing::Coordinates(x)) => Boundary::Period(2.0 * x[n - 1] - x[0] + 1.0),
+                };
+                all.push(AxisSettings {
+                    spacing: spacing.clone(),
+                    edge_order,
+                    accuracy,
+                    derivative,
+                    boundary,
+                });
+            }
+        }
+    }
+    all
+}
+
+/// Uneven coordinates for an axis of `n` points.
+fn uneven(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| (i * i) as f64 + i as f64)
+}
+
+/// Fresh counting outputs of the shape of `f`, in its memory order or in F order.
+fn count_outputs(f: &ArrayViewD<'_, f64>, k: usize, f_order: bool) -> Vec<ArrayD<Count>> {
+    (0..k)
+        .map(|_| {
+            if f_order {
+                ArrayD::default(f.raw_dim().f())
+            } else {
+                alloc_like::<_, Count, _>(f, None)
+            }
+        })
+        .collect()
+}
+
+fn views(outs: &mut [ArrayD<Count>]) -> Vec<ArrayViewMutD<'_, Count>> {
+    outs.iter_mut().map(|o| o.view_mut()).collect()
+}
+
+/// Runs `f` on both thread splits (everything split, nothing split), recording the routes.
+fn on_both_splits(seen: &mut Vec<Route>, mut f: impl FnMut()) {
+    for threshold in [0, usize::MAX] {
+        let ((), routes) = taken(|| with_parallel_threshold(threshold, &mut f));
+        assert!(!routes.is_empty(), "a call that records no route");
+        seen.extend(routes);
+    }
+}
+
+fn assert_all_written(outs: &[ArrayD<Count>], what: &dyn Fn() -> String) {
+    for (k, out) in outs.iter().enumerate() {
+        let missed = out.iter().filter(|c| c.0 == 0).count();
+        assert_eq!(missed, 0, "output {k} of {}", what());
+    }
+}
+
+/// The uninitialised outputs of `alloc::new_array_like` are sound only if every walk writes
+/// every point of its outputs: count the writes of every walk, on every layout, with and
+/// without blocks, and check that every walk of [`Walk`] (and every walk a term takes inside a
+/// slab) was counted.
+#[test]
+fn every_walk_writes_every_point() {
+    let mut seen: Vec<Route> = Vec::new();
+
+    // One derivative per output, one axis at a time: the axis walks, and the row engine along
+    // a middle axis of the large shape.
+    let small: [&[usize]; 7] = [&[2], &[3], &[40], &[3, 17], &[17, 2], &[4, 3, 20], &[2, 3, 2, 18]];
+    let large: [&[usize]; 2] = [&[6, 40, 70], &[70, 300, 2]];
+    for (shape, full) in small
+        .iter()
+        .map(|s| (*s, true))
+        .chain(large.iter().map(|s| (*s, false)))
+    {
+        for f in layouts(shape) {
+            for axis in (0..shape.len()).map(Axis) {
+                let n = f.len_of(axis);
+                let x = uneven(n);
+                for settings in settings_for(n, &x, full) {
+                    let Ok(stencil) = AxisStencil::new(axis.index(), n, &settings) else {
+                        continue; // too short for this stencil
+                    };
+                    for f_order in [false, true] {
+                        let mut outs = count_outputs(&f.view(), 1, f_order);
+                        on_both_splits(&mut seen, || {
+                            derivatives(&[Term::new(f.view(), axis, &stencil)], views(&mut outs))
+                        });
+                        assert_all_written(&outs, &|| format!("{shape:?} axis {axis:?} {settings:?}"));
+                    }
+                }
+            }
+        }
+    }
+
+    // Every axis at once: the row engine's several outputs in one pass, or one walk per axis.
+    for shape in [
+        &[150usize, 120][..],
+        &[4, 5, 900],
+        &[12, 10, 150],
+        &[3, 2, 30, 100],
+        &[40, 600, 3],
+    ] {
+        for f in layouts(shape).into_iter().take(2) {
+            let xs: Vec<Array1<f64>> = shape.iter().map(|&n| uneven(n)).collect();
+            for s in 0..3 {
+                let stencils: Vec<AxisStencil<f64>> = (0..shape.len())
+                    .filter_map(|k| AxisStencil::new(k, shape[k], &settings_for(shape[k], &xs[k], false)[s]).ok())
+                    .collect();
+                if stencils.len() < shape.len() {
+                    continue;
+                }
+                let terms: Vec<_> = stencils
+                    .iter()
+                    .enumerate()
+                    .map(|(k, st)| Term::new(f.view(), Axis(k), st))
+                    .collect();
+                let mut outs = count_outputs(&f.view(), shape.len(), false);
+                on_both_splits(&mut seen, || derivatives(&terms, views(&mut outs)));
+                assert_all_written(&outs, &|| format!("all axes of {shape:?}, settings {s}"));
+            }
+        }
+    }
+
+    // Sums of terms: 2 or 3 terms of one width (one loop), of different widths or per-point
+    // weights (row buffers), subtracted (a curl), on every layout (the row engine when
+    // contiguous, slabs otherwise), and a block with its halo (slabs).
+    for shape in [&[20usize, 30][..], &[5, 6, 40], &[30, 4, 5], &[2, 3, 200]] {
+        let xs: Vec<Array1<f64>> = shape.iter().map(|&n| uneven(n)).collect();
+        for f in layouts(shape) {
+            for (s0, s1) in [(0, 0), (1, 1), (0, 1), (1, 2), (2, 2)] {
+                let st = |k: usize, s: usize| AxisStencil::new(k, shape[k], &settings_for(shape[k], &xs[k], false)[s]);
+                let nd = shape.len();
+                let Ok(stencils) = (0..nd)
+                    .map(|k| st(k, if k % 2 == 0 { s0 } else { s1 }))
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    continue;
+                };
+                for subtract in [false, true] {
+                    let terms: Vec<_> = stencils
+                        .iter()
+                        .enumerate()
+                        .map(|(k, st)| Term {
+                            subtract: subtract && k == 1,
+                            ..Term::new(f.view(), Axis(k), st)
+                        })
+                        .collect();
+                    for f_order in [false, true] {
+                        let mut outs = count_outputs(&f.view(), 1, f_order);
+                        on_both_splits(&mut seen, || sum(&terms, outs[0].view_mut()));
+                        assert_all_written(&outs, &|| format!("sum on {shape:?} ({s0}, {s1}) {subtract}"));
+                    }
+                }
+            }
+        }
+    }
+    // A block of rows 5..12 of a 20 × 30 array with a halo of 2 along axis 0 (a BlockPlan).
+    let whole = layouts(&[20, 30]).swap_remove(0);
+    let x20 = uneven(20);
+    let settings = &settings_for(20, &x20, false)[1];
+    let (st0, st1) = (
+        AxisStencil::new(0, 20, settings).unwrap(),
+        AxisStencil::new(1, 30, settings).unwrap(),
+    );
+    let window = st0.window(3, 11);
+    let terms = [
+        Term {
+            first: 2,
+            ..Term::new(whole.slice(s![3..14, ..]).into_dyn(), Axis(0), &window)
+        },
+        Term::new(whole.slice(s![5..12, ..]).into_dyn(), Axis(1), &st1),
+    ];
+    let mut outs = vec![ArrayD::<Count>::default(IxDyn(&[7, 30]))];
+    on_both_splits(&mut seen, || sum(&terms, outs[0].view_mut()));
+    assert_all_written(&outs, &|| "a block with its halo".into());
+    // A sum of no terms.
+    let mut outs = vec![ArrayD::<Count>::default(IxDyn(&[3, 4]))];
+    on_both_splits(&mut seen, || sum::<f64, _, _>(&[], outs[0].view_mut()));
+    assert_all_written(&outs, &|| "an empty sum".into());
+
+    // `diff`: the first difference and the copy of order 0, exactly once per point.
+    for shape in [&[2usize][..], &[40], &[3, 17], &[17, 2], &[4, 3, 20]] {
+        for f in layouts(shape) {
+            for axis in (0..shape.len()).map(Axis) {
+                let n = f.len_of(axis);
+                let mut out = alloc_like::<_, Count, _>(&f.view(), Some((axis, n - 1)));
+                let ((), routes) = taken(|| {
+                    with_parallel_threshold(0, || first_difference(f.view(), out.view_mut(), axis));
+                    with_parallel_threshold(usize::MAX, || first_difference(f.view(), out.view_mut(), axis));
+                });
+                seen.extend(routes);
+                assert!(out.iter().all(|c| c.0 == 2), "diff {shape:?} axis {axis:?}");
+                let mut out = alloc_like::<_, Count, _>(&f.view(), None);
+                let ((), routes) = taken(|| copy(f.view(), out.view_mut()));
+                seen.extend(routes);
+                assert!(out.iter().all(|c| c.0 == 1), "copy {shape:?}");
+            }
+        }
+    }
+
+    let walks: BTreeSet<Walk> = seen.iter().map(|r| r.walk).collect();
+    assert_eq!(walks, Walk::ALL.into_iter().collect(), "walks never counted");
+    let in_slabs: BTreeSet<Walk> = seen.iter().flat_map(|r| r.term_walks.iter().copied()).collect();
+    assert_eq!(in_slabs, [Walk::Flat, Walk::Lanes, Walk::Planes].into_iter().collect());
+    let blocks: BTreeSet<usize> = seen.iter().map(|r| r.blocks).collect();
+    assert!(
+        blocks.contains(&1) && blocks.iter().any(|&b| b > 1),
+        "blocks {blocks:?}"
+    );
+    assert!(blocks.iter().all(|&b| b <= MAX_BLOCKS));
+}
+
+/// Every stencil the options can make, at the widest derivative order and accuracy, on
+/// uniform, coordinate and periodic axes, fits the loops unrolled up to [`MAX_TAPS`] taps
+/// (and the one-loop sums take only up to [`ONE_LOOP_TAPS`]): the point-by-point fallbacks
+/// beyond it are there for safety, not speed.
+#[test]
+fn widest_stencils_fit_the_unrolled_loops() {
+    use crate::orders::{MAX_ACCURACY, MAX_DERIVATIVE};
+    let n = 64;
+    let x = Array1::from_shape_fn(n, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+    let mut widest = 0;
+    for derivative in 1..=MAX_DERIVATIVE {
+        for accuracy in (2..=MAX_ACCURACY).step_by(2) {
+            for (spacing, boundary) in [
+                (Spacing::Uniform(1.0), Boundary::OneSided),
+                (Spacing::Uniform(1.0), Boundary::Periodic),
+                (Spacing::Coordinates(x.view()), Boundary::OneSided),
+                (Spacing::Coordinates(x.view()), Boundary::Period(x[n - 1] - x[0] + 1.0)),
+            ] {
+                let settings = AxisSettings {
+                    spacing,
+                    edge_order: EdgeOrder::First,
+                    accuracy: Some(accuracy),
+                    derivative,
+                    boundary,
+                };
+                let st = AxisStencil::new(0, n, &settings).expect("64 points are enough");
+                let edges = st.edges.iter().map(|(_, rule)| match rule {
+                    Rule::Weighted { offsets, .. } => offsets.len(),
+                    Rule::Difference { .. } => 2,
+                });
+                widest = edges.chain([st.interior.offsets().len()]).fold(widest, usize::max);
+            }
+        }
+    }
+    assert!(widest <= MAX_TAPS, "a stencil of {widest} taps");
+    assert!(widest > ONE_LOOP_TAPS, "the widest stencil is {widest} taps");
+}
+
+/// The point-by-point fallback of [`weighted_sum_of_rows`] (stencils wider than [`MAX_TAPS`],
+/// which no option makes) is the same sum as the unrolled loops.
+#[test]
+fn stencils_wider_than_the_unrolled_loops_are_the_same_sum() {
+    let t = MAX_TAPS + 3;
+    let n = 37;
+    let rows: Vec<Vec<f64>> = (0..t)
+        .map(|j| (0..n).map(|k| ((j * 31 + k * 7) as f64 * 0.13).sin()).collect())
+        .collect();
+    let w: Vec<f64> = (0..t).map(|j| 1.0 / (j as f64 + 1.5)).collect();
+    let per_point: Vec<Vec<f64>> = (0..t)
+        .map(|j| (0..n + 2).map(|k| w[j] * (1.0 + k as f64 * 1e-3)).collect())
+        .collect();
+    for (weights, at) in [
+        (
+            TapWeights::Shared(&w),
+            &(|_: usize, j: usize| w[j]) as &dyn Fn(usize, usize) -> f64,
+        ),
+        (TapWeights::PerPoint { w: &per_point, from: 2 }, &|k, j| {
+            per_point[j][k + 2]
+        }),
+    ] {
+        let mut o = vec![0.0; n];
+        weighted_sum_of_rows(&mut o, t, |j| &rows[j][..], weights, AsComputed);
+        for (k, &v) in o.iter().enumerate() {
+            let mut sum = rows[0][k] * at(k, 0);
+            for (j, row) in rows.iter().enumerate().skip(1) {
+                sum += row[k] * at(k, j);
+            }
+            assert_eq!(v.to_bits(), sum.to_bits(), "point {k}");
+        }
+    }
+}
+
+/// `Σ_j w_j · x_j[k]` through the tap-summing loop, into a new vector (for `simd`'s tests).
+pub(crate) fn weighted_rows_for_test(x: &[&[f64]], w: &[f64]) -> Vec<f64> {
+    let mut o = vec![0.0; x[0].len()];
+    weighted_sum_of_rows(&mut o, x.len(), |j| x[j], TapWeights::Shared(w), AsComputed);
+    o
+}

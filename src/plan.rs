@@ -1,0 +1,130 @@
+//! Validating a call before any work is done: options and a shape become the axes in output
+//! order, each with its stencil ([`AxesPlan`]), and the outputs given to an `_into` call are
+//! checked against the result. Used by the gradient, the operators and [`BlockPlan`](crate::BlockPlan).
+
+use ndarray::Axis;
+use num_traits::Float;
+
+use crate::error::GradientError;
+use crate::options::GradientOptions;
+use crate::stencil::AxisStencil;
+
+/// A validated call: the axes in output order, each with its stencil.
+#[derive(Clone, Debug)]
+pub(crate) struct AxesPlan<R> {
+    pub(crate) axes: Vec<(Axis, AxisStencil<R>)>,
+}
+
+impl<R: Float> AxesPlan<R> {
+    /// Checks every argument of a call on an array of `shape` that differentiates `axes`, then
+    /// builds their stencils: the axes (in range, not repeated), then every setting the options
+    /// give an axis of its own (also for axes not differentiated in this call), then each
+    /// axis's length against its stencil. `derivative`, when given, is the operator's own
+    /// derivative order, which replaces the options' (a Laplacian ignores theirs).
+    pub(crate) fn new(
+        shape: &[usize],
+        axes: &[Axis],
+        opts: &GradientOptions<'_, R>,
+        derivative: Option<usize>,
+    ) -> Result<Self, GradientError> {
+        let ndim = shape.len();
+        for (i, &axis) in axes.iter().enumerate() {
+            GradientError::check_axis(axis.index(), ndim)?;
+            if axes[..i].contains(&axis) {
+                return Err(GradientError::RepeatedAxis { axis: axis.index() });
+            }
+        }
+        let settings = |axis: Axis| {
+            let mut settings = opts.settings_of(axis);
+            if let Some(m) = derivative {
+                settings.derivative = m;
+            }
+            settings
+        };
+        for axis in opts.configured_axes() {
+            GradientError::check_axis(axis.index(), ndim)?;
+            AxisStencil::check_settings(axis.index(), shape[axis.index()], &settings(axis))?;
+        }
+        let axes = axes
+            .iter()
+            .map(|&axis| {
+                Ok((
+                    axis,
+                    AxisStencil::new(axis.index(), shape[axis.index()], &settings(axis))?,
+                ))
+            })
+            .collect::<Result<_, GradientError>>()?;
+        Ok(AxesPlan { axes })
+    }
+
+    /// The axes of the options ([`GradientOptions::axes`], all by default) of an array of
+    /// `shape`, with the options' derivative order or `derivative`.
+    pub(crate) fn of_options(
+        shape: &[usize],
+        opts: &GradientOptions<'_, R>,
+        derivative: Option<usize>,
+    ) -> Result<Self, GradientError> {
+        let all: Vec<Axis>;
+        let axes = match opts.get_axes() {
+            Some(list) => list,
+            None => {
+                all = (0..shape.len()).map(Axis).collect();
+                &all
+            }
+        };
+        Self::new(shape, axes, opts, derivative)
+    }
+
+    /// The divergence of a field of shape `(k, n₀, …)`: the options' axes of the spatial shape,
+    /// one per component.
+    pub(crate) fn divergence(field: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
+        let spatial = field.get(1..).unwrap_or_default();
+        let components = opts.get_axes().map_or(spatial.len(), <[Axis]>::len);
+        check_field(field, components, spatial.len())?;
+        Self::of_options(spatial, opts, Some(1))
+    }
+
+    /// The curl of a field of `spatial` components over `spatial` axes (3, or 2 for the scalar
+    /// curl): every spatial axis, first derivatives.
+    pub(crate) fn curl(field: &[usize], opts: &GradientOptions<'_, R>, spatial: usize) -> Result<Self, GradientError> {
+        check_field(field, spatial, spatial)?;
+        let axes: Vec<Axis> = (0..spatial).map(Axis).collect();
+        Self::new(&field[1..], &axes, opts, Some(1))
+    }
+
+    /// The stencil of the `j`-th axis.
+    pub(crate) fn stencil(&self, j: usize) -> &AxisStencil<R> {
+        &self.axes[j].1
+    }
+}
+
+/// Checks the shape of a vector field: `components` along the leading axis, and `spatial` axes
+/// after it.
+fn check_field(shape: &[usize], components: usize, spatial: usize) -> Result<(), GradientError> {
+    if shape.len() != spatial + 1 || shape[0] != components || components == 0 {
+        return Err(GradientError::FieldShape {
+            components,
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// `Err(OutputCount)` unless `got` outputs were given for `expected` results.
+pub(crate) fn check_output_count(expected: usize, got: usize) -> Result<(), GradientError> {
+    if expected != got {
+        return Err(GradientError::OutputCount { expected, got });
+    }
+    Ok(())
+}
+
+/// `Err(OutputShape)` unless an output has the result's shape.
+pub(crate) fn check_output_shape(expected: &[usize], got: &[usize]) -> Result<(), GradientError> {
+    if expected != got {
+        return Err(GradientError::OutputShape {
+            expected: expected.to_vec(),
+            got: got.to_vec(),
+        });
+    }
+    Ok(())
+}
