@@ -367,3 +367,352 @@ pub(crate) fn weighted_rows_for_test(x: &[&[f64]], w: &[f64]) -> Vec<f64> {
     weighted_sum_of_rows(&mut o, x.len(), |j| x[j], TapWeights::Shared(w), AsComputed);
     o
 }
+
+/// The routes a call takes on the calling thread with this parallel threshold, as
+/// `Walk/blocks` (and the term walks of a slab walk in brackets).
+fn routes_of(threshold: usize, f: impl FnOnce()) -> Vec<String> {
+    let ((), routes) = taken(|| with_parallel_threshold(threshold, f));
+    routes
+        .iter()
+        .map(|r| {
+            let inner = if r.term_walks.is_empty() {
+                String::new()
+            } else {
+                format!("{:?}", r.term_walks)
+            };
+            format!("{:?}/{}{inner}", r.walk, r.blocks)
+        })
+        .collect()
+}
+
+/// The walk chosen for a grid of calls: shapes (large and small, long and short rows, 1-D to
+/// 3-D), layouts (C, F, strided, outputs of mixed layouts, a block with its halo), axes (the
+/// outermost, middle and innermost in memory, all, a subset, none), stencil kinds (NumPy's
+/// interior, weights per point on coordinates, second derivatives, differences) and thread
+/// splits (none, everything). Each expectation says why; a change to any branch of
+/// `route::choose` fails here. `SPLIT` cuts every call ≥ 2 units into
+/// `points / MIN_BLOCK` blocks, at least 2: 2 for every array here.
+#[test]
+fn routes_of_a_grid_of_calls() {
+    use crate::{ArrayGradientExt, BlockPlan, GradientOptions};
+    const SERIAL: usize = usize::MAX;
+    const SPLIT: usize = 0;
+    let field = |shape: &[usize]| {
+        ArrayD::from_shape_fn(IxDyn(shape), |i| i.slice().iter().map(|&v| v as f64).sum::<f64>().sin())
+    };
+    // 16,800 points (above ONE_PASS_MIN_LEN), rows of 70 (above ONE_PASS_MIN_ROW).
+    let a = field(&[6, 40, 70]);
+    let a_f = {
+        let mut t = ArrayD::zeros(IxDyn(&[6, 40, 70]).f());
+        t.assign(&a);
+        t
+    };
+    let wide = field(&[6, 40, 140]);
+    let strided = wide.slice(s![.., .., ..;2]).into_dyn();
+    // 60 planes of 2,800 points: 3 slabs of 23 planes.
+    let tall = field(&[60, 40, 140]);
+    let tall_strided = tall.slice(s![.., .., ..;2]).into_dyn();
+    // 42,000 points in rows of 2 (below ONE_PASS_MIN_ROW); 120 points; 40 points.
+    let b = field(&[70, 300, 2]);
+    let small = field(&[4, 5, 6]);
+    let line = field(&[40]);
+    let grid = field(&[150, 120]);
+    let x = Array1::from_shape_fn(70, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+    let np = GradientOptions::<f64>::new();
+    let v = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+    let cases: Vec<(&str, usize, Box<dyn Fn()>, Vec<String>)> = vec![
+        // One derivative: the outermost axis walks planes; a middle axis of a large
+        // contiguous array takes the rows; the innermost lanes lie end to end (Flat).
+        (
+            "outermost",
+            SERIAL,
+            Box::new(|| drop(a.gradient_axis(Axis(0)))),
+            v(&["Planes/1"]),
+        ),
+        (
+            "middle",
+            SERIAL,
+            Box::new(|| drop(a.gradient_axis(Axis(1)))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "innermost",
+            SERIAL,
+            Box::new(|| drop(a.gradient_axis(Axis(2)))),
+            v(&["Flat/1"]),
+        ),
+        // Split: across the outermost axis (6 planes), 2 blocks; along the axis itself when it
+        // is the outermost; the rows in runs of rows.
+        (
+            "outermost split",
+            SPLIT,
+            Box::new(|| drop(a.gradient_axis(Axis(0)))),
+            v(&["Planes/2"]),
+        ),
+        (
+            "middle split",
+            SPLIT,
+            Box::new(|| drop(a.gradient_axis(Axis(1)))),
+            v(&["Rows/2"]),
+        ),
+        (
+            "innermost split",
+            SPLIT,
+            Box::new(|| drop(a.gradient_axis(Axis(2)))),
+            v(&["Flat/2"]),
+        ),
+        // 1-D: the only axis is cut along itself, so the lanes (Flat needs whole lanes).
+        (
+            "1-D",
+            SERIAL,
+            Box::new(|| drop(line.gradient_axis(Axis(0)))),
+            v(&["Flat/1"]),
+        ),
+        (
+            "1-D split",
+            SPLIT,
+            Box::new(|| drop(line.gradient_axis(Axis(0)))),
+            v(&["Lanes/2"]),
+        ),
+        // Weights per point (coordinates): no Flat.
+        (
+            "coordinates innermost",
+            SERIAL,
+            Box::new(|| drop(a.gradient_axis_with(Axis(2), &np.clone().coordinates(Axis(2), &x)))),
+            v(&["Lanes/1"]),
+        ),
+        // F order: the result is F too; axis 0 is innermost in memory, axis 2 outermost.
+        (
+            "F axis 0",
+            SERIAL,
+            Box::new(|| drop(a_f.gradient_axis(Axis(0)))),
+            v(&["Flat/1"]),
+        ),
+        (
+            "F axis 1",
+            SERIAL,
+            Box::new(|| drop(a_f.gradient_axis(Axis(1)))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "F axis 2",
+            SERIAL,
+            Box::new(|| drop(a_f.gradient_axis(Axis(2)))),
+            v(&["Planes/1"]),
+        ),
+        // Strided input: no slices, so planes (the rows need contiguous views).
+        (
+            "strided innermost",
+            SERIAL,
+            Box::new(|| drop(strided.gradient_axis(Axis(2)))),
+            v(&["Planes/1"]),
+        ),
+        (
+            "strided middle",
+            SERIAL,
+            Box::new(|| drop(strided.gradient_axis(Axis(1)))),
+            v(&["Planes/1"]),
+        ),
+        // Every axis: one pass of the row engine for all three outputs.
+        ("all axes", SERIAL, Box::new(|| drop(a.gradient())), v(&["Rows/1"])),
+        ("all axes split", SPLIT, Box::new(|| drop(a.gradient())), v(&["Rows/2"])),
+        (
+            "stacked",
+            SERIAL,
+            Box::new(|| drop(a.gradient_stacked(&np))),
+            v(&["Rows/1"]),
+        ),
+        // Rows of 2 with the innermost axis differentiated: one walk per axis, the middle
+        // one still through the rows; without the innermost axis, one pass.
+        (
+            "short rows",
+            SERIAL,
+            Box::new(|| drop(b.gradient())),
+            v(&["Planes/1", "Rows/1", "Flat/1"]),
+        ),
+        (
+            "short rows, outer axes",
+            SERIAL,
+            Box::new(|| drop(b.gradient_with(&np.clone().axes([Axis(0), Axis(1)])))),
+            v(&["Rows/1"]),
+        ),
+        // Small: one walk per axis, no rows (even along the middle axis).
+        (
+            "small",
+            SERIAL,
+            Box::new(|| drop(small.gradient())),
+            v(&["Planes/1", "Planes/1", "Flat/1"]),
+        ),
+        // Outputs of two layouts: no common order, one walk per output in its own order.
+        (
+            "mixed outputs",
+            SERIAL,
+            Box::new(|| {
+                let mut c = ArrayD::zeros(a.raw_dim());
+                let mut f = ArrayD::zeros(a.raw_dim().f());
+                let mut g = ArrayD::zeros(a.raw_dim());
+                a.gradient_into(&np, &mut [&mut c, &mut f, &mut g]).unwrap()
+            }),
+            v(&["Planes/1", "Planes/1", "Flat/1"]),
+        ),
+        // Sums: contiguous views take the rows whatever their size; one term alone is a
+        // derivative; none is zero.
+        ("laplacian", SERIAL, Box::new(|| drop(a.laplacian(&np))), v(&["Rows/1"])),
+        (
+            "laplacian small",
+            SERIAL,
+            Box::new(|| drop(small.laplacian(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "laplacian small split",
+            SPLIT,
+            Box::new(|| drop(small.laplacian(&np))),
+            v(&["Rows/2"]),
+        ),
+        (
+            "laplacian of one axis",
+            SERIAL,
+            Box::new(|| drop(a.laplacian(&np.clone().axes([Axis(1)])))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "laplacian of no axis",
+            SERIAL,
+            Box::new(|| drop(a.laplacian(&np.clone().axes([])))),
+            v(&["Zero/1"]),
+        ),
+        // Strided: slabs, every term by planes inside a slab (no stride 1 along any axis).
+        (
+            "laplacian strided",
+            SERIAL,
+            Box::new(|| drop(strided.laplacian(&np))),
+            v(&["Slabs/1[Planes, Planes, Planes]"]),
+        ),
+        // One slab of 6 planes cannot be split; 3 slabs make 3 blocks.
+        (
+            "laplacian strided split",
+            SPLIT,
+            Box::new(|| drop(strided.laplacian(&np))),
+            v(&["Slabs/1[Planes, Planes, Planes]"]),
+        ),
+        (
+            "laplacian tall strided split",
+            SPLIT,
+            Box::new(|| drop(tall_strided.laplacian(&np))),
+            v(&["Slabs/3[Planes, Planes, Planes]"]),
+        ),
+        (
+            "divergence",
+            SERIAL,
+            Box::new(|| drop(field(&[2, 150, 120]).divergence(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "curl",
+            SERIAL,
+            Box::new(|| drop(field(&[3, 4, 5, 6]).curl(&np))),
+            v(&["Rows/1", "Rows/1", "Rows/1"]),
+        ),
+        (
+            "scalar curl",
+            SERIAL,
+            Box::new(|| drop(field(&[2, 20, 30]).scalar_curl(&np))),
+            v(&["Rows/1"]),
+        ),
+        // A block with its halo: the axis-0 term reads past the block (slabs); inside a slab
+        // the axis-1 term's lanes lie end to end (Flat), or are walked one by one with
+        // weights per point.
+        (
+            "block laplacian",
+            SERIAL,
+            Box::new(|| {
+                block(
+                    &grid,
+                    &BlockPlan::laplacian(grid.shape(), &np).unwrap(),
+                    [10, 0],
+                    [30, 120],
+                )
+            }),
+            v(&["Slabs/1[Planes, Flat]"]),
+        ),
+        (
+            "block laplacian, coordinates",
+            SERIAL,
+            Box::new(|| {
+                let x = Array1::from_shape_fn(120, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
+                let opts = GradientOptions::new().coordinates(Axis(1), &x);
+                block(
+                    &grid,
+                    &BlockPlan::laplacian(grid.shape(), &opts).unwrap(),
+                    [10, 0],
+                    [30, 120],
+                )
+            }),
+            v(&["Slabs/1[Planes, Lanes]"]),
+        ),
+        // A block's gradient: each output its own derivative of the block with its halo;
+        // not the whole axis, so no Flat.
+        (
+            "block gradient",
+            SERIAL,
+            Box::new(|| {
+                block(
+                    &grid,
+                    &BlockPlan::gradient(grid.shape(), &np).unwrap(),
+                    [10, 20],
+                    [30, 40],
+                )
+            }),
+            v(&["Planes/1", "Lanes/1"]),
+        ),
+        // diff: lanes along the innermost axis, planes across the others, a copy for n = 0,
+        // one first difference into a work array and one into the result for n = 3.
+        (
+            "diff innermost",
+            SERIAL,
+            Box::new(|| drop(a.diff(1, Axis(2)))),
+            v(&["DifferenceLanes/1"]),
+        ),
+        (
+            "diff outermost",
+            SERIAL,
+            Box::new(|| drop(a.diff(1, Axis(0)))),
+            v(&["DifferencePlanes/1"]),
+        ),
+        (
+            "diff outermost split",
+            SPLIT,
+            Box::new(|| drop(a.diff(1, Axis(0)))),
+            v(&["DifferencePlanes/2"]),
+        ),
+        ("diff 0", SERIAL, Box::new(|| drop(a.diff(0, Axis(0)))), v(&["Copy/1"])),
+        (
+            "diff 3",
+            SERIAL,
+            Box::new(|| drop(a.diff(3, Axis(2)))),
+            v(&["DifferenceLanes/1", "DifferenceLanes/1"]),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, threshold, call, expected) in &cases {
+        let got = routes_of(*threshold, call);
+        if &got != expected {
+            failures.push(format!("{name}: expected {expected:?}, got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "routes changed:\n{}", failures.join("\n"));
+}
+
+/// Computes every output of `plan` on the block at `start` of shape `block` of `f`.
+fn block(f: &ArrayD<f64>, plan: &crate::BlockPlan<f64>, start: [usize; 2], block: [usize; 2]) {
+    let halo = plan.halo(&start, &block).unwrap();
+    let with_halo = f.slice(s![
+        start[0] - halo.before[0]..start[0] + block[0] + halo.after[0],
+        start[1] - halo.before[1]..start[1] + block[1] + halo.after[1]
+    ]);
+    let mut outs: Vec<ArrayD<f64>> = (0..plan.outputs()).map(|_| ArrayD::zeros(IxDyn(&block))).collect();
+    let mut refs: Vec<_> = outs.iter_mut().map(|o| &mut **o).collect();
+    plan.compute(with_halo.into_dyn(), &start, &block, &mut refs).unwrap();
+}
