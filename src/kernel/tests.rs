@@ -421,7 +421,9 @@ fn routes_of_a_grid_of_calls() {
     let np = GradientOptions::<f64>::new();
     let v = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
 
-    let cases: Vec<(&str, usize, Box<dyn Fn()>, Vec<String>)> = vec![
+    /// A call: its name, the parallel threshold, the call, the routes expected.
+    type Case<'c> = (&'static str, usize, Box<dyn Fn() + 'c>, Vec<String>);
+    let cases: Vec<Case<'_>> = vec![
         // One derivative: the outermost axis walks planes; a middle axis of a large
         // contiguous array takes the rows; the innermost lanes lie end to end (Flat).
         (
