@@ -279,7 +279,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     ///
     /// Without an accuracy order the first derivative is NumPy's (`edge_order` applies).
     /// `accuracy(2)` for the first derivative is NumPy's `edge_order=2`, bit for bit; other
-    /// orders use weights from [`coefficients`](crate::coefficients) (uniform spacing) or
+    /// orders use weights from [`coefficients`](crate::coefficients()) (uniform spacing) or
     /// [`fornberg_weights`](crate::fornberg_weights) at the actual coordinates.
     ///
     /// ```

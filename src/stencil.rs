@@ -4,7 +4,7 @@
 //! walked and call [`difference`], [`first_term`] and [`add_term`] (or [`Rule::apply`], which
 //! uses them) for every output point; [`AxisStencil::new`] validates an axis's settings and
 //! turns them into the coefficients those formulas take: NumPy's own for the NumPy call forms,
-//! Fornberg weights ([`crate::coefficients`]) for the other accuracy and derivative orders.
+//! Fornberg weights ([`mod@crate::coefficients`]) for the other accuracy and derivative orders.
 
 use num_traits::Float;
 

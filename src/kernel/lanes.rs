@@ -3,7 +3,7 @@
 //! - [`Walk::Flat`](super::Walk::Flat) ([`lanes_end_to_end`]): the arrays are contiguous in
 //!   one layout and the axis is innermost, so the lanes lie end to end in memory; the interior
 //!   of a block of whole lanes is one pass, then the few end points of each lane are fixed.
-//! - [`Walk::Lanes`](super::Walk::Lanes) ([`lanes`]): lane by lane, each a slice.
+//! - [`Walk::Lanes`](super::Walk::Lanes) ([`each_lane`]): lane by lane, each a slice.
 //!
 //! [`one_lane`] is also how the row engine computes a term along the last axis.
 
@@ -54,7 +54,7 @@ pub(super) fn lanes_end_to_end<A: GradientElement, S: Slot<A::Output>>(
 
 /// Lane by lane along `axis` (stride 1 in `f` and `out`): the output points
 /// `first..first + out.len_of(axis)` of each lane, from the whole input lane.
-pub(super) fn lanes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
+pub(super) fn each_lane<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
     f: ArrayView<'_, A, D>,
     mut out: ArrayViewMut<'_, S, D>,
     axis: Axis,

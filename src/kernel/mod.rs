@@ -42,32 +42,15 @@ macro_rules! with_quotient {
 /// macro runs for static dimensions and for more than six axes.
 macro_rules! in_static_dim {
     ($d:ty, $ndim:expr, |$e:ident| $body:block) => {
+        in_static_dim!(@arms $d, $ndim, $e, $body, 1 Ix1, 2 Ix2, 3 Ix3, 4 Ix4, 5 Ix5, 6 Ix6)
+    };
+    (@arms $d:ty, $ndim:expr, $e:ident, $body:block, $($n:literal $ix:ident),*) => {
         if <$d as ndarray::Dimension>::NDIM.is_none() {
             match $ndim {
-                1 => {
-                    type $e = ndarray::Ix1;
+                $($n => {
+                    type $e = ndarray::$ix;
                     $body
-                }
-                2 => {
-                    type $e = ndarray::Ix2;
-                    $body
-                }
-                3 => {
-                    type $e = ndarray::Ix3;
-                    $body
-                }
-                4 => {
-                    type $e = ndarray::Ix4;
-                    $body
-                }
-                5 => {
-                    type $e = ndarray::Ix5;
-                    $body
-                }
-                6 => {
-                    type $e = ndarray::Ix6;
-                    $body
-                }
+                })*
                 _ => {}
             }
         }
@@ -91,7 +74,7 @@ pub(crate) use taps::Slot;
 use route::{Job, Layout, Route, TermLayout, Walk};
 
 /// The one route of a call with one output.
-fn only(routes: Vec<Route>) -> Route {
+fn single_route(routes: Vec<Route>) -> Route {
     let [route]: [Route; 1] = routes.try_into().expect("one output, one route");
     route
 }
@@ -136,7 +119,7 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
     }
 
     /// The term with the axes of its input put in `order`.
-    fn in_order(&self, order: &MemoryOrder) -> Self {
+    fn into_memory_order(&self, order: &MemoryOrder) -> Self {
         Term {
             f: self.f.clone().permuted_axes(order.permutation::<D>()),
             axis: Axis(order.position(self.axis)),
@@ -171,7 +154,7 @@ fn into_dim<S, D: Dimension, E: Dimension>(out: ArrayViewMut<'_, S, D>) -> Array
     out.into_dimensionality::<E>().expect("the output's dimensionality")
 }
 
-fn in_order<'o, S, D: Dimension>(out: ArrayViewMut<'o, S, D>, order: &MemoryOrder) -> ArrayViewMut<'o, S, D> {
+fn into_memory_order<'o, S, D: Dimension>(out: ArrayViewMut<'o, S, D>, order: &MemoryOrder) -> ArrayViewMut<'o, S, D> {
     if order.is_identity() {
         out
     } else {
@@ -181,7 +164,7 @@ fn in_order<'o, S, D: Dimension>(out: ArrayViewMut<'o, S, D>, order: &MemoryOrde
 
 /// Whether the row engine can take these views (in memory order): see
 /// [`route::Layout::contiguous`].
-fn contiguous<A, S, D: Dimension>(terms: &[Term<'_, A, D, A::Real>], outs: &[&ArrayViewMut<'_, S, D>]) -> bool
+fn row_engine_fits<A, S, D: Dimension>(terms: &[Term<'_, A, D, A::Real>], outs: &[&ArrayViewMut<'_, S, D>]) -> bool
 where
     A: GradientElement,
 {
@@ -225,13 +208,13 @@ where
         .zip(outs)
         .map(|(t, out)| {
             let order = MemoryOrder::of_view_mut(&out);
-            (t.in_order(&order), in_order(out, &order))
+            (t.into_memory_order(&order), into_memory_order(out, &order))
         })
         .unzip();
     let layout = Layout {
         job: Job::Derivatives,
         ndim: outs.first().map_or(0, |o| o.ndim()),
-        contiguous: contiguous(&terms, &outs.iter().collect::<Vec<_>>()),
+        contiguous: row_engine_fits(&terms, &outs.iter().collect::<Vec<_>>()),
         dims: outs.first().map_or_else(Vec::new, |o| o.shape().to_vec()),
         terms: terms.iter().zip(&outs).map(|(t, o)| t.layout(o)).collect(),
     };
@@ -240,10 +223,10 @@ where
         let (terms, outs): (Vec<_>, Vec<_>) = pairs.by_ref().take(route.outputs.len()).unzip();
         route::record(&route);
         match route.walk {
-            Walk::Rows => by_rows(terms.into_iter().map(|t| vec![t]).collect(), outs, route.blocks),
+            Walk::Rows => run_rows(terms.into_iter().map(|t| vec![t]).collect(), outs, route.blocks),
             walk => {
                 let (t, out) = terms.into_iter().zip(outs).next().expect("one output per route");
-                one_term(walk, route.blocks, &t, out)
+                run_one_term(walk, route.blocks, &t, out)
             }
         }
     }
@@ -271,16 +254,16 @@ where
     D: Dimension,
 {
     let order = MemoryOrder::of_view_mut(&out);
-    let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.in_order(&order)).collect();
-    let out = in_order(out, &order);
+    let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.into_memory_order(&order)).collect();
+    let out = into_memory_order(out, &order);
     let layout = Layout {
         job: Job::Sum,
         ndim: out.ndim(),
-        contiguous: contiguous(&terms, &[&out]),
+        contiguous: row_engine_fits(&terms, &[&out]),
         dims: out.shape().to_vec(),
         terms: terms.iter().map(|t| t.layout(&out)).collect(),
     };
-    let route = only(route::choose(&layout, crate::parallel::threshold()));
+    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
     route::record(&route);
     match route.walk {
         Walk::Zero => {
@@ -288,9 +271,9 @@ where
             let zero = A::Output::default();
             Zip::from(out).for_each(|o| o.set(zero))
         }
-        Walk::Rows => by_rows(vec![terms], vec![out], route.blocks),
-        Walk::Slabs => slabs::slabs(&terms, out, &route.term_walks, route.blocks),
-        walk => one_term(walk, route.blocks, &terms[0], out),
+        Walk::Rows => run_rows(vec![terms], vec![out], route.blocks),
+        Walk::Slabs => slabs::sum_by_slabs(&terms, out, &route.term_walks, route.blocks),
+        walk => run_one_term(walk, route.blocks, &terms[0], out),
     }
 }
 
@@ -316,7 +299,7 @@ where
 {
     let order = MemoryOrder::of_view_mut(&out);
     let (f, axis) = (f.permuted_axes(order.permutation::<D>()), Axis(order.position(axis)));
-    let out = in_order(out, &order);
+    let out = into_memory_order(out, &order);
     let layout = Layout {
         job: Job::Difference,
         ndim: out.ndim(),
@@ -324,7 +307,7 @@ where
         dims: out.shape().to_vec(),
         terms: vec![TermLayout::of(&f, &out, axis, f.len_of(axis), false, 0, false)],
     };
-    let route = only(route::choose(&layout, crate::parallel::threshold()));
+    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
     route::record(&route);
     let walk = route.walk;
     in_axis_blocks(f.view(), out, axis, 0, route.blocks, |f, o, first| match walk {
@@ -342,12 +325,12 @@ pub(crate) fn copy<A: Copy + Sync, S: Slot<A>, D: Dimension>(f: ArrayView<'_, A,
         dims: out.shape().to_vec(),
         terms: Vec::new(),
     };
-    route::record(&only(route::choose(&layout, crate::parallel::threshold())));
+    route::record(&single_route(route::choose(&layout, crate::parallel::threshold())));
     Zip::from(out).and(&f).for_each(|o, &x| o.set(x));
 }
 
 /// One term into `out` by an axis walk, in `blocks` blocks.
-fn one_term<A, S, D>(walk: Walk, blocks: usize, t: &Term<'_, A, D, A::Real>, out: ArrayViewMut<'_, S, D>)
+fn run_one_term<A, S, D>(walk: Walk, blocks: usize, t: &Term<'_, A, D, A::Real>, out: ArrayViewMut<'_, S, D>)
 where
     A: GradientElement,
     S: Slot<A::Output>,
@@ -378,7 +361,7 @@ fn derivative_walk<A, S, D>(
             let os = out.as_slice_memory_order_mut().expect("the route checked: contiguous");
             lanes::lanes_end_to_end(fs, os, stencil)
         }
-        Walk::Lanes => lanes::lanes(f, out, axis, first, stencil),
+        Walk::Lanes => lanes::each_lane(f, out, axis, first, stencil),
         Walk::Planes => planes::plane_walk(f, out, axis, first, stencil),
         other => unreachable!("{other:?} is not a walk along one axis"),
     }
@@ -418,7 +401,7 @@ fn in_axis_blocks<A, S, D>(
 
 /// `outs[s] = Σ sums[s]` through the row engine (views in memory order, which the route found
 /// contiguous in C order).
-fn by_rows<A, S, D>(sums: Vec<Vec<Term<'_, A, D, A::Real>>>, outs: Vec<ArrayViewMut<'_, S, D>>, blocks: usize)
+fn run_rows<A, S, D>(sums: Vec<Vec<Term<'_, A, D, A::Real>>>, outs: Vec<ArrayViewMut<'_, S, D>>, blocks: usize)
 where
     A: GradientElement,
     S: Slot<A::Output>,
@@ -443,5 +426,5 @@ where
         .into_iter()
         .map(|o| o.into_slice().expect("the route checked: contiguous in C order"))
         .collect();
-    rows::rows(&sums, &dims, outs, blocks);
+    rows::sums_by_rows(&sums, &dims, outs, blocks);
 }

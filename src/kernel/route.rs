@@ -39,7 +39,7 @@
 //! a part of the axis, which [`Walk::Flat`] cannot take (it needs whole lanes): such calls take
 //! the lanes instead.
 //!
-//! Under `cfg(test)` every route taken is recorded on the calling thread ([`taken`]), so that
+//! Under `cfg(test)` every route taken is recorded on the calling thread (`taken`), so that
 //! the tests in `kernel/tests.rs` assert the walk chosen for a grid of calls.
 
 use std::ops::Range;
@@ -426,7 +426,7 @@ thread_local! {
     static TAKEN: std::cell::RefCell<Option<Vec<Route>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Notes that `route` is being run (under `cfg(test)`, on the calling thread, when [`taken`]
+/// Notes that `route` is being run (under `cfg(test)`, on the calling thread, when `taken`
 /// is listening; nothing otherwise).
 #[inline(always)]
 pub(crate) fn record(route: &Route) {

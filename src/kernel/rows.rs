@@ -36,7 +36,7 @@ pub(super) struct SliceTerm<'a, A, R> {
 /// `outs[s] = Σ sums[s]` (terms added, or subtracted, in order) on contiguous arrays in C order
 /// of shape `dims`, every output in one walk over the rows in memory order, cut into `blocks`
 /// runs of rows (one task each with `rayon`).
-pub(super) fn rows<A: GradientElement, S: Slot<A::Output>>(
+pub(super) fn sums_by_rows<A: GradientElement, S: Slot<A::Output>>(
     sums: &[Vec<SliceTerm<'_, A, A::Real>>],
     dims: &[usize],
     outs: Vec<&mut [S]>,

@@ -1,4 +1,4 @@
-//! The slab walk ([`Walk::Slabs`](super::Walk::Slabs)): a sum of derivative terms on views that
+//! The slab walk ([`Walk::Slabs`]): a sum of derivative terms on views that
 //! the row engine cannot take (strided, of different layouts, or reading a halo), a slab of
 //! planes across the outermost axis at a time. The first term is computed into a slab-sized
 //! accumulator, each further term into a second one and added (or subtracted) point by point,
@@ -17,7 +17,7 @@ use crate::element::GradientElement;
 
 /// `out = Σ terms` (views in the output's memory order), slab by slab, in `blocks` contiguous
 /// runs of slabs; `walks[s]` is the walk of term `s` inside a slab.
-pub(super) fn slabs<A, S, D>(
+pub(super) fn sum_by_slabs<A, S, D>(
     terms: &[Term<'_, A, D, A::Real>],
     mut out: ArrayViewMut<'_, S, D>,
     walks: &[Walk],
