@@ -119,7 +119,7 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
     }
 
     /// The term with the axes of its input put in `order`.
-    fn into_memory_order(&self, order: &MemoryOrder) -> Self {
+    fn in_memory_order(&self, order: &MemoryOrder) -> Self {
         Term {
             f: self.f.clone().permuted_axes(order.permutation::<D>()),
             axis: Axis(order.position(self.axis)),
@@ -208,7 +208,7 @@ where
         .zip(outs)
         .map(|(t, out)| {
             let order = MemoryOrder::of_view_mut(&out);
-            (t.into_memory_order(&order), into_memory_order(out, &order))
+            (t.in_memory_order(&order), into_memory_order(out, &order))
         })
         .unzip();
     let layout = Layout {
@@ -254,7 +254,7 @@ where
     D: Dimension,
 {
     let order = MemoryOrder::of_view_mut(&out);
-    let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.into_memory_order(&order)).collect();
+    let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.in_memory_order(&order)).collect();
     let out = into_memory_order(out, &order);
     let layout = Layout {
         job: Job::Sum,

@@ -580,6 +580,18 @@ fn routes_of_a_grid_of_calls() {
             v(&["Rows/1"]),
         ),
         (
+            "laplacian of the innermost axis",
+            SERIAL,
+            Box::new(|| drop(a.laplacian(&np.clone().axes([Axis(2)])))),
+            v(&["Flat/1"]),
+        ),
+        (
+            "laplacian of one strided axis",
+            SERIAL,
+            Box::new(|| drop(strided.laplacian(&np.clone().axes([Axis(0)])))),
+            v(&["Planes/1"]),
+        ),
+        (
             "laplacian of no axis",
             SERIAL,
             Box::new(|| drop(a.laplacian(&np.clone().axes([])))),
