@@ -362,17 +362,19 @@ fn rows_fit_derivatives(layout: &Layout) -> bool {
     large_contiguous(layout) && rows_fit
 }
 
+/// Contiguous and large enough for the row engine to pay (several derivatives need two axes,
+/// a middle axis three, so the number of axes needs no check of its own).
 fn large_contiguous(layout: &Layout) -> bool {
-    layout.contiguous && layout.ndim >= 2 && layout.out_points() >= ONE_PASS_MIN_LEN
+    layout.contiguous && layout.out_points() >= ONE_PASS_MIN_LEN
 }
 
 /// `points / MIN_BLOCK` blocks, at least 2 and at most [`MAX_BLOCKS`], and no more than
-/// `units` (the things that can be cut apart); 1 below the threshold.
+/// `units` (the things that can be cut apart, at least 1); 1 below the threshold.
 fn blocks(points: usize, units: usize, threshold: usize) -> usize {
-    if points < threshold || units < 2 {
+    if points < threshold {
         return 1;
     }
-    (points / MIN_BLOCK).clamp(2, MAX_BLOCKS).min(units)
+    (points / MIN_BLOCK).clamp(2, MAX_BLOCKS).min(units).max(1)
 }
 
 /// The blocks of an axis walk, and whether they are cut along the differentiated axis.

@@ -409,6 +409,9 @@ fn routes_of_a_grid_of_calls() {
     };
     let wide = field(&[6, 40, 140]);
     let strided = wide.slice(s![.., .., ..;2]).into_dyn();
+    // Every other plane: rows of stride 1, planes apart.
+    let thick = field(&[12, 40, 70]);
+    let every_other_plane = thick.slice(s![..;2, .., ..]).into_dyn();
     // 60 planes of 2,800 points: 3 slabs of 23 planes.
     let tall = field(&[60, 40, 140]);
     let tall_strided = tall.slice(s![.., .., ..;2]).into_dyn();
@@ -416,6 +419,7 @@ fn routes_of_a_grid_of_calls() {
     let b = field(&[70, 300, 2]);
     let small = field(&[4, 5, 6]);
     let line = field(&[40]);
+    let line_x = uneven(40);
     let grid = field(&[150, 120]);
     let x = Array1::from_shape_fn(70, |i| i as f64 + 0.25 * (i as f64 * 0.7).sin());
     let np = GradientOptions::<f64>::new();
@@ -483,6 +487,23 @@ fn routes_of_a_grid_of_calls() {
             SERIAL,
             Box::new(|| drop(a.gradient_axis_with(Axis(2), &np.clone().coordinates(Axis(2), &x)))),
             v(&["Lanes/1"]),
+        ),
+        // Lanes of stride 1 that do not lie end to end (every other plane): lane by lane.
+        (
+            "every other plane, innermost",
+            SERIAL,
+            Box::new(|| drop(every_other_plane.gradient_axis(Axis(2)))),
+            v(&["Lanes/1"]),
+        ),
+        // Lanes shorter than MIN_LANE_LEN (6 points, weights per point): planes.
+        (
+            "short lanes, coordinates",
+            SERIAL,
+            Box::new(|| {
+                let x = Array1::from_vec(vec![0.0, 1.0, 1.5, 3.0, 3.25, 5.0]);
+                drop(small.gradient_axis_with(Axis(2), &GradientOptions::new().coordinates(Axis(2), &x)))
+            }),
+            v(&["Planes/1"]),
         ),
         // F order: the result is F too; axis 0 is innermost in memory, axis 2 outermost.
         (
@@ -680,6 +701,40 @@ fn routes_of_a_grid_of_calls() {
                 )
             }),
             v(&["Planes/1", "Lanes/1"]),
+        ),
+        // A 1-D block with its halo: stride 1 and contiguous, but not the whole axis: no Flat.
+        (
+            "1-D block gradient",
+            SERIAL,
+            Box::new(|| {
+                let plan = BlockPlan::gradient(&[40], &np).unwrap();
+                let halo = plan.halo(&[10], &[20]).unwrap();
+                let with_halo = line.slice(s![10 - halo.before[0]..30 + halo.after[0]]).into_dyn();
+                let mut out = ArrayD::zeros(IxDyn(&[20]));
+                plan.compute(with_halo, &[10], &[20], &mut [&mut out]).unwrap();
+            }),
+            v(&["Lanes/1"]),
+        ),
+        // Inside a slab, a term along the outermost axis holds only the slab's part of the axis:
+        // never Flat there, even where the lanes lie end to end (1-D, a term with a halo beside
+        // a whole one; no public call makes this sum).
+        (
+            "1-D slabs",
+            SERIAL,
+            Box::new(|| {
+                let settings = &settings_for(40, &line_x, false)[0];
+                let st = AxisStencil::new(0, 40, settings).unwrap();
+                let window = st.window(9, 22);
+                let halo_term = Term {
+                    first: 1,
+                    ..Term::new(line.slice(s![9..31]).into_dyn(), Axis(0), &window)
+                };
+                let st20 = AxisStencil::new(0, 20, settings).unwrap();
+                let whole_term = Term::new(line.slice(s![10..30]).into_dyn(), Axis(0), &st20);
+                let mut out = ArrayD::<f64>::zeros(IxDyn(&[20]));
+                sum(&[halo_term, whole_term], out.view_mut());
+            }),
+            v(&["Slabs/1[Lanes, Lanes]"]),
         ),
         // diff: lanes along the innermost axis, planes across the others, a copy for n = 0,
         // one first difference into a work array and one into the result for n = 3.
