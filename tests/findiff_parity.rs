@@ -18,66 +18,11 @@
 //!
 //! Each case also runs on a Fortran-ordered copy of the input, which must give the same bits.
 
-use std::fs::File;
-use std::path::PathBuf;
-
+use crate::fixture::Fixture;
 use ndarray::{Array1, ArrayD, Axis, ShapeBuilder};
 use ndarray_gradient::{ArrayGradientExt, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE, coefficients};
-use ndarray_npy::{NpzReader, ReadableElement};
 
 const EPS: f64 = f64::EPSILON;
-
-struct Fixture {
-    name: String,
-    npz: NpzReader<File>,
-    keys: Vec<String>,
-}
-
-impl Fixture {
-    fn open(name: &str) -> Self {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        let mut npz =
-            NpzReader::new(File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("valid npz");
-        let keys = npz.names().expect("npz names");
-        Fixture {
-            name: name.to_owned(),
-            npz,
-            keys,
-        }
-    }
-
-    /// The case names (those with a `<case>__<marker>` key), sorted.
-    fn cases(&self, marker: &str) -> Vec<String> {
-        let suffix = format!("__{marker}");
-        let mut cases: Vec<String> = self
-            .keys
-            .iter()
-            .filter_map(|k| k.strip_suffix(&suffix).map(str::to_owned))
-            .collect();
-        cases.sort();
-        cases
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| k == key)
-    }
-
-    fn read<T: ReadableElement>(&mut self, key: &str) -> ArrayD<T> {
-        self.npz
-            .by_name(key)
-            .unwrap_or_else(|e| panic!("{}: {key}: {e}", self.name))
-    }
-
-    fn int(&mut self, key: &str) -> i64 {
-        self.read::<i64>(key).into_iter().next().expect("a 0-d value")
-    }
-
-    fn float(&mut self, key: &str) -> f64 {
-        self.read::<f64>(key).into_iter().next().expect("a 0-d value")
-    }
-}
 
 /// findiff 0.16's stencil widths for derivative order m and accuracy order p:
 /// (central width nc, central half width ns, one-sided width nf).

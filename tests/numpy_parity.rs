@@ -7,14 +7,12 @@
 //! kernel path (contiguous lanes, hyperplanes, stepped and reversed strides, `IxDyn` dispatch,
 //! `_into`, parallel blocks) is held to NumPy's bits.
 
-use std::fs::File;
-use std::path::PathBuf;
-
+use crate::fixture::Fixture;
 use ndarray::{Array, ArrayD, ArrayViewD, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, IxDyn, ShapeBuilder, Slice};
 use ndarray_gradient::{
     ArrayGradientExt, DiffElement, EdgeOrder, GradientElement, GradientOptions, Pad, Spacing, with_parallel_threshold,
 };
-use ndarray_npy::{NpzReader, ReadableElement};
+use ndarray_npy::ReadableElement;
 use num_complex::Complex;
 
 /// Equality as the parity contract defines it: the same bits for real numbers and integers;
@@ -47,53 +45,6 @@ exact!(i8, i64, u8, u64, bool);
 impl SameAsNumpy for i32 {
     fn same(self, other: Self) -> bool {
         self == other
-    }
-}
-
-struct Fixture {
-    name: String,
-    npz: NpzReader<File>,
-    keys: Vec<String>,
-}
-
-impl Fixture {
-    fn open(name: &str) -> Self {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        let mut npz =
-            NpzReader::new(File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("valid npz");
-        let keys = npz.names().expect("npz names");
-        Fixture {
-            name: name.to_owned(),
-            npz,
-            keys,
-        }
-    }
-
-    /// The case names, in file order.
-    fn cases(&self) -> Vec<String> {
-        let mut cases: Vec<String> = self
-            .keys
-            .iter()
-            .filter_map(|k| k.strip_suffix("__layout").map(str::to_owned))
-            .collect();
-        cases.sort();
-        cases
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| k == key)
-    }
-
-    fn read<T: ReadableElement>(&mut self, key: &str) -> ArrayD<T> {
-        self.npz
-            .by_name(key)
-            .unwrap_or_else(|e| panic!("{}: {key}: {e}", self.name))
-    }
-
-    fn int(&mut self, key: &str) -> i64 {
-        self.read::<i64>(key).into_iter().next().expect("a 0-d value")
     }
 }
 
@@ -176,7 +127,7 @@ where
     T::Output: ReadableElement + SameAsNumpy,
 {
     let mut fx = Fixture::open(file);
-    let cases = fx.cases();
+    let cases = fx.cases("layout");
     assert!(
         cases.len() >= min_cases,
         "{file}: {} cases, expected at least {min_cases}",
@@ -323,7 +274,7 @@ where
     T: DiffElement + ReadableElement + SameAsNumpy,
 {
     let mut fx = Fixture::open(file);
-    let cases = fx.cases();
+    let cases = fx.cases("layout");
     assert!(
         cases.len() >= min_cases,
         "{file}: {} cases, expected at least {min_cases}",

@@ -9,6 +9,8 @@ mod examples;
 mod f32_output;
 #[path = "findiff_parity.rs"]
 mod findiff_parity;
+#[path = "fixture.rs"]
+mod fixture;
 #[path = "halo.rs"]
 mod halo;
 #[path = "npy_mmap.rs"]
