@@ -390,8 +390,9 @@ fn routes_of(threshold: usize, f: impl FnOnce()) -> Vec<String> {
 /// outermost, middle and innermost in memory, all, a subset, none), stencil kinds (NumPy's
 /// interior, weights per point on coordinates, second derivatives, differences) and thread
 /// splits (none, everything). Each expectation says why; a change to any branch of
-/// `route::choose` fails here. `SPLIT` cuts every call ≥ 2 units into
-/// `points / MIN_BLOCK` blocks, at least 2: 2 for every array here.
+/// `route::choose` fails here. `SPLIT` cuts every call of 2 units or more into
+/// `points / MIN_BLOCK` blocks, at least 2 and at most `MAX_BLOCKS` (8), no more than its units:
+/// 2 for most arrays here.
 #[test]
 fn routes_of_a_grid_of_calls() {
     use crate::{ArrayGradientExt, BlockPlan, GradientOptions};
