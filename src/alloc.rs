@@ -152,7 +152,7 @@ fn in_memory_order_of<A, T, D: Dimension>(f: &ArrayView<'_, A, D>, shape: D, dat
     }
     Array::from_shape_vec(permuted, data)
         .expect("the vector has the shape's size")
-        .permuted_axes(order.inverse::<D>())
+        .permuted_axes(order.inverse())
 }
 
 /// Outputs at least this large (in bytes) ask for huge pages, as NumPy's threshold.

@@ -558,11 +558,11 @@ where
     where
         A: GradientElement,
     {
-        let plan = AxesPlan::new(self.shape(), &[axis], opts, None)?;
-        let [g]: [_; 1] = gradient::gradient_owned(self.view(), &plan)
-            .try_into()
-            .expect("one axis, one output");
-        Ok(g)
+        let f = self.view();
+        let plan = AxesPlan::new(f.shape(), &[axis], opts, None)?;
+        Ok(new_array_like(&f, None, |out| {
+            gradient::gradient_to(f.view(), &plan, vec![out])
+        }))
     }
 
     fn gradient_axis_into(

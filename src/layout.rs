@@ -8,63 +8,63 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension};
 
 /// The axes of a view ordered by decreasing |stride|: the order in which a C-ordered walk visits
 /// memory front to back. Ties, and axes of length 1 (whose stride means nothing, and which sort
-/// last), keep their order.
+/// last), keep their order. Held in the view's own dimension type, so that it lives on the
+/// stack for static dimensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct MemoryOrder(Vec<usize>);
+pub(crate) struct MemoryOrder<D>(D);
 
-impl MemoryOrder {
+impl<D: Dimension> MemoryOrder<D> {
     /// The memory order of a view of this shape and these strides.
     pub(crate) fn of(shape: &[usize], strides: &[isize]) -> Self {
         let key = |k: usize| if shape[k] > 1 { strides[k].unsigned_abs() } else { 0 };
-        let mut order: Vec<usize> = (0..shape.len()).collect();
-        if !order.windows(2).all(|w| key(w[0]) >= key(w[1])) {
-            order.sort_by_key(|&k| std::cmp::Reverse(key(k)));
+        let mut order = D::zeros(shape.len());
+        for (i, k) in order.slice_mut().iter_mut().enumerate() {
+            *k = i;
+        }
+        if !order.slice().windows(2).all(|w| key(w[0]) >= key(w[1])) {
+            order.slice_mut().sort_by_key(|&k| std::cmp::Reverse(key(k)));
         }
         MemoryOrder(order)
     }
 
     /// The memory order of `v`.
-    pub(crate) fn of_view<A, D: Dimension>(v: &ArrayView<'_, A, D>) -> Self {
+    pub(crate) fn of_view<A>(v: &ArrayView<'_, A, D>) -> Self {
         Self::of(v.shape(), v.strides())
     }
 
     /// The memory order of `v`.
-    pub(crate) fn of_view_mut<A, D: Dimension>(v: &ArrayViewMut<'_, A, D>) -> Self {
+    pub(crate) fn of_view_mut<A>(v: &ArrayViewMut<'_, A, D>) -> Self {
         Self::of(v.shape(), v.strides())
     }
 
     /// The axes, outermost first.
     pub(crate) fn axes(&self) -> &[usize] {
-        &self.0
+        self.0.slice()
     }
 
     /// Whether the axes are already in memory order (C order, 1-D, …).
     pub(crate) fn is_identity(&self) -> bool {
-        self.0.iter().enumerate().all(|(i, &k)| i == k)
+        self.axes().iter().enumerate().all(|(i, &k)| i == k)
     }
 
     /// Where `axis` goes when the axes are put in this order: 0 is the outermost.
     pub(crate) fn position(&self, axis: Axis) -> usize {
-        self.0
+        self.axes()
             .iter()
             .position(|&k| k == axis.index())
             .expect("the order is a permutation of the axes")
     }
 
     /// The permutation that puts the axes in this order (`permuted_axes(order.permutation())`).
-    pub(crate) fn permutation<D: Dimension>(&self) -> D {
-        let mut perm = D::zeros(self.0.len());
-        for (i, &k) in self.0.iter().enumerate() {
-            perm[i] = k;
-        }
-        perm
+    pub(crate) fn permutation(&self) -> D {
+        self.0.clone()
     }
 
     /// The permutation that undoes [`permutation`](Self::permutation): axis `k` of an array laid
     /// out in memory order is axis `inverse[k]` of it.
-    pub(crate) fn inverse<D: Dimension>(&self) -> D {
-        let mut inverse = D::zeros(self.0.len());
-        for (i, &k) in self.0.iter().enumerate() {
+    pub(crate) fn inverse(&self) -> D {
+        let mut inverse = self.0.clone();
+        for (i, &k) in self.axes().iter().enumerate() {
             inverse[k] = i;
         }
         inverse
@@ -98,6 +98,7 @@ mod tests {
     fn memory_order_of_common_layouts() {
         let c = Array3::<f64>::zeros((2, 3, 4));
         assert_eq!(MemoryOrder::of_view(&c.view()).axes(), &[0, 1, 2]);
+        assert_eq!(MemoryOrder::<ndarray::IxDyn>::of(&[2, 3], &[1, 2]).axes(), &[1, 0]);
         assert!(MemoryOrder::of_view(&c.view()).is_identity());
         let f = Array3::<f64>::zeros((2, 3, 4).f());
         let order = MemoryOrder::of_view(&f.view());
@@ -107,9 +108,9 @@ mod tests {
         let t = Array3::<f64>::zeros((4, 1, 5));
         assert_eq!(MemoryOrder::of_view(&t.view()).axes(), &[0, 2, 1]);
         // The permutation and its inverse undo each other.
-        let p = f.view().permuted_axes(order.permutation::<ndarray::Ix3>());
+        let p = f.view().permuted_axes(order.permutation());
         assert!(p.is_standard_layout());
-        assert_eq!(p.permuted_axes(order.inverse::<ndarray::Ix3>()).shape(), &[2, 3, 4]);
+        assert_eq!(p.permuted_axes(order.inverse()).shape(), &[2, 3, 4]);
         assert_eq!(innermost_axis(f.shape(), f.strides()), Some(Axis(0)));
         assert_eq!(outermost_axis(f.shape(), f.strides(), None), Some(Axis(2)));
         assert_eq!(outermost_axis(f.shape(), f.strides(), Some(Axis(2))), Some(Axis(1)));

@@ -119,9 +119,12 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
     }
 
     /// The term with the axes of its input put in `order`.
-    fn in_memory_order(&self, order: &MemoryOrder) -> Self {
+    fn in_memory_order(&self, order: &MemoryOrder<D>) -> Self {
+        if order.is_identity() {
+            return self.clone();
+        }
         Term {
-            f: self.f.clone().permuted_axes(order.permutation::<D>()),
+            f: self.f.clone().permuted_axes(order.permutation()),
             axis: Axis(order.position(self.axis)),
             ..*self
         }
@@ -154,30 +157,21 @@ fn into_dim<S, D: Dimension, E: Dimension>(out: ArrayViewMut<'_, S, D>) -> Array
     out.into_dimensionality::<E>().expect("the output's dimensionality")
 }
 
-fn into_memory_order<'o, S, D: Dimension>(out: ArrayViewMut<'o, S, D>, order: &MemoryOrder) -> ArrayViewMut<'o, S, D> {
+fn into_memory_order<'o, S, D: Dimension>(
+    out: ArrayViewMut<'o, S, D>,
+    order: &MemoryOrder<D>,
+) -> ArrayViewMut<'o, S, D> {
     if order.is_identity() {
         out
     } else {
-        out.permuted_axes(order.permutation::<D>())
+        out.permuted_axes(order.permutation())
     }
 }
 
-/// Whether the row engine can take these views (in memory order): see
-/// [`route::Layout::contiguous`].
-fn row_engine_fits<A, S, D: Dimension>(terms: &[Term<'_, A, D, A::Real>], outs: &[&ArrayViewMut<'_, S, D>]) -> bool
-where
-    A: GradientElement,
-{
-    let Some(out) = outs.first() else {
-        return false;
-    };
-    out.is_standard_layout()
-        && outs
-            .iter()
-            .all(|o| o.shape() == out.shape() && o.strides() == out.strides())
-        && terms
-            .iter()
-            .all(|t| t.first == 0 && t.f.is_standard_layout() && t.f.strides() == out.strides())
+/// Whether the row engine can read this term's input by the strides of `out`, a C-contiguous
+/// output (in memory order): see [`route::Layout::contiguous`].
+fn rows_can_read<A, S, D: Dimension, R>(t: &Term<'_, A, D, R>, out: &ArrayViewMut<'_, S, D>) -> bool {
+    t.first == 0 && t.f.is_standard_layout() && t.f.strides() == out.strides()
 }
 
 /// The derivative of each term into the output of the same position (each output of the
@@ -203,31 +197,38 @@ where
     D: Dimension,
 {
     // Each term with its output, the axes of both in the output's memory order.
-    let (terms, outs): (Vec<_>, Vec<_>) = terms
+    let pairs: Vec<_> = terms
         .iter()
         .zip(outs)
         .map(|(t, out)| {
             let order = MemoryOrder::of_view_mut(&out);
             (t.in_memory_order(&order), into_memory_order(out, &order))
         })
-        .unzip();
-    let layout = Layout {
-        job: Job::Derivatives,
-        ndim: outs.first().map_or(0, |o| o.ndim()),
-        contiguous: row_engine_fits(&terms, &outs.iter().collect::<Vec<_>>()),
-        dims: outs.first().map_or_else(Vec::new, |o| o.shape().to_vec()),
-        terms: terms.iter().zip(&outs).map(|(t, o)| t.layout(o)).collect(),
+        .collect();
+    let Some((_, first)) = pairs.first() else {
+        return;
     };
-    let mut pairs = terms.into_iter().zip(outs);
+    let layout = Layout {
+        contiguous: first.is_standard_layout()
+            && pairs
+                .iter()
+                .all(|(t, o)| o.shape() == first.shape() && o.strides() == first.strides() && rows_can_read(t, first)),
+        terms: pairs.iter().map(|(t, o)| t.layout(o)).collect(),
+        ..Layout::of_output(Job::Derivatives, first)
+    };
+    let mut pairs = pairs.into_iter();
     for route in route::choose(&layout, crate::parallel::threshold()) {
-        let (terms, outs): (Vec<_>, Vec<_>) = pairs.by_ref().take(route.outputs.len()).unzip();
         route::record(&route);
-        match route.walk {
-            Walk::Rows => run_rows(terms.into_iter().map(|t| vec![t]).collect(), outs, route.blocks),
-            walk => {
-                let (t, out) = terms.into_iter().zip(outs).next().expect("one output per route");
-                run_one_term(walk, route.blocks, &t, out)
-            }
+        if route.walk == Walk::Rows {
+            let (sums, outs) = pairs
+                .by_ref()
+                .take(route.outputs.len())
+                .map(|(t, o)| (vec![t], o))
+                .unzip();
+            run_rows(sums, outs, route.blocks);
+        } else {
+            let (t, out) = pairs.next().expect("one output per route");
+            run_one_term(route.walk, route.blocks, &t, out);
         }
     }
 }
@@ -257,11 +258,9 @@ where
     let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.in_memory_order(&order)).collect();
     let out = into_memory_order(out, &order);
     let layout = Layout {
-        job: Job::Sum,
-        ndim: out.ndim(),
-        contiguous: row_engine_fits(&terms, &[&out]),
-        dims: out.shape().to_vec(),
+        contiguous: out.is_standard_layout() && terms.iter().all(|t| rows_can_read(t, &out)),
         terms: terms.iter().map(|t| t.layout(&out)).collect(),
+        ..Layout::of_output(Job::Sum, &out)
     };
     let route = single_route(route::choose(&layout, crate::parallel::threshold()));
     route::record(&route);
@@ -298,14 +297,11 @@ where
     D: Dimension,
 {
     let order = MemoryOrder::of_view_mut(&out);
-    let (f, axis) = (f.permuted_axes(order.permutation::<D>()), Axis(order.position(axis)));
+    let (f, axis) = (f.permuted_axes(order.permutation()), Axis(order.position(axis)));
     let out = into_memory_order(out, &order);
     let layout = Layout {
-        job: Job::Difference,
-        ndim: out.ndim(),
-        contiguous: false,
-        dims: out.shape().to_vec(),
         terms: vec![TermLayout::of(&f, &out, axis, f.len_of(axis), false, 0, false)],
+        ..Layout::of_output(Job::Difference, &out)
     };
     let route = single_route(route::choose(&layout, crate::parallel::threshold()));
     route::record(&route);
@@ -318,13 +314,7 @@ where
 
 /// `out = f`, element by element (`diff` of order 0).
 pub(crate) fn copy<A: Copy + Sync, S: Slot<A>, D: Dimension>(f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, S, D>) {
-    let layout = Layout {
-        job: Job::Copy,
-        ndim: out.ndim(),
-        contiguous: false,
-        dims: out.shape().to_vec(),
-        terms: Vec::new(),
-    };
+    let layout = Layout::of_output(Job::Copy, &out);
     route::record(&single_route(route::choose(&layout, crate::parallel::threshold())));
     Zip::from(out).and(&f).for_each(|o, &x| o.set(x));
 }

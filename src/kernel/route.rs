@@ -218,7 +218,6 @@ impl TermLayout {
     ) -> Self {
         let unit = f.stride_of(axis) == 1;
         let contiguous = f.to_slice_memory_order().is_some();
-        let c_strides = c_strides(out.shape());
         TermLayout {
             place: axis.index(),
             len: f.len_of(axis),
@@ -226,8 +225,8 @@ impl TermLayout {
             shared_weights,
             unit_stride: unit && out.stride_of(axis) == 1,
             end_to_end: f.strides() == out.strides() && contiguous && out.view().to_slice_memory_order().is_some(),
-            slab_unit_stride: unit && c_strides[axis.index()] == 1,
-            slab_end_to_end: contiguous && f.strides() == c_strides.as_slice(),
+            slab_unit_stride: unit && c_stride(out.shape(), axis.index()) == 1,
+            slab_end_to_end: contiguous && (0..f.ndim()).all(|k| f.strides()[k] == c_stride(out.shape(), k)),
             subtract,
             cut: outermost_axis(out.shape(), out.strides(), None).map(|k| (k.index(), out.len_of(k))),
             points: f.len().max(out.len()),
@@ -235,13 +234,9 @@ impl TermLayout {
     }
 }
 
-/// The strides of a C-ordered array of this shape.
-fn c_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![1isize; shape.len()];
-    for k in (0..shape.len().saturating_sub(1)).rev() {
-        strides[k] = strides[k + 1] * shape[k + 1].max(1) as isize;
-    }
-    strides
+/// The stride of axis `k` of a C-ordered array of this shape.
+fn c_stride(shape: &[usize], k: usize) -> isize {
+    shape[k + 1..].iter().map(|&n| n.max(1) as isize).product()
 }
 
 /// The memory layout summary of a call, computed once from its views (their axes in memory
@@ -256,20 +251,28 @@ pub(crate) struct Layout {
     /// after a block): every view is a slice that the row engine indexes by the output's
     /// strides.
     pub(crate) contiguous: bool,
-    /// The output's shape in memory order (the first output's, for several).
-    pub(crate) dims: Vec<usize>,
+    /// Points of the output (the first output's, for several).
+    pub(crate) points: usize,
+    /// The length of the output's innermost axis in memory order (a row).
+    pub(crate) row_len: usize,
+    /// The length of the output's outermost axis in memory order (its planes).
+    pub(crate) planes: usize,
     pub(crate) terms: Vec<TermLayout>,
 }
 
 impl Layout {
-    /// Points of the output (the first output's, for several).
-    fn out_points(&self) -> usize {
-        self.dims.iter().product()
-    }
-
-    /// The length of a row: the innermost axis in memory order.
-    fn row_len(&self) -> usize {
-        self.dims.last().copied().unwrap_or(1)
+    /// The facts about the output (in memory order) of a call with no terms, not contiguous.
+    pub(crate) fn of_output<S, D: Dimension>(job: Job, out: &ArrayViewMut<'_, S, D>) -> Self {
+        let dims = out.shape();
+        Layout {
+            job,
+            ndim: dims.len(),
+            contiguous: false,
+            points: out.len(),
+            row_len: dims.last().copied().unwrap_or(1),
+            planes: dims.first().copied().unwrap_or(1),
+            terms: Vec::new(),
+        }
     }
 }
 
@@ -358,14 +361,14 @@ fn lanes_fit(len: usize, unit_stride: bool) -> bool {
 /// enough where the innermost axis is among those differentiated.
 fn rows_fit_derivatives(layout: &Layout) -> bool {
     let innermost = layout.ndim.saturating_sub(1);
-    let rows_fit = layout.row_len() >= ONE_PASS_MIN_ROW || layout.terms.iter().all(|t| t.place != innermost);
+    let rows_fit = layout.row_len >= ONE_PASS_MIN_ROW || layout.terms.iter().all(|t| t.place != innermost);
     large_contiguous(layout) && rows_fit
 }
 
 /// Contiguous and large enough for the row engine to pay (several derivatives need two axes,
 /// a middle axis three, so the number of axes needs no check of its own).
 fn large_contiguous(layout: &Layout) -> bool {
-    layout.contiguous && layout.out_points() >= ONE_PASS_MIN_LEN
+    layout.contiguous && layout.points >= ONE_PASS_MIN_LEN
 }
 
 /// `points / MIN_BLOCK` blocks, at least 2 and at most [`MAX_BLOCKS`], and no more than
@@ -389,21 +392,20 @@ fn axis_blocks(t: &TermLayout, threshold: usize) -> (usize, bool) {
 }
 
 fn row_blocks(layout: &Layout, threshold: usize) -> usize {
-    let rows = layout.out_points() / layout.row_len().max(1);
-    blocks(layout.out_points(), rows, threshold)
+    let rows = layout.points / layout.row_len.max(1);
+    blocks(layout.points, rows, threshold)
 }
 
-/// The planes of a slab of [`Walk::Slabs`] for an output of shape `dims` (memory order).
-pub(crate) fn slab_planes(dims: &[usize]) -> usize {
-    let n0 = dims.first().copied().unwrap_or(1).max(1);
-    let plane: usize = dims.iter().skip(1).product();
-    (SLAB / plane.max(1)).clamp(1, n0)
+/// The planes of a slab of [`Walk::Slabs`] for an output of `points` points in `planes`
+/// planes across its outermost axis.
+pub(crate) fn slab_planes(planes: usize, points: usize) -> usize {
+    let plane = points / planes.max(1);
+    (SLAB / plane.max(1)).clamp(1, planes.max(1))
 }
 
 fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
-    let n0 = layout.dims.first().copied().unwrap_or(1);
-    let slabs = n0.div_ceil(slab_planes(&layout.dims));
-    blocks(layout.out_points(), slabs, threshold)
+    let slabs = layout.planes.div_ceil(slab_planes(layout.planes, layout.points));
+    blocks(layout.points, slabs, threshold)
 }
 
 /// The other axis to cut the planes across `axis` along, and the chunk length of a tile of

@@ -30,7 +30,7 @@ pub(super) fn sum_by_slabs<A, S, D>(
     if out.ndim() == 0 || out.is_empty() {
         return;
     }
-    let slab = slab_planes(out.shape());
+    let slab = slab_planes(out.len_of(Axis(0)), out.len());
     let slabs: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
         .axis_chunks_iter_mut(Axis(0), slab)
         .enumerate()
