@@ -108,15 +108,35 @@ fn all_cases() -> Vec<Case> {
             let f = Arc::new(field(IxDyn(&shape), fortran));
             let n = f.len();
             let tag = format!("{name}/{order}");
+            // The floors: a fresh copy on one thread and split across rayon's (the same calls
+            // as the allocating cases: what two threads can do at best for them).
             let f1 = f.clone();
             cases.push(case(format!("copy/{tag}"), n, move || {
-                black_box(fresh_copy(&f1));
+                black_box(with_parallel_threshold(usize::MAX, || fresh_copy(&f1)));
             }));
+            if cfg!(feature = "rayon") {
+                let f1 = f.clone();
+                cases.push(case(format!("copy_parallel/{tag}"), n, move || {
+                    black_box(with_parallel_threshold(
+                        ndarray_gradient::DEFAULT_PARALLEL_THRESHOLD,
+                        || fresh_copy(&f1),
+                    ));
+                }));
+            }
             // The floor of `gradient()`: one fresh copy per output.
             let f1 = f.clone();
             cases.push(case(format!("copies/{tag}"), n, move || {
-                black_box((0..f1.ndim()).map(|_| fresh_copy(&f1)).collect::<Vec<_>>());
+                black_box(with_parallel_threshold(usize::MAX, || fresh_copies(&f1)));
             }));
+            if cfg!(feature = "rayon") {
+                let f1 = f.clone();
+                cases.push(case(format!("copies_parallel/{tag}"), n, move || {
+                    black_box(with_parallel_threshold(
+                        ndarray_gradient::DEFAULT_PARALLEL_THRESHOLD,
+                        || fresh_copies(&f1),
+                    ));
+                }));
+            }
             let f1 = f.clone();
             // Zeroed allocations are not touched until a case runs.
             let mut out = ArrayD::<f64>::zeros(IxDyn(&shape).set_f(fortran));
@@ -253,9 +273,15 @@ fn small<D: Dimension + 'static>(cases: &mut Vec<Case>, name: &str, f: Array<f64
 /// The floor of an allocating call: a fresh array allocated as the crate allocates its results
 /// (in the input's memory order; huge pages when large, as NumPy's) plus one copy of `f`.
 /// `diff(0, axis)` is exactly that (`np.diff(f, n=0)` is a copy); `to_owned` would fault its
-/// pages in 4 KiB on Linux and be slower than the calls it is the floor of.
+/// pages in 4 KiB on Linux and be slower than the calls it is the floor of. Large arrays are
+/// copied in blocks on rayon's threads unless the threshold says otherwise.
 fn fresh_copy<A: ndarray_gradient::DiffElement, D: Dimension>(f: &Array<A, D>) -> Array<A, D> {
     f.diff(0, Axis(0)).expect("n = 0 along an existing axis")
+}
+
+/// One fresh copy per axis: the floor of `gradient()`, which writes one output per axis.
+fn fresh_copies<A: ndarray_gradient::DiffElement, D: Dimension>(f: &Array<A, D>) -> Vec<Array<A, D>> {
+    (0..f.ndim()).map(|_| fresh_copy(f)).collect()
 }
 
 /// Runs `f` on the array converted to its static dimension (2-D or 3-D here).

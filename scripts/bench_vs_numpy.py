@@ -104,7 +104,8 @@ def axis_of(parts):
 
 
 # Case kinds that NumPy has no call for (findiff's only, or none).
-NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian")
+# NumPy has no threaded copy: the parallel floors have no NumPy column.
+NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel")
 
 
 def numpy_callable(case, cache):
@@ -220,7 +221,10 @@ Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for period
 "/ Rust" columns are the peer's time over this crate's (above 1: this crate is faster); Rust / floor is this
 crate's time over its own fresh allocation plus one copy of the same array (`f.diff(0, Axis(0))`, allocated as
 the crate's results are; the output's element type; one copy per output, the `copies` row, for gradient());
-NumPy and findiff run on one thread, so their ratios against /parallel rows include the threads."""
+NumPy and findiff run on one thread, so their ratios against /parallel rows include the threads. A /parallel
+row's floor is the parallel floor: the same fresh copies split across rayon's threads (copy_parallel,
+copies_parallel). serial / rayon is the one-thread time over the rayon time of the same call (below 1: the
+threads made it slower, flagged)."""
 
 
 def check_peers():
@@ -285,8 +289,15 @@ def run_rust(args):
 
 
 def floor_key(case):
-    """The copy case that is the floor of `case`: same array, plain copy."""
+    """The copy case that is the floor of `case`: same array, plain copy (split across rayon's
+    threads for a parallel case of a large array: what two threads can do at best)."""
     parts = case.split("/")
+    if case.endswith("/parallel") and parts[1] not in ("1000", "32x32"):
+        serial = floor_key(case.removesuffix("/parallel") + "/serial")
+        if serial.startswith(("copy/", "copies/")):
+            kind, rest = serial.split("/", 1)
+            return f"{kind}_parallel/{rest}"
+        return serial
     if parts[1] in ("1000", "32x32"):
         return f"copy/{parts[1]}"
     if parts[0] == "gradient_axis_into":
@@ -362,19 +373,34 @@ def main():
         return f"{a / b:.2f}" if a and b else ""
 
     rows = [
-        "| case | elements | NumPy ms | findiff ms | Rust ms | NumPy / Rust | findiff / Rust | Rust / floor | NumPy / floor(NumPy) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| case | elements | NumPy ms | findiff ms | Rust ms | NumPy / Rust | findiff / Rust | Rust / floor | NumPy / floor(NumPy) | serial / rayon |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    slower = []
     for case, r in rust.items():
         key = case.removesuffix("/serial").removesuffix("/parallel")
         np_t, fd_t, rs_t = peers["NumPy"].get(key), peers["findiff"].get(key), r["median_s"]
         is_floor = case.startswith(("copy", "assign"))
         floor = None if is_floor else rust.get(floor_key(case), {}).get("median_s")
         np_floor = None if is_floor else peers["NumPy"].get(floor_key(case))
+        # rayon against one thread, on every parallel case and parallel floor; a call that
+        # threads make slower is flagged.
+        serial_case = case.removesuffix("/parallel") + "/serial" if case.endswith("/parallel") else None
+        if case.startswith(("copy_parallel/", "copies_parallel/")):
+            serial_case = case.replace("_parallel/", "/", 1)
+        speed = ""
+        if serial_case and serial_case in rust:
+            gain = rust[serial_case]["median_s"] / rs_t
+            speed = f"{gain:.2f}" + (" **slower**" if gain < 1.0 else "")
+            if gain < 1.0 and key.split("/")[1] not in ("1000", "32x32"):
+                slower.append(f"{case} {gain:.2f}x")
+        np_cells = f"{ms(np_t)} | {ms(fd_t)} | {ms(rs_t)} | {ratio(np_t, rs_t)} | {ratio(fd_t, rs_t)}"
         rows.append(
-            f"| {case} | {r['elements']} | {ms(np_t)} | {ms(fd_t)} | {ms(rs_t)} | {ratio(np_t, rs_t)} | "
-            f"{ratio(fd_t, rs_t)} | {ratio(rs_t, floor)} | {ratio(np_t, np_floor)} |"
+            f"| {case} | {r['elements']} | {np_cells} | {ratio(rs_t, floor)} | {ratio(np_t, np_floor)} | {speed} |"
         )
+    if slower:
+        rows.append("")
+        rows.append("Large calls that rayon made slower than one thread: " + ", ".join(slower))
     table = "\n".join(rows)
     targets = check_targets(rust, peers, peaks)
     legend = LEGEND.format(version=findiff.__version__ if findiff is not None else "not installed")
@@ -500,6 +526,20 @@ def check_targets(rust, peers, peaks):
         [(c, rust[c.replace("/parallel", "/serial")]["min_s"] / rust[c]["min_s"]) for c in rust
          if c.endswith("/parallel") and c.split("/")[1] in big and c.replace("/parallel", "/serial") in rust],
         lambda v: v >= 1.5, "{:.2f}x".format)
+    # Issue 18: threads never make a large call slower, and gradient() of 256^3 gains 1.5x or
+    # reaches the parallel floor (its outputs' fresh copies split across the threads).
+    row("rayon never slower than one thread, every large call (medians)",
+        [(c, t(c.replace("/parallel", "/serial")) / t(c)) for c in rust
+         if c.endswith("/parallel") and c.split("/")[1] in big and t(c.replace("/parallel", "/serial"))],
+        lambda v: v >= 1.0, "{:.2f}x".format)
+    grad = []
+    for o in "CF":
+        c = f"gradient/256x256x256/{o}/parallel"
+        if t(c) and t(c.replace("/parallel", "/serial")) and t(floor_key(c)):
+            gain = t(c.replace("/parallel", "/serial")) / t(c)
+            grad.append((c, max(gain / 1.5, t(floor_key(c)) * 1.1 / t(c))))
+    row("gradient() 256^3 with rayon >= 1.5x serial, or <= 1.1x its parallel floor", grad,
+        lambda v: v >= 1.0, "{:.2f} of the target".format)
     # Peak memory beyond the input, over the outputs' size: 1.00 means no temporaries at all.
     row("peak memory = input + outputs + O(lane)",
         [(p["case"], p["extra_bytes"] / p["output_bytes"]) for p in peaks], lambda v: v <= 1.01,

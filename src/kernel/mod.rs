@@ -314,9 +314,28 @@ where
 
 /// `out = f`, element by element (`diff` of order 0).
 pub(crate) fn copy<A: Copy + Sync, S: Slot<A>, D: Dimension>(f: ArrayView<'_, A, D>, out: ArrayViewMut<'_, S, D>) {
-    let layout = Layout::of_output(Job::Copy, &out);
-    route::record(&single_route(route::choose(&layout, crate::parallel::threshold())));
-    Zip::from(out).and(&f).for_each(|o, &x| o.set(x));
+    let order = MemoryOrder::of_view_mut(&out);
+    let f = f.permuted_axes(order.permutation());
+    let mut out = into_memory_order(out, &order);
+    let mut layout = Layout::of_output(Job::Copy, &out);
+    if out.ndim() > 0 {
+        // Where blocks are cut, as for an axis walk along the outermost axis.
+        layout.terms.push(TermLayout::of(&f, &out, Axis(0), 0, false, 0, false));
+    }
+    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    route::record(&route);
+    let copy = |f: ArrayView<'_, A, D>, o: ArrayViewMut<'_, S, D>| Zip::from(o).and(&f).for_each(|o, &x| o.set(x));
+    match outermost_axis(out.shape(), out.strides(), None).filter(|_| route.blocks > 1) {
+        Some(k) => {
+            let chunk = out.len_of(k).div_ceil(route.blocks);
+            let parts: Vec<_> = out
+                .axis_chunks_iter_mut(k, chunk)
+                .zip(f.axis_chunks_iter(k, chunk))
+                .collect();
+            split::for_each_block(parts, || (), |_, (o, fb)| copy(fb, o));
+        }
+        None => copy(f, out.view_mut()),
+    }
 }
 
 /// One term into `out` by an axis walk, in `blocks` blocks.

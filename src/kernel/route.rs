@@ -18,7 +18,7 @@
 //! | [`Walk::Planes`] | any other single derivative | shifted planes across the axis |
 //! | [`Walk::Slabs`] | a sum of several terms on views that are not all contiguous in one order, or that read a halo | slab by slab through two accumulators, each term by its own walk inside the slab |
 //! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes | |
-//! | [`Walk::Copy`] | `diff(0)`: the input itself | |
+//! | [`Walk::Copy`] | `diff(0)`: the input itself | element by element, in blocks across the outermost axis |
 //! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
 //!
 //! Why these: along the innermost axis a lane is a slice, and contiguous lanes are one slice;
@@ -283,7 +283,10 @@ pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
     let threshold = if cfg!(feature = "rayon") { threshold } else { usize::MAX };
     let n = layout.terms.len();
     match layout.job {
-        Job::Copy => vec![Route::new(Walk::Copy, 1, 0..1)],
+        Job::Copy => {
+            let blocks = layout.terms.first().map_or(1, |t| axis_blocks(t, threshold).0);
+            vec![Route::new(Walk::Copy, blocks, 0..1)]
+        }
         Job::Difference => {
             let t = &layout.terms[0];
             let (blocks, _) = axis_blocks(t, threshold);

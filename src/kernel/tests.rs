@@ -270,9 +270,12 @@ fn every_walk_writes_every_point() {
                 seen.extend(routes);
                 assert!(out.iter().all(|c| c.0 == 2), "diff {shape:?} axis {axis:?}");
                 let mut out = alloc_like::<_, Count, _>(&f.view(), None);
-                let ((), routes) = taken(|| copy(f.view(), out.view_mut()));
+                let ((), routes) = taken(|| {
+                    with_parallel_threshold(0, || copy(f.view(), out.view_mut()));
+                    with_parallel_threshold(usize::MAX, || copy(f.view(), out.view_mut()));
+                });
                 seen.extend(routes);
-                assert!(out.iter().all(|c| c.0 == 1), "copy {shape:?}");
+                assert!(out.iter().all(|c| c.0 == 2), "copy {shape:?}");
             }
         }
     }
@@ -758,6 +761,12 @@ fn routes_of_a_grid_of_calls() {
             v(&["DifferencePlanes/2"]),
         ),
         ("diff 0", SERIAL, Box::new(|| drop(a.diff(0, Axis(0)))), v(&["Copy/1"])),
+        (
+            "diff 0 split",
+            SPLIT,
+            Box::new(|| drop(a.diff(0, Axis(0)))),
+            v(&["Copy/2"]),
+        ),
         (
             "diff 3",
             SERIAL,
