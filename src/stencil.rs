@@ -272,7 +272,8 @@ impl<R: Float> Grid<R> {
             (Boundary::Periodic, Spacing::Uniform(h)) => Some(*h),
             (Boundary::Periodic, Spacing::Coordinates(_)) => return Err(GradientError::PeriodRequired { axis }),
             (Boundary::Period(period), spacing) => {
-                // The span x[n-1] - x[0] in the direction of the coordinates.
+                // The span x[n-1] - x[0] in the direction of the coordinates, rounded (for the
+                // error message and the overflow check).
                 let span = match spacing {
                     Spacing::Uniform(h) => *h * R::from(len.saturating_sub(1)).unwrap_or(R::infinity()),
                     Spacing::Coordinates(x) if len > 0 => x[len - 1] - x[0],
@@ -282,7 +283,10 @@ impl<R: Float> Grid<R> {
                     Steps::Uniform(h) => h.signum(),
                     Steps::NonUniform(d) => d[0].signum(),
                 };
-                let step = dir * period - span;
+                let step = match exact_span(spacing, len) {
+                    Some(exact) => wrap_step(dir * period, exact),
+                    None => dir * period - span,
+                };
                 if !(period.is_finite() && span.is_finite() && step.is_finite() && step * dir > R::zero()) {
                     return Err(GradientError::InvalidPeriod {
                         axis,
@@ -344,6 +348,71 @@ impl<R: Float> Grid<R> {
         }
         x
     }
+}
+
+/// The span `x[n-1] - x[0]` of an axis, exactly, as the unevaluated sum `hi + lo` of two `f64`:
+/// `h · (n - 1)` for a uniform spacing `h` (exact for axes of fewer than 2⁵³ points), the
+/// difference of the end coordinates otherwise. `None` where it overflows, or where the error
+/// term of a product is not exact because it underflows (`|h · (n - 1)|` below about 2⁻⁹⁶⁹).
+fn exact_span<R: Float>(spacing: &Spacing<'_, R>, len: usize) -> Option<(f64, f64)> {
+    let to_f64 = |v: R| v.to_f64().unwrap_or(f64::NAN); // exact for f32 and f64
+    let (hi, lo) = match spacing {
+        Spacing::Uniform(h) => two_product(to_f64(*h), len.saturating_sub(1) as f64)?,
+        Spacing::Coordinates(x) if len > 0 => two_sum(to_f64(x[len - 1]), -to_f64(x[0])),
+        Spacing::Coordinates(_) => (0.0, 0.0),
+    };
+    let tiny = 2f64.powi(-969);
+    let product_exact = !matches!(spacing, Spacing::Uniform(_)) || hi == 0.0 || hi.abs() >= tiny;
+    (hi.is_finite() && lo.is_finite() && product_exact).then_some((hi, lo))
+}
+
+/// The step across the wrap of a periodic axis, `signed_period - (hi + lo)` for the exact span
+/// `hi + lo` (see [`exact_span`]): within one ulp of the exact value, and correctly rounded
+/// when the period and the span are within a factor of two of each other (the usual case, a
+/// period of about `n · h`, where `L - fl(h · (n - 1))` loses up to `log2(n)` bits).
+///
+/// `(s, t) = two_sum(L, -hi)` is `L - hi` exactly; then `s + (t - lo)` rounds twice at most.
+/// When `L` and `hi` are within a factor of two, `t = 0` (Sterbenz) and the result is `s - lo`
+/// rounded once. Otherwise `|s| ≥ max(|L|, |hi|) / 2`, so `|t - lo|` is at most 1.5 ulp of
+/// `s`; its rounding error, `2⁻⁵³` of that, adds far less than half an ulp to the final
+/// rounding's half ulp. `f32` axes take the same `f64` arithmetic (their values, and their
+/// products by `n - 1 < 2²⁹`, are exact there) and one more rounding, to `f32`: within one ulp
+/// of `f32`, and correctly rounded wherever the `f64` result was exact.
+fn wrap_step<R: Float>(signed_period: R, (hi, lo): (f64, f64)) -> R {
+    let period = signed_period.to_f64().unwrap_or(f64::NAN);
+    let (s, t) = two_sum(period, -hi);
+    R::from(s + (t - lo)).unwrap_or(R::nan())
+}
+
+/// `a + b = s + t` exactly, `s = fl(a + b)` (Knuth's two-sum; any finite `a`, `b` whose sum
+/// does not overflow).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let b_virtual = s - a;
+    let a_virtual = s - b_virtual;
+    (s, (a - a_virtual) + (b - b_virtual))
+}
+
+/// `a · b = p + e` exactly, `p = fl(a · b)`, when nothing overflows or underflows: Dekker's
+/// two-product on Veltkamp's splits, in plain multiplications and additions. `e` could also be
+/// `a.mul_add(b, -p)`, exact as well (the standard library falls back to a software fused
+/// multiply-add where the processor has none), but the crate uses no fused multiply-add
+/// anywhere, and this keeps it so at no cost worth counting (one call per periodic axis).
+fn two_product(a: f64, b: f64) -> Option<(f64, f64)> {
+    let p = a * b;
+    let (ah, al) = split(a)?;
+    let (bh, bl) = split(b)?;
+    let e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    (p.is_finite() && e.is_finite()).then_some((p, e))
+}
+
+/// `a = hi + lo` with `hi` and `lo` of at most 26 significant bits each (Veltkamp), so that
+/// products of halves are exact; `None` where `a · (2²⁷ + 1)` overflows.
+fn split(a: f64) -> Option<(f64, f64)> {
+    const SPLITTER: f64 = 134_217_729.0; // 2^27 + 1
+    let c = SPLITTER * a;
+    let hi = c - (c - a);
+    c.is_finite().then_some((hi, a - hi))
 }
 
 impl<R: Float> AxisStencil<R> {
@@ -824,6 +893,132 @@ mod tests {
         assert!(matches!(err, GradientError::InvalidSpacing { axis: 2, .. }));
         // Modest values are fine.
         assert!(AxisStencil::new(0, 4, &settings(Spacing::Uniform(1e-300), EdgeOrder::First)).is_ok());
+    }
+
+    /// `v = m · 2^e` with an integer `m`, exactly (any finite `f64`).
+    fn parts(v: f64) -> (i128, i16) {
+        let (mantissa, exponent, sign) = Float::integer_decode(v);
+        (i128::from(sign) * mantissa as i128, exponent)
+    }
+
+    /// `Σ m_j · 2^(e_j)` over `terms = [(m, e)]`, as an integer in units of `2^e0`: exact, or a
+    /// panic (in this test only) if the chosen values would not fit in an `i128`.
+    fn scaled(terms: &[(i128, i16)], e0: i16) -> i128 {
+        terms.iter().fold(0i128, |acc, &(m, e)| {
+            let shift = u32::try_from(e - e0).expect("e0 is the smallest exponent");
+            assert!(
+                m == 0 || m.unsigned_abs().leading_zeros() > shift + 1,
+                "test values too far apart"
+            );
+            acc.checked_add(m << shift).expect("no overflow")
+        })
+    }
+
+    /// Whether `got` (an `f64`, or an `f32` widened) is within one ulp of the exact value
+    /// `Σ terms` (the exact value lies strictly between the neighbours of `got` in its own
+    /// format), and whether it is the nearest such number (correctly rounded).
+    fn rounding_of(got: f64, neighbours: (f64, f64), terms: &[(i128, i16)]) -> (bool, bool) {
+        let points = [parts(neighbours.0), parts(got), parts(neighbours.1)];
+        let e0 = terms.iter().chain(&points).map(|&(_, e)| e).min().unwrap();
+        let exact = scaled(terms, e0);
+        let [below, at, above] = points.map(|p| scaled(&[p], e0));
+        let faithful = below < exact && exact < above;
+        let nearest = (at - exact).abs() <= (below - exact).abs() && (at - exact).abs() <= (above - exact).abs();
+        (faithful, faithful && nearest)
+    }
+
+    fn grid_wrap<R: Float>(len: usize, spacing: Spacing<'_, R>, period: R) -> R {
+        let settings = AxisSettings {
+            spacing,
+            edge_order: EdgeOrder::First,
+            accuracy: Some(4),
+            derivative: 1,
+            boundary: Boundary::Period(period),
+        };
+        Grid::new(0, len, &settings).unwrap().wrap.unwrap()
+    }
+
+    /// Lengths from 2 to 10⁶, about 20 per decade.
+    fn lengths() -> Vec<usize> {
+        let mut n: Vec<usize> = (0..=120)
+            .map(|k| 10f64.powf(k as f64 / 20.0).round() as usize + 1)
+            .collect();
+        n.extend([999_999, 1_000_000, 1 << 19, (1 << 19) + 1]);
+        n.dedup();
+        n
+    }
+
+    /// The step across the wrap, `L - h · (n - 1)` and `L - (x[n-1] - x[0])`, against the exact
+    /// value of those expressions on the given floating-point numbers (scaled integers): within
+    /// one ulp always, correctly rounded when the period is about the span. The plain
+    /// `L - fl(h · (n - 1))` fails this from 4 points on, and its error grows with `n` (up to
+    /// 4.8·10⁵ ulp for these periods of `n · h` at 10⁶ points).
+    #[test]
+    fn wrap_step_is_within_an_ulp_of_the_exact_value() {
+        let mut cases = 0;
+        for h in [
+            0.1,
+            1.0 / 3.0,
+            0.7,
+            -0.1,
+            2.0 * std::f64::consts::PI / 1000.0,
+            1e-3,
+            12.345,
+        ] {
+            for n in lengths() {
+                let k = (n - 1) as f64;
+                let dir = h.signum();
+                // A period of n·h (rounded), of about n·h, and of three times the span.
+                for (period, near) in [
+                    ((n as f64 * h).abs(), true),
+                    ((k + 0.37) * h.abs(), true),
+                    (3.0 * k * h.abs(), false),
+                ] {
+                    let (mh, eh) = parts(h);
+                    let (mp, ep) = parts(dir * period);
+                    let terms = [(mp, ep), (-mh * (n as i128 - 1), eh)];
+                    let step = if n <= 100_000 {
+                        grid_wrap(n, Spacing::Uniform(h), period)
+                    } else {
+                        wrap_step(dir * period, exact_span(&Spacing::Uniform(h), n).unwrap())
+                    };
+                    let (faithful, nearest) = rounding_of(step, (step.next_down(), step.next_up()), &terms);
+                    assert!(faithful, "h={h} n={n} L={period}: step {step:e}");
+                    assert!(
+                        nearest || !near,
+                        "h={h} n={n} L={period}: step {step:e} not correctly rounded"
+                    );
+                    cases += 1;
+                }
+                // Coordinates starting at 0.3: only the end points matter.
+                let x0 = 0.3 * dir;
+                let x = ndarray::array![x0, x0 + h / 2.0, x0 + k * h];
+                let period = (n as f64 * h).abs();
+                let step = grid_wrap(x.len(), Spacing::Coordinates(x.view()), period);
+                let (m2, e2) = parts(x[2]);
+                let (m0, e0) = parts(x[0]);
+                let (mp, ep) = parts(dir * period);
+                let terms = [(mp, ep), (-m2, e2), (m0, e0)];
+                let (faithful, nearest) = rounding_of(step, (step.next_down(), step.next_up()), &terms);
+                assert!(faithful && nearest, "x0={x0} h={h} n={n}: step {step:e}");
+                cases += 1;
+            }
+            // f32 axes: exact in f64, rounded once to f32.
+            let h32 = h as f32;
+            for n in lengths() {
+                let period = n as f32 * h32.abs();
+                let dir = h32.signum();
+                let step = wrap_step(dir * period, exact_span(&Spacing::Uniform(h32), n).unwrap());
+                let (mh, eh) = parts(f64::from(h32));
+                let (mp, ep) = parts(f64::from(dir * period));
+                let terms = [(mp, ep), (-mh * (n as i128 - 1), eh)];
+                let around = (f64::from(step.next_down()), f64::from(step.next_up()));
+                let (faithful, nearest) = rounding_of(f64::from(step), around, &terms);
+                assert!(faithful && nearest, "f32 h={h32} n={n}: step {step:e}");
+                cases += 1;
+            }
+        }
+        assert!(cases > 3000, "{cases} cases");
     }
 
     #[test]
