@@ -606,3 +606,43 @@ fn zarr_gradient_command_help_errors_spacing_and_period() {
     ));
     assert!(!output.join("axis1").exists());
 }
+
+/// The README's relative links and pictures resolve on the package registry's page through
+/// the manifest's `repository` (crates.io makes them absolute against it), so each must name a
+/// file or folder of the repository; the package itself ships only what a dependent compiles.
+#[test]
+fn readme_links_resolve_in_the_repository_and_the_package_is_lean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut relative = 0;
+    for link in readme.split("](").skip(1).filter_map(|s| s.split(')').next()) {
+        if link.starts_with("http") || link.starts_with('#') {
+            continue;
+        }
+        let path = link.split('#').next().unwrap();
+        assert!(
+            root.join(path).exists(),
+            "README links to {link}, which is not in the repository"
+        );
+        relative += 1;
+    }
+    assert!(relative >= 10, "{relative} relative links");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("\nrepository = \"https://github.com/"),
+        "no GitHub repository"
+    );
+    assert!(manifest.contains("\ndocumentation = \"https://docs.rs/ndarray-gradient\""));
+    let include = manifest
+        .lines()
+        .find(|l| l.starts_with("include = "))
+        .expect("an include list");
+    for shipped in ["/src/", "/README.md", "/LICENSE-MIT", "/LICENSE-APACHE"] {
+        assert!(include.contains(shipped), "{shipped} not shipped");
+    }
+    for left_out in [
+        "tests", "fixtures", "examples", "pictures", "scripts", "benches", "fuzz", "mpi", ".ci",
+    ] {
+        assert!(!include.contains(left_out), "{left_out} shipped: {include}");
+    }
+}
