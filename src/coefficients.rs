@@ -195,14 +195,21 @@ pub(crate) fn cached_integer_weights(derivative: usize, offsets: &[isize]) -> Ve
 /// The weights at integer offsets, from exact rational arithmetic rounded once (falling back
 /// to `f64` Fornberg if an intermediate rational outgrows 128 bits).
 pub(crate) fn integer_weights(derivative: usize, offsets: &[isize]) -> Vec<f64> {
-    let rel: Vec<Rational> = offsets.iter().map(|&o| Rational::int(o as i128)).collect();
-    let exact = fornberg(derivative, &rel);
-    if exact.iter().all(|r| r.den != 0) {
-        exact.iter().map(|r| r.to_f64()).collect()
-    } else {
+    exact_integer_weights(derivative, offsets).unwrap_or_else(|| {
         let rel: Vec<f64> = offsets.iter().map(|&o| o as f64).collect();
         fornberg(derivative, &rel)
-    }
+    })
+}
+
+/// The weights at integer offsets from exact rational arithmetic, each rounded once; `None` if
+/// an intermediate rational outgrows 128 bits.
+pub(crate) fn exact_integer_weights(derivative: usize, offsets: &[isize]) -> Option<Vec<f64>> {
+    let rel: Vec<Rational> = offsets.iter().map(|&o| Rational::int(o as i128)).collect();
+    let exact = fornberg(derivative, &rel);
+    exact
+        .iter()
+        .all(|r| r.den != 0)
+        .then(|| exact.iter().map(|r| r.to_f64()).collect())
 }
 
 /// The accuracy order of the stencil on integer `offsets`: the first power `k > m` whose
@@ -421,6 +428,37 @@ mod tests {
                     let sum: f64 = s.weights.iter().sum();
                     let scale: f64 = s.weights.iter().map(|w| w.abs()).sum();
                     assert!(sum.abs() <= 1e-12 * scale, "m={m} p={p} sum {sum}");
+                }
+            }
+        }
+    }
+
+    /// Every stencil the crate builds on integer offsets (uniform spacing, and coordinates or
+    /// periodic axes whose steps are all equal) has exact weights: no fallback to `f64`, so
+    /// the zero weights of odd derivatives are exactly 0.
+    #[test]
+    fn every_stencil_in_use_has_exact_weights() {
+        for m in 1..=MAX_DERIVATIVE {
+            for p in (2..=MAX_ACCURACY).step_by(2) {
+                let (s, w) = widths(m, p);
+                let (s, w, side) = (s as isize, w as isize, (w / 2) as isize);
+                let mut layouts: Vec<Vec<isize>> = vec![
+                    (-s..=s).collect(),
+                    (-side..=side).collect(),
+                    (0..w).collect(),
+                    (1 - w..=0).collect(),
+                ];
+                for i in 0..w {
+                    layouts.push((-i..w - i).collect());
+                    layouts.push((1 - w + i..=i).collect());
+                    layouts.push((i..w + i).collect());
+                }
+                for offsets in layouts {
+                    let exact = exact_integer_weights(m, &offsets);
+                    assert!(exact.is_some(), "m={m} p={p} {offsets:?}");
+                    if m % 2 == 1 && offsets.first() == offsets.last().map(|o| -o).as_ref() {
+                        assert_eq!(exact.unwrap()[offsets.len() / 2], 0.0, "m={m} p={p}");
+                    }
                 }
             }
         }

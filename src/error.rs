@@ -211,13 +211,16 @@ impl fmt::Display for GradientError {
             RepeatedAxis { axis } => write!(f, "axis {axis} is listed more than once"),
             AxisTooShort { axis, len, min } => write!(
                 f,
-                "axis {axis} has {len} points, too few for the gradient: \
-                 this stencil needs at least {min}"
+                "axis {axis} has {}, too few for the gradient: \
+                 this stencil needs at least {min}",
+                count(*len, "point", "points")
             ),
             CoordinatesLength { axis, expected, got } => write!(
                 f,
-                "the coordinates for axis {axis} have {got} values, \
-                 but the axis has {expected} points: give one coordinate per point"
+                "the coordinates for axis {axis} have {}, \
+                 but the axis has {}: give one coordinate per point",
+                count(*got, "value", "values"),
+                count(*expected, "point", "points")
             ),
             InvalidSpacing { axis, spacing } => write!(
                 f,
@@ -248,7 +251,9 @@ impl fmt::Display for GradientError {
             ),
             OutputCount { expected, got } => write!(
                 f,
-                "{got} output arrays were given for {expected} axes: give one per axis"
+                "{} given for {}: give one per axis",
+                count(*got, "output array was", "output arrays were"),
+                count(*expected, "axis", "axes")
             ),
             ZeroDimensional => f.write_str("diff needs an array with at least one dimension, but this one has none"),
             InvalidDerivative { derivative } => write!(
@@ -261,10 +266,14 @@ impl fmt::Display for GradientError {
                 "accuracy order {accuracy} is not supported: use an even number from 2 to {}",
                 MAX_ACCURACY
             ),
-            InvalidOffsets { derivative, count } => write!(
+            InvalidOffsets {
+                derivative,
+                count: given,
+            } => write!(
                 f,
-                "{count} positions were given for a derivative of order {derivative}: give at least \
+                "{} given for a derivative of order {derivative}: give at least \
                  {} distinct, finite positions",
+                count(*given, "position was", "positions were"),
                 derivative + 1
             ),
             InvalidPeriod { axis, period, span } => write!(
@@ -283,21 +292,36 @@ impl fmt::Display for GradientError {
                 shape,
             } => write!(
                 f,
-                "the block starting at {start} with {len} points on axis {axis} does not fit in an array \
-                 of shape {shape:?}"
+                "the block starting at {start} with {} on axis {axis} does not fit in an array \
+                 of shape {shape:?}",
+                count(*len, "point", "points")
             ),
             BlockShape { expected, got } => write!(
                 f,
                 "the block with its halo has shape {got:?}, but the plan needs {expected:?}: \
                  pass the block extended by exactly BlockPlan::halo"
             ),
-            FieldShape { components, shape } => write!(
-                f,
-                "the vector field has shape {shape:?}, but this operator needs {components} components \
-                 along the first axis, one per differentiated axis of the others"
-            ),
+            FieldShape { components, shape } => {
+                write!(
+                    f,
+                    "the vector field has shape {shape:?}, but this operator needs {} \
+                     along the first axis, one per differentiated axis of the others",
+                    count(*components, "component", "components")
+                )?;
+                // Only `curl` asks for 3 components of a field with 3 axes; a field of 2
+                // components on 2 spatial axes is what `scalar_curl` takes.
+                if *components == 3 && shape.len() == 3 && shape[0] == 2 {
+                    f.write_str(": for a 2-D field of shape (2, n0, n1), use scalar_curl")?;
+                }
+                Ok(())
+            }
         }
     }
+}
+
+/// `"1 point"`, `"2 points"`: a count with the noun that agrees with it.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 impl GradientError {

@@ -98,8 +98,18 @@ use zarrs::storage::{Bytes, MaybeBytes, MaybeBytesIterator, ReadableStorageTrait
 
 use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
 
-/// The attribute (of the output group and of each output array) that describes the run: the
-/// operation, its options, the input, and `complete`, `true` only once every chunk is written.
+/// The attribute (of the output group and of each output array) that describes the run, a
+/// JSON object: `operation` (`"gradient"` or `"laplacian"`), `options`, `input` (its path),
+/// `input_data_type`, `crate_version`, `complete` (`true` only once every chunk is written),
+/// and on each gradient array `axis` (the input axis it differentiates) and `output` (its
+/// position among the outputs).
+///
+/// `options` holds plain values, its lists indexed by the input's axes:
+/// `axes` (the differentiated axes), `spacing` (a number, or `null` where coordinates were
+/// given), `coordinates` (`true` where they were given), `edge_order` (1 or 2), `accuracy` (a
+/// number, or `null` for NumPy's formulas), `derivative` (2 on every axis for the Laplacian),
+/// `boundary` (`"one_sided"` or `"periodic"`) and `period` (the period given, or `null`: with a
+/// uniform spacing `h` a periodic axis of `n` points has the period `n · h`).
 ///
 /// ```
 /// assert_eq!(ndarray_gradient::zarr::ATTRIBUTE, "ndarray_gradient");
@@ -186,7 +196,7 @@ impl fmt::Display for ZarrError {
             ),
             ZarrError::OutputExists { path } => write!(
                 f,
-                "the output {} exists (or is the input); ask for overwrite to replace it",
+                "the output {} exists (or is the input); set ZarrOptions::overwrite(true) to replace it",
                 path.display()
             ),
             ZarrError::Output { path, source } => {
@@ -204,8 +214,8 @@ impl fmt::Display for ZarrError {
                 }
                 write!(
                     f,
-                    " (for output chunk {output_chunk:?}): {source}; stopped with {} output chunks complete",
-                    completed.len()
+                    " (for output chunk {output_chunk:?}): {source}; stopped with {} complete",
+                    chunk_count(completed.len())
                 )
             }
             ZarrError::WriteChunk {
@@ -214,11 +224,16 @@ impl fmt::Display for ZarrError {
                 source,
             } => write!(
                 f,
-                "cannot write output chunk {output_chunk:?}: {source}; stopped with {} output chunks complete",
-                completed.len()
+                "cannot write output chunk {output_chunk:?}: {source}; stopped with {} complete",
+                chunk_count(completed.len())
             ),
         }
     }
+}
+
+/// `"1 output chunk"`, `"3 output chunks"`.
+fn chunk_count(n: usize) -> String {
+    format!("{n} output chunk{}", if n == 1 { "" } else { "s" })
 }
 
 impl Error for ZarrError {
@@ -641,8 +656,44 @@ fn open_input(path: &Path) -> Result<Array<Store>, ZarrError> {
     Array::open(store, "/").map_err(|e| input_err(path, e))
 }
 
+/// The options of a run as plain JSON (see [`ATTRIBUTE`]): per-axis lists indexed by the
+/// input's axes, and the settings that apply to the whole call.
+fn options_json<R: num_traits::Float>(opts: &GradientOptions<'_, R>, nd: usize, laplacian: bool) -> serde_json::Value {
+    use crate::{Boundary, EdgeOrder, Spacing};
+    use serde_json::{Value, json};
+    let number = |v: R| v.to_f64().map_or(Value::Null, Value::from);
+    let settings: Vec<_> = (0..nd).map(|k| opts.settings_of(Axis(k))).collect();
+    let axes: Vec<usize> = match opts.get_axes() {
+        Some(a) => a.iter().map(|a| a.index()).collect(),
+        None => (0..nd).collect(),
+    };
+    let edge_order = match opts.settings_of(Axis(0)).edge_order {
+        EdgeOrder::First => 1,
+        EdgeOrder::Second => 2,
+    };
+    json!({
+        "axes": axes,
+        "spacing": settings.iter().map(|s| match s.spacing {
+            Spacing::Uniform(h) => number(h),
+            Spacing::Coordinates(_) => Value::Null,
+        }).collect::<Vec<_>>(),
+        "coordinates": settings.iter().map(|s| matches!(s.spacing, Spacing::Coordinates(_))).collect::<Vec<_>>(),
+        "edge_order": edge_order,
+        "accuracy": settings.iter().map(|s| s.accuracy.map_or(Value::Null, Value::from)).collect::<Vec<_>>(),
+        "derivative": settings.iter().map(|s| if laplacian { 2 } else { s.derivative }).collect::<Vec<_>>(),
+        "boundary": settings.iter().map(|s| match s.boundary {
+            Boundary::OneSided => "one_sided",
+            Boundary::Periodic | Boundary::Period(_) => "periodic",
+        }).collect::<Vec<_>>(),
+        "period": settings.iter().map(|s| match s.boundary {
+            Boundary::Period(l) => number(l),
+            Boundary::OneSided | Boundary::Periodic => Value::Null,
+        }).collect::<Vec<_>>(),
+    })
+}
+
 /// The attribute value describing a run.
-fn describe<R: fmt::Debug>(
+fn describe<R: num_traits::Float>(
     job: &Job<'_, '_, R>,
     input: &Array<Store>,
     extra: Option<(usize, usize)>,
@@ -656,7 +707,10 @@ fn describe<R: fmt::Debug>(
         m.insert("axis".into(), axis.into());
         m.insert("output".into(), position.into());
     }
-    m.insert("options".into(), format!("{:?}", job.opts).into());
+    m.insert(
+        "options".into(),
+        options_json(job.opts, input.dimensionality(), job.laplacian),
+    );
     m.insert("input".into(), job.input.display().to_string().into());
     m.insert("input_data_type".into(), input.data_type().to_string().into());
     m.insert("crate_version".into(), env!("CARGO_PKG_VERSION").into());
@@ -743,19 +797,15 @@ where
         .attributes_mut()
         .insert(ATTRIBUTE.into(), describe(job, &input, None));
     group.store_metadata().map_err(|e| output_err(out_path, e))?;
-    let dimension_names: Vec<String> = match input.dimension_names() {
-        Some(names) => names
-            .iter()
-            .enumerate()
-            .map(|(k, n)| n.clone().unwrap_or_else(|| format!("dim_{k}")))
-            .collect(),
+    // The input's dimension names, or xarray's `_ARRAY_DIMENSIONS` of a v2 input; none where
+    // the input has none (no invented names).
+    let dimension_names: Option<Vec<Option<String>>> = match input.dimension_names() {
+        Some(names) => Some(names.clone()),
         None => match input.attributes().get("_ARRAY_DIMENSIONS") {
-            Some(serde_json::Value::Array(v)) if v.len() == nd => v
-                .iter()
-                .enumerate()
-                .map(|(k, n)| n.as_str().map_or_else(|| format!("dim_{k}"), str::to_string))
-                .collect(),
-            _ => (0..nd).map(|k| format!("dim_{k}")).collect(),
+            Some(serde_json::Value::Array(v)) if v.len() == nd => {
+                Some(v.iter().map(|n| n.as_str().map(str::to_string)).collect())
+            }
+            _ => None,
         },
     };
     let mut outputs = Vec::with_capacity(names.len());
@@ -768,7 +818,7 @@ where
         builder
             .array_to_bytes_codec(input.codecs().array_to_bytes_codec().clone())
             .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec())
-            .dimension_names(Some(dimension_names.clone()));
+            .dimension_names(dimension_names.clone());
         let extra = (!job.laplacian).then(|| (axes[position], position));
         builder
             .attributes_mut()

@@ -451,3 +451,198 @@ fn zarr_gradient_command_takes_coordinates() {
     let short = command(&["--coordinates".into(), "1=0,1,2".into()]).unwrap();
     assert!(zarr_gradient::run::<f64>(&short, &indicatif::ProgressBar::hidden()).is_err());
 }
+
+/// The zarr_gradient command as a user meets it: `--help` lists every flag and exits 0; every
+/// error is printed as `error: …` with a non-zero status; an existing output says to pass
+/// `--overwrite`; `--spacing K=H` and `--period K=L` give the in-memory call's bits; periodic
+/// coordinates without a period point to `--period`; contradicting flags name both.
+#[cfg(feature = "zarr")]
+#[test]
+fn zarr_gradient_command_help_errors_spacing_and_period() {
+    use ndarray::{Array2, Axis};
+    use ndarray_gradient::{ArrayGradientExt, GradientOptions, zarr};
+    use zarrs::array::{ArrayBuilder, data_type};
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zarr-gradient-flags");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = Array2::from_shape_fn((11, 8), |(i, j)| ((i * j) as f64 * 0.3).sin() + 0.1 * (i * i) as f64);
+    let store = std::sync::Arc::new(zarrs::filesystem::FilesystemStore::new(dir.join("in.zarr")).unwrap());
+    let array = ArrayBuilder::new(vec![11, 8], vec![4, 3], data_type::float64(), 0.0f64)
+        .build(store, "/")
+        .unwrap();
+    array.store_metadata().unwrap();
+    array
+        .store_array_subset(&array.subset_all(), f.as_slice().unwrap())
+        .unwrap();
+    let (input, output) = (dir.join("in.zarr"), dir.join("out.zarr"));
+    let run = |extra: &[&str]| -> (u8, String, String) {
+        let mut args = vec![
+            input.display().to_string(),
+            output.display().to_string(),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = zarr_gradient::command(args, &mut out, &mut err);
+        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    };
+    let read = |name: &str| zarr::read_array::<f64>(output.join(name)).unwrap();
+    let same = |a: &ndarray::ArrayD<f64>, b: &ndarray::ArrayD<f64>| {
+        a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+
+    // --help: every flag of the synopsis and of the parser, exit 0, nothing on stderr.
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        zarr_gradient::command(vec!["--help".to_string()], &mut out, &mut err),
+        0
+    );
+    let help = String::from_utf8(out).unwrap();
+    assert!(err.is_empty());
+    let source = include_str!("../examples/zarr_gradient.rs");
+    let parsed: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("--") && s.len() > 2 && s[2..].chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .collect();
+    assert!(parsed.len() >= 17, "{parsed:?}");
+    for flag in parsed.iter().chain(&["-h"]) {
+        assert!(help.contains(flag), "--help does not list {flag}");
+    }
+    for flag in zarr_gradient::USAGE
+        .split([' ', '[', ']'])
+        .filter(|s| s.starts_with("--"))
+    {
+        assert!(help.contains(flag), "--help does not list {flag}");
+    }
+
+    // Errors: each starts with "error:", exit status non-zero, nothing on stdout.
+    for (extra, status, says) in [
+        (&["--bogus"][..], 2, "unknown option --bogus"),
+        (&["--axis", "0", "--laplacian"][..], 2, "--axis 0 and --laplacian"),
+        (
+            &["--laplacian", "--derivative", "3"][..],
+            2,
+            "--derivative 3 and --laplacian",
+        ),
+        (
+            &["--spacing", "1=0.5", "--coordinates", "1=0,1,2,3,4,5,6,7"][..],
+            2,
+            "--spacing 1=… and --coordinates 1=…",
+        ),
+        (
+            &["--periodic", "1", "--period", "1=9"][..],
+            2,
+            "--periodic 1 and --period 1=…",
+        ),
+        (&["--spacing", "1=x"][..], 2, "not a number: x"),
+        (&["--period", "1"][..], 2, "expected K=L"),
+        (
+            &["--coordinates", "0=0,1,2,3,4,5,6,7,8,9,10", "--periodic", "0"][..],
+            1,
+            "pass --period 0=L",
+        ),
+        (&["--axis", "5"][..], 1, "axis 5"),
+    ] {
+        let (code, out, err) = run(extra);
+        assert_eq!(code, status, "{extra:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(says), "{extra:?}: {err}");
+        assert!(out.is_empty(), "{extra:?}");
+    }
+    assert!(!output.exists(), "a refused command wrote its output");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        zarr_gradient::command(vec!["/no/such.zarr".to_string(), "x".into()], &mut out, &mut err),
+        1
+    );
+    assert!(
+        String::from_utf8(err)
+            .unwrap()
+            .starts_with("error: cannot open the Zarr array /no/such.zarr")
+    );
+
+    // --spacing K=H (and a scalar for the other axes): np.gradient(f, 0.5, 2.0).
+    let (code, _, err) = run(&["--spacing", "2", "--spacing", "0=0.5"]);
+    assert_eq!(code, 0, "{err}");
+    let opts = GradientOptions::new().spacing(2.0).axis_spacing(Axis(0), 0.5);
+    let whole = f.clone().into_dyn().gradient_with(&opts).unwrap();
+    assert!(same(&read("axis0"), &whole[0]) && same(&read("axis1"), &whole[1]));
+    assert!(!same(
+        &read("axis0"),
+        &f.clone()
+            .into_dyn()
+            .gradient_with(&GradientOptions::new().spacing(2.0))
+            .unwrap()[0]
+    ));
+
+    // The output exists now: refused, naming --overwrite.
+    let (code, _, err) = run(&[]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: ") && err.contains("pass --overwrite"), "{err}");
+
+    // --period K=L with coordinates: the in-memory call's bits.
+    let x = Array1::from_iter((0..11).map(|i| (i as f64).powf(1.3)));
+    let list = x.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+    let (code, _, err) = run(&[
+        "--overwrite",
+        "--coordinates",
+        &format!("0={list}"),
+        "--period",
+        "0=25.5",
+        "--axis",
+        "0",
+        "--accuracy",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let opts = GradientOptions::new()
+        .coordinates(Axis(0), &x)
+        .period(Axis(0), 25.5)
+        .axes([Axis(0)])
+        .accuracy(4);
+    assert!(same(
+        &read("axis0"),
+        &f.clone().into_dyn().gradient_with(&opts).unwrap()[0]
+    ));
+    assert!(!output.join("axis1").exists());
+}
+
+/// The README's relative links and pictures resolve on the package registry's page through
+/// the manifest's `repository` (crates.io makes them absolute against it), so each must name a
+/// file or folder of the repository; the package itself ships only what a dependent compiles.
+#[test]
+fn readme_links_resolve_in_the_repository_and_the_package_is_lean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut relative = 0;
+    for link in readme.split("](").skip(1).filter_map(|s| s.split(')').next()) {
+        if link.starts_with("http") || link.starts_with('#') {
+            continue;
+        }
+        let path = link.split('#').next().unwrap();
+        assert!(
+            root.join(path).exists(),
+            "README links to {link}, which is not in the repository"
+        );
+        relative += 1;
+    }
+    assert!(relative >= 10, "{relative} relative links");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("\nrepository = \"https://github.com/"),
+        "no GitHub repository"
+    );
+    assert!(manifest.contains("\ndocumentation = \"https://docs.rs/ndarray-gradient\""));
+    let include = manifest
+        .lines()
+        .find(|l| l.starts_with("include = "))
+        .expect("an include list");
+    for shipped in ["/src/", "/README.md", "/LICENSE-MIT", "/LICENSE-APACHE"] {
+        assert!(include.contains(shipped), "{shipped} not shipped");
+    }
+    for left_out in [
+        "tests", "fixtures", "examples", "pictures", "scripts", "benches", "fuzz", "mpi", ".ci",
+    ] {
+        assert!(!include.contains(left_out), "{left_out} shipped: {include}");
+    }
+}

@@ -815,3 +815,66 @@ fn bad_orders_and_periods_are_typed_errors() {
         .unwrap();
     assert_eq!(d[0], 0.0);
 }
+
+/// The README's claims about NaN in the data, as stated there: NumPy's call propagates it as
+/// NumPy does (`[2, 5, NaN, 9, 12]` → `[3, NaN, 2, NaN, 3]`); zero weights (the centre of odd
+/// derivatives) read nothing, so a NaN or infinity at a point does not reach that point's own
+/// odd derivative on a uniform spacing, on coordinates whose steps are all equal, and inside a
+/// periodic axis whose only other step is the wrap step; on uneven coordinates the point's own
+/// result is NaN too. Each neighbour within the stencil's reach is NaN, every other point not.
+#[test]
+fn nan_in_the_data_goes_where_the_readme_says() {
+    let got = ndarray::array![2.0, 5.0, f64::NAN, 9.0, 12.0]
+        .gradient()
+        .unwrap()
+        .remove(0);
+    let want = [3.0, f64::NAN, 2.0, f64::NAN, 3.0];
+    assert!(got.iter().zip(want).all(|(g, w)| g.to_bits() == w.to_bits()), "{got}");
+
+    let (n, bad) = (40, 20); // far enough from the ends that no edge stencil reads it
+    let even = Array1::from_iter((0..n).map(|i| 1.0 + 0.25 * i as f64));
+    let uneven = jittered(n, 3);
+    for (m, p) in [(1, 4), (3, 2), (1, 8), (5, 2)] {
+        let reach = ndarray_gradient::coefficients(m, p).unwrap().center.offsets.len() / 2;
+        // On coordinates (findiff's layout) the centred stencil has 2⌊w/2⌋ + 1 points.
+        let coordinate_reach = ndarray_gradient::coefficients(m, p).unwrap().forward.offsets.len() / 2;
+        let base = GradientOptions::new().accuracy(p).derivative(m);
+        let cases: Vec<(&str, GradientOptions<'_, f64>, usize, bool)> = vec![
+            ("uniform", base.clone().spacing(0.25), reach, false),
+            (
+                "equal coordinates",
+                base.clone().coordinates(Axis(0), &even),
+                coordinate_reach,
+                false,
+            ),
+            (
+                "periodic, period not n·h",
+                base.clone().spacing(0.25).period(Axis(0), 0.25 * n as f64 + 0.1),
+                coordinate_reach,
+                false,
+            ),
+            (
+                "uneven coordinates",
+                base.clone().coordinates(Axis(0), &uneven),
+                coordinate_reach,
+                true,
+            ),
+        ];
+        for (name, opts, reach, own_nan) in cases {
+            for poison in [f64::NAN, f64::INFINITY] {
+                let mut f = uneven.mapv(|x| (0.3 * x).sin());
+                f[bad] = poison;
+                let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
+                for (i, v) in g.iter().enumerate() {
+                    let near = i.abs_diff(bad) <= reach;
+                    let expect_finite = !near || (i == bad && !own_nan);
+                    assert_eq!(
+                        v.is_finite(),
+                        expect_finite,
+                        "{name} m={m} p={p} {poison} at {bad}: point {i} is {v}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -303,11 +303,19 @@ fn metadata_names_the_operation_and_marks_completion() {
     assert_eq!(group["node_type"], "group");
     assert_eq!(group["attributes"]["ndarray_gradient"]["operation"], "gradient");
     assert_eq!(group["attributes"]["ndarray_gradient"]["complete"], true);
-    assert!(
-        group["attributes"]["ndarray_gradient"]["options"]
-            .as_str()
-            .unwrap()
-            .contains("accuracy: Some(4)")
+    // The options as plain JSON, lists indexed by the input's axes.
+    assert_eq!(
+        group["attributes"]["ndarray_gradient"]["options"],
+        serde_json::json!({
+            "axes": [0, 1],
+            "spacing": [1.0, 1.0],
+            "coordinates": [false, false],
+            "edge_order": 1,
+            "accuracy": [4, 4],
+            "derivative": [1, 1],
+            "boundary": ["one_sided", "one_sided"],
+            "period": [null, null],
+        })
     );
     let array: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("out.zarr/axis1/zarr.json")).unwrap()).unwrap();
@@ -317,13 +325,75 @@ fn metadata_names_the_operation_and_marks_completion() {
     );
     assert_eq!(array["data_type"], "float64");
     assert_eq!(array["fill_value"], 0.0);
-    assert_eq!(array["dimension_names"], serde_json::json!(["dim_0", "dim_1"]));
+    // The input has no dimension names: none are invented.
+    assert!(array["dimension_names"].is_null(), "{}", array["dimension_names"]);
     assert_eq!(array["attributes"]["ndarray_gradient"]["axis"], 1);
     assert_eq!(array["attributes"]["ndarray_gradient"]["complete"], true);
     assert!(
         array["codecs"].to_string().contains("zstd"),
         "the input's codec is kept"
     );
+}
+
+/// Per-axis options in the attribute (coordinates, a period, spacings, accuracy, derivative
+/// orders, the axes asked for; the Laplacian's second derivatives), and the input's dimension
+/// names kept as they are, unnamed ones included.
+#[test]
+fn metadata_options_per_axis_and_dimension_names() {
+    let d = dir("metadata-axes");
+    let f = field(&[8, 9, 5], 12);
+    let store = Arc::new(FilesystemStore::new(d.join("in.zarr")).unwrap());
+    let mut builder = ArrayBuilder::new(vec![8, 9, 5], vec![4, 4, 5], data_type::float64(), 0.0f64);
+    builder.dimension_names(Some([Some("time"), None, Some("x")]));
+    let array = builder.build(store, "/").unwrap();
+    array.store_metadata().unwrap();
+    let data: Vec<f64> = f.iter().copied().collect();
+    array.store_array_subset(&array.subset_all(), data.as_slice()).unwrap();
+    let x = ndarray::Array1::from_iter((0..9).map(|i| (i as f64).powf(1.2)));
+    let opts = GradientOptions::<f64>::new()
+        .spacing(0.25)
+        .coordinates(Axis(1), &x)
+        .period(Axis(1), 20.0)
+        .axis_spacing(Axis(2), -2.0)
+        .periodic(Axis(2))
+        .axis_accuracy(Axis(0), 6)
+        .axis_derivative(Axis(2), 2)
+        .edge_order(EdgeOrder::Second)
+        .axes([Axis(2), Axis(1)]);
+    zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &opts, &ZarrOptions::new()).unwrap();
+    let meta =
+        |path: &str| -> serde_json::Value { serde_json::from_slice(&std::fs::read(d.join(path)).unwrap()).unwrap() };
+    let expected = serde_json::json!({
+        "axes": [2, 1],
+        "spacing": [0.25, null, -2.0],
+        "coordinates": [false, true, false],
+        "edge_order": 2,
+        "accuracy": [6, null, null],
+        "derivative": [1, 1, 2],
+        "boundary": ["one_sided", "periodic", "periodic"],
+        "period": [null, 20.0, null],
+    });
+    assert_eq!(
+        meta("out.zarr/zarr.json")["attributes"]["ndarray_gradient"]["options"],
+        expected
+    );
+    let axis1 = meta("out.zarr/axis1/zarr.json");
+    assert_eq!(axis1["attributes"]["ndarray_gradient"]["options"], expected);
+    assert_eq!(axis1["attributes"]["ndarray_gradient"]["axis"], 1);
+    assert_eq!(axis1["attributes"]["ndarray_gradient"]["output"], 1);
+    assert_eq!(axis1["dimension_names"], serde_json::json!(["time", null, "x"]));
+
+    // The Laplacian: derivative 2 on every axis, whatever the options say.
+    let opts = GradientOptions::<f64>::new().periodic(Axis(0));
+    zarr::laplacian(d.join("in.zarr"), d.join("lap.zarr"), &opts, &ZarrOptions::new()).unwrap();
+    let lap = meta("lap.zarr/laplacian/zarr.json");
+    let options = &lap["attributes"]["ndarray_gradient"]["options"];
+    assert_eq!(options["derivative"], serde_json::json!([2, 2, 2]));
+    assert_eq!(
+        options["boundary"],
+        serde_json::json!(["periodic", "one_sided", "one_sided"])
+    );
+    assert_eq!(lap["attributes"]["ndarray_gradient"]["operation"], "laplacian");
 }
 
 #[test]

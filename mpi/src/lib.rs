@@ -209,7 +209,9 @@ impl fmt::Display for DistError {
                 processes,
             } => write!(
                 f,
-                "axis {axis} has {points} points for {processes} processes: some rank would get no point"
+                "axis {axis} has {} for {}: some rank would get no point",
+                count(*points, "point", "points"),
+                count(*processes, "process", "processes")
             ),
             DistError::GridTooSmall { shape, ranks } => {
                 write!(f, "no process grid splits a grid of shape {shape:?} over {ranks} ranks")
@@ -222,8 +224,10 @@ impl fmt::Display for DistError {
                 halo,
             } => write!(
                 f,
-                "the block at process coordinate {coord} of axis {axis} has {block} points, fewer than \
-                 the halo of {halo} its neighbour {neighbour} needs: use fewer processes along axis {axis}"
+                "the block at process coordinate {coord} of axis {axis} has {}, fewer than \
+                 the halo of {halo} its neighbour {neighbour} needs: use fewer processes along axis {axis}, \
+                 or ProcessGrid::Auto with Decomposition::for_plans",
+                count(*block, "point", "points")
             ),
             DistError::NotPeriodic { axis } => write!(
                 f,
@@ -276,12 +280,30 @@ fn agree<C: Communicator, T>(comm: &C, local: Result<T, DistError>) -> Result<T,
     }
 }
 
+/// `"1 point"`, `"2 points"`: a count with the noun that agrees with it.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How many processes go along each axis.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessGrid {
-    /// The grid with the least halo surface among those giving every rank at least one point
-    /// per axis (ties: the most processes along the first axes, whose faces are contiguous in
-    /// memory).
+    /// Chosen among the grids that give every rank at least one point per axis, the same way
+    /// on every rank.
+    ///
+    /// With [`Decomposition::for_plans`], which knows the operations the decomposition will
+    /// serve (their [`BlockPlan`]s), only the grids every plan can use are candidates (no block
+    /// thinner than the halo its neighbour needs, which [`DistError::ThinnerThanHalo`] would
+    /// refuse), and among them the one that exchanges the fewest halo samples per rank (an
+    /// axis no plan differentiates can be cut for free), then the smallest largest block (the
+    /// balance of the work), then the least halo surface, then the most processes along the
+    /// first axes. If no grid is usable, the error is the one the least-surface grid gives.
+    ///
+    /// With [`Decomposition::new`], which knows no operation: the grid with the least halo
+    /// surface (the points of the faces between blocks, per rank), ties going to the most
+    /// processes along the first axes, whose faces are contiguous in memory. That grid may cut
+    /// a differentiated axis into blocks thinner than its halo where another grid would not;
+    /// use [`Decomposition::for_plans`] (or [`ProcessGrid::Dims`]) then.
     Auto,
     /// These processes per axis (their product is the number of ranks; 1 leaves an axis whole).
     Dims(Vec<usize>),
@@ -345,6 +367,129 @@ fn surface(shape: &[usize], dims: &[usize]) -> usize {
         .sum()
 }
 
+/// The first point and the shape of the block at process coordinates `coords` of the grid
+/// `dims` over `shape`.
+fn block_at(shape: &[usize], dims: &[usize], coords: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    (0..shape.len())
+        .map(|k| block_range(shape[k], dims[k], coords[k]))
+        .unzip()
+}
+
+/// The halo along axis `k` of the block at coordinate `c` of that axis (the halo along `k`
+/// depends only on the block's range along `k`): `(before, after)`.
+fn axis_halo<R: Float>(
+    plan: &BlockPlan<R>,
+    shape: &[usize],
+    dims: &[usize],
+    k: usize,
+    c: usize,
+) -> Result<(usize, usize), DistError> {
+    let mut coords = vec![0; shape.len()];
+    coords[k] = c;
+    let (start, block) = block_at(shape, dims, &coords);
+    let h = plan.halo(&start, &block)?;
+    Ok((h.before[k], h.after[k]))
+}
+
+/// Whether `plan` can run on the process grid `dims`: every halo comes from the adjacent
+/// block, which must be at least that thick, and wraps only on periodic axes.
+fn check_halos<R: Float>(plan: &BlockPlan<R>, dims: &[usize], periodic: &[bool]) -> Result<(), DistError> {
+    let shape = plan.shape();
+    for k in 0..shape.len() {
+        let (n, p) = (shape[k], dims[k]);
+        for c in 0..p {
+            let (before, after) = axis_halo(plan, shape, dims, k, c)?;
+            for (needed, side) in [(before, -1isize), (after, 1)] {
+                if needed == 0 {
+                    continue;
+                }
+                let from = c as isize + side;
+                if !(0..p as isize).contains(&from) && !periodic[k] {
+                    return Err(DistError::NotPeriodic { axis: k });
+                }
+                let from = from.rem_euclid(p as isize) as usize;
+                let len = block_range(n, p, from).1;
+                if len < needed {
+                    return Err(DistError::ThinnerThanHalo {
+                        axis: k,
+                        coord: from,
+                        block: len,
+                        neighbour: c,
+                        halo: needed,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The halo samples a rank exchanges per step on the grid `dims`, at most: along each cut
+/// axis, the widest halo (before plus after) of its blocks times the largest face.
+fn halo_volume<R: Float>(plan: &BlockPlan<R>, dims: &[usize]) -> Result<usize, DistError> {
+    let shape = plan.shape();
+    let side: Vec<usize> = shape.iter().zip(dims).map(|(&n, &p)| n.div_ceil(p)).collect();
+    let mut volume = 0;
+    for k in (0..shape.len()).filter(|&k| dims[k] > 1) {
+        let mut widest = 0;
+        for c in 0..dims[k] {
+            let (before, after) = axis_halo(plan, shape, dims, k, c)?;
+            widest = widest.max(before + after);
+        }
+        volume += widest * (0..shape.len()).filter(|&j| j != k).map(|j| side[j]).product::<usize>();
+    }
+    Ok(volume)
+}
+
+/// [`ProcessGrid::Auto`]'s choice of a grid of `size` processes over `shape` (see there):
+/// the least-surface grid when `plans` is empty, else the best grid every plan can use.
+fn choose_grid<R: Float>(
+    shape: &[usize],
+    size: usize,
+    periodic: &[bool],
+    plans: &[&BlockPlan<R>],
+) -> Result<Vec<usize>, DistError> {
+    let candidates = factorisations(size, shape);
+    let least_surface = candidates
+        .iter()
+        .min_by_key(|d| (surface(shape, d), std::cmp::Reverse(d.to_vec())))
+        .cloned()
+        .ok_or_else(|| DistError::GridTooSmall {
+            shape: shape.to_vec(),
+            ranks: size,
+        })?;
+    if plans.is_empty() {
+        return Ok(least_surface);
+    }
+    // (halo samples exchanged, largest block, surface, fewer processes along the first axes
+    // last): the smallest wins.
+    type Preference = (usize, usize, usize, std::cmp::Reverse<Vec<usize>>);
+    let mut best: Option<(Preference, Vec<usize>)> = None;
+    for dims in candidates {
+        if plans.iter().any(|p| check_halos(p, &dims, periodic).is_err()) {
+            continue;
+        }
+        let mut volume = 0;
+        for plan in plans {
+            volume += halo_volume(plan, &dims)?;
+        }
+        let largest: usize = shape.iter().zip(&dims).map(|(&n, &p)| n.div_ceil(p)).product();
+        let key = (volume, largest, surface(shape, &dims), std::cmp::Reverse(dims.clone()));
+        if best.as_ref().is_none_or(|(b, _)| key < *b) {
+            best = Some((key, dims));
+        }
+    }
+    match best {
+        Some((_, dims)) => Ok(dims),
+        None => {
+            for plan in plans {
+                check_halos(plan, &least_surface, periodic)?;
+            }
+            Ok(least_surface) // unreachable: no usable grid means this one fails too
+        }
+    }
+}
+
 impl Decomposition {
     /// Splits a grid of `shape` over the ranks of `comm` (collective: every rank calls it with
     /// the same arguments), periodic or not per axis.
@@ -360,6 +505,45 @@ impl Decomposition {
         shape: &[usize],
         grid: &ProcessGrid,
         periodic: &[bool],
+    ) -> Result<Self, DistError> {
+        Self::for_plans::<C, f64>(comm, shape, grid, periodic, &[])
+    }
+
+    /// [`new`](Self::new) for the operations of `plans` (each made with [`BlockPlan::gradient`]
+    /// or [`BlockPlan::laplacian`] on `shape`, the plans [`DistPlan`] will make from the same
+    /// options): with [`ProcessGrid::Auto`] the grid is one every plan can use, exchanging the
+    /// fewest halo samples (see [`ProcessGrid::Auto`]). With no plans, the same as `new`.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new); [`DistError::ArrayShape`] for a plan of another shape; with
+    /// `Auto`, the [`DistError::ThinnerThanHalo`] or [`DistError::NotPeriodic`] that every grid
+    /// gives.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use ndarray::Axis;
+    /// use ndarray_gradient::{BlockPlan, GradientOptions};
+    /// use ndarray_gradient_mpi::{Decomposition, DistPlan, ProcessGrid};
+    ///
+    /// let universe = ndarray_gradient_mpi::mpi::initialize().unwrap();
+    /// let world = universe.world();
+    /// // ∂/∂x₂ at accuracy 4 on 9 × 7 × 13 points: on 5 ranks the least-surface grid [1, 1, 5]
+    /// // cuts axis 2 thinner than its halo; this chooses [5, 1, 1], which needs no halo.
+    /// let shape = [9, 7, 13];
+    /// let opts = GradientOptions::<f64>::new().accuracy(4).axes([Axis(2)]);
+    /// let plan = BlockPlan::gradient(&shape, &opts).unwrap();
+    /// let decomp = Decomposition::for_plans(&world, &shape, &ProcessGrid::Auto, &[false; 3], &[&plan]).unwrap();
+    /// let d2 = DistPlan::derivative(&decomp, Axis(2), &opts).unwrap();
+    /// # let _ = d2;
+    /// ```
+    pub fn for_plans<C: Communicator, R: Float>(
+        comm: &C,
+        shape: &[usize],
+        grid: &ProcessGrid,
+        periodic: &[bool],
+        plans: &[&BlockPlan<R>],
     ) -> Result<Self, DistError> {
         let size = comm.size() as usize;
         let nd = shape.len();
@@ -420,14 +604,27 @@ impl Decomposition {
                 }
                 d.clone()
             }
-            ProcessGrid::Auto => factorisations(size, shape)
-                .into_iter()
-                .min_by_key(|d| (surface(shape, d), std::cmp::Reverse(d.clone())))
-                .ok_or_else(|| DistError::GridTooSmall {
-                    shape: shape.to_vec(),
-                    ranks: size,
-                })?,
+            ProcessGrid::Auto => {
+                let fits = plans.iter().find(|p| p.shape() != shape).map_or(Ok(()), |p| {
+                    Err(DistError::ArrayShape {
+                        expected: shape.to_vec(),
+                        got: p.shape().to_vec(),
+                    })
+                });
+                agree(comm, fits.and_then(|()| choose_grid(shape, size, periodic, plans)))?
+            }
         };
+        // Plans that differ between ranks could make them choose different grids.
+        let mine: Vec<u64> = dims.iter().map(|&p| p as u64).collect();
+        let (mut lo, mut hi) = (vec![0u64; nd], vec![0u64; nd]);
+        comm.all_reduce_into(&mine[..], &mut lo[..], SystemOperation::min());
+        comm.all_reduce_into(&mine[..], &mut hi[..], SystemOperation::max());
+        if lo != hi {
+            return Err(DistError::ShapeMismatch {
+                min: lo.iter().map(|&x| x as usize).collect(),
+                max: hi.iter().map(|&x| x as usize).collect(),
+            });
+        }
         let counts: Vec<Count> = dims.iter().map(|&p| p as Count).collect();
         let comm = comm
             .create_cartesian_communicator(&counts, periodic, false)
@@ -847,41 +1044,7 @@ impl<'d, R: Float> DistPlan<'d, R> {
 
     /// The halos of every block along every axis, checked; then this rank's messages.
     fn schedule(decomp: &'d Decomposition, plan: BlockPlan<R>) -> Result<Self, DistError> {
-        let nd = decomp.shape().len();
-        // The halo on axis k depends only on the block's range on k: the halo of process
-        // coordinate c along k, computed the same way on every rank.
-        let axis_halo = |k: usize, c: usize| -> Result<(usize, usize), DistError> {
-            let mut coords = vec![0; nd];
-            coords[k] = c;
-            let h = plan.halo(&decomp.start_of(&coords), &decomp.block_of(&coords))?;
-            Ok((h.before[k], h.after[k]))
-        };
-        for k in 0..nd {
-            let (n, p) = (decomp.shape()[k], decomp.dims()[k]);
-            for c in 0..p {
-                let (before, after) = axis_halo(k, c)?;
-                for (needed, side) in [(before, -1isize), (after, 1)] {
-                    if needed == 0 {
-                        continue;
-                    }
-                    let from = c as isize + side;
-                    if !(0..p as isize).contains(&from) && !decomp.periodic()[k] {
-                        return Err(DistError::NotPeriodic { axis: k });
-                    }
-                    let from = from.rem_euclid(p as isize) as usize;
-                    let len = block_range(n, p, from).1;
-                    if len < needed {
-                        return Err(DistError::ThinnerThanHalo {
-                            axis: k,
-                            coord: from,
-                            block: len,
-                            neighbour: c,
-                            halo: needed,
-                        });
-                    }
-                }
-            }
-        }
+        check_halos(&plan, decomp.dims(), decomp.periodic())?;
         let (start, block) = (decomp.start(), decomp.block());
         let halo = plan.halo(&start, &block)?;
         let mut dist = DistPlan {
@@ -1135,5 +1298,109 @@ impl<R: fmt::Debug> fmt::Debug for DistPlan<'_, R> {
             .field("receives", &self.receives)
             .field("sends", &self.sends)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derivative_plan(shape: &[usize], axis: usize, accuracy: usize) -> BlockPlan<f64> {
+        let opts = GradientOptions::new().accuracy(accuracy).axes([Axis(axis)]);
+        BlockPlan::gradient(shape, &opts).unwrap()
+    }
+
+    /// The issue's case: ∂/∂x₂ at accuracy 4 on 9 × 7 × 13 points. On 5 and 6 ranks the
+    /// least-surface grid cuts axis 2 into blocks thinner than the one-sided edges' halo (4);
+    /// the halo-aware choice leaves axis 2 whole (no halo at all) and balances the blocks.
+    #[test]
+    fn auto_leaves_the_differentiated_axis_whole_when_cutting_it_fails() {
+        let shape = [9, 7, 13];
+        let plan = derivative_plan(&shape, 2, 4);
+        let periodic = [false; 3];
+        for (ranks, blind, aware) in [(5, vec![1, 1, 5], vec![5, 1, 1]), (6, vec![1, 1, 6], vec![3, 2, 1])] {
+            assert_eq!(choose_grid::<f64>(&shape, ranks, &periodic, &[]).unwrap(), blind);
+            assert!(
+                matches!(
+                    check_halos(&plan, &blind, &periodic),
+                    Err(DistError::ThinnerThanHalo { axis: 2, .. })
+                ),
+                "{ranks} ranks"
+            );
+            assert_eq!(
+                choose_grid(&shape, ranks, &periodic, &[&plan]).unwrap(),
+                aware,
+                "{ranks} ranks"
+            );
+            assert!(check_halos(&plan, &aware, &periodic).is_ok());
+            assert_eq!(halo_volume(&plan, &aware).unwrap(), 0);
+        }
+    }
+
+    /// Where cutting a differentiated axis is needed, the usable grid with the smallest halo
+    /// exchange wins; several plans must all fit; with none usable the error is the plan's.
+    #[test]
+    fn auto_weighs_the_halo_of_every_plan() {
+        // The Laplacian at accuracy 2 (halo 1 on every axis) of 40 × 10 on 4 ranks: cutting the
+        // long axis only exchanges 2 × 10 samples, the least.
+        let opts = GradientOptions::<f64>::new();
+        let lap = BlockPlan::laplacian(&[40, 10], &opts).unwrap();
+        assert_eq!(choose_grid(&[40, 10], 4, &[false; 2], &[&lap]).unwrap(), vec![4, 1]);
+        // Adding ∂/∂x₀ at accuracy 8 (a halo of 4 + 4 between blocks of axis 0): 2 × 2 blocks
+        // now exchange less (25 + 20 samples) than 4 × 1 (20 + 80); with 8 ranks the blocks of
+        // 5 rows that 8 × 1 would give are too thin for the one-sided edges, so it is not taken.
+        let d0 = derivative_plan(&[40, 10], 0, 8);
+        assert_eq!(
+            halo_volume(&lap, &[2, 2]).unwrap() + halo_volume(&d0, &[2, 2]).unwrap(),
+            45
+        );
+        assert_eq!(
+            halo_volume(&lap, &[4, 1]).unwrap() + halo_volume(&d0, &[4, 1]).unwrap(),
+            100
+        );
+        assert_eq!(
+            choose_grid(&[40, 10], 4, &[false; 2], &[&lap, &d0]).unwrap(),
+            vec![2, 2]
+        );
+        assert!(check_halos(&d0, &[8, 1], &[false; 2]).is_err());
+        let eight = choose_grid(&[40, 10], 8, &[false; 2], &[&lap, &d0]).unwrap();
+        assert!(
+            eight[0] < 8 && check_halos(&d0, &eight, &[false; 2]).is_ok(),
+            "{eight:?}"
+        );
+        // No grid fits: 4 ranks on 6 points at accuracy 4, the error DistPlan would give.
+        let d = derivative_plan(&[6], 0, 4);
+        assert!(matches!(
+            choose_grid(&[6], 4, &[false], &[&d]),
+            Err(DistError::ThinnerThanHalo { axis: 0, .. })
+        ));
+        // Its message points to the way out.
+        let err = choose_grid(&[6], 4, &[false], &[&d]).unwrap_err().to_string();
+        assert!(err.contains("Decomposition::for_plans"), "{err}");
+        // Deterministic: the same choice every time.
+        let plan = derivative_plan(&[9, 7, 13], 2, 4);
+        let first = choose_grid(&[9, 7, 13], 6, &[false; 3], &[&plan]).unwrap();
+        for _ in 0..3 {
+            assert_eq!(choose_grid(&[9, 7, 13], 6, &[false; 3], &[&plan]).unwrap(), first);
+        }
+    }
+
+    /// Counts in messages agree with their nouns.
+    #[test]
+    fn messages_agree_with_their_counts() {
+        let one = DistError::AxisTooSmall {
+            axis: 0,
+            points: 1,
+            processes: 2,
+        };
+        assert!(one.to_string().contains("has 1 point for 2 processes"), "{one}");
+        let thin = DistError::ThinnerThanHalo {
+            axis: 1,
+            coord: 3,
+            block: 1,
+            neighbour: 2,
+            halo: 2,
+        };
+        assert!(thin.to_string().contains("has 1 point, fewer"), "{thin}");
     }
 }

@@ -338,6 +338,7 @@ fn main() {
         }
     }
     errors(&world, size, rank);
+    auto_grids(&world, size, &mut rng);
     if rank == 0 {
         println!(
             "{size} rank(s): {} cases bit-identical to the whole-array call, {} refused (block thinner than the halo), {} refused as the whole-array call, {} exchanges checked; errors typed on every rank",
@@ -522,4 +523,71 @@ fn errors(world: &SimpleCommunicator, size: usize, rank: usize) {
             }),
         "exchange without room",
     );
+}
+
+/// `ProcessGrid::Auto` with the plans known (`Decomposition::for_plans`): a grid the operation
+/// can use, and the whole-array call's bits. On 4 ranks, ∂/∂x₂ at accuracy 4 on 4 × 3 × 9
+/// points: the least-surface grid (`Decomposition::new`) cuts axis 2 into blocks of 3, 2, 2, 2,
+/// thinner than the one-sided edges' halo of 4, and is refused; the halo-aware one is 4 × 1 × 1.
+fn auto_grids(world: &SimpleCommunicator, size: usize, rng: &mut Rng) {
+    let check = |shape: &[usize], opts: &GradientOptions<'_, f64>, laplacian: bool, f: &ArrayD<f64>| {
+        let label = format!("Auto for plans: shape {shape:?} laplacian {laplacian} on {size} ranks");
+        let plan = if laplacian {
+            BlockPlan::laplacian(shape, opts)
+        } else {
+            BlockPlan::gradient(shape, opts)
+        }
+        .unwrap();
+        let periodic = vec![false; shape.len()];
+        let decomp = Decomposition::for_plans(world, shape, &ProcessGrid::Auto, &periodic, &[&plan]);
+        check_all(world, decomp.is_ok(), &format!("{label}: {:?}", decomp.as_ref().err()));
+        let decomp = decomp.unwrap();
+        let dist = if laplacian {
+            DistPlan::laplacian(&decomp, opts)
+        } else {
+            DistPlan::derivative(&decomp, Axis(2), opts)
+        };
+        check_all(
+            world,
+            dist.is_ok(),
+            &format!("{label}: grid {:?}: {:?}", decomp.dims(), dist.as_ref().err()),
+        );
+        let dist = dist.unwrap();
+        let mut u = decomp
+            .scatter(0, (world.rank() == 0).then(|| f.view()), dist.halo(), f64::NAN)
+            .unwrap();
+        let out = dist.apply(&mut u).unwrap();
+        let gathered = decomp.gather(0, out[0].view()).unwrap();
+        if world.rank() == 0 {
+            let whole = if laplacian {
+                f.laplacian(opts).unwrap()
+            } else {
+                f.gradient_with(opts).unwrap().remove(0)
+            };
+            check_all(world, same_bits(&gathered.unwrap(), &whole), &format!("{label}: bits"));
+        } else {
+            check_all(world, gathered.is_none(), &format!("{label}: gather off the root"));
+        }
+        decomp.dims().to_vec()
+    };
+    let d2 = GradientOptions::new().accuracy(4).axes([Axis(2)]);
+    for shape in [&[4usize, 3, 9][..], &[9, 7, 13]] {
+        let f = field(shape, rng);
+        let dims = check(shape, &d2, false, &f);
+        if shape == [9, 7, 13] {
+            // The Laplacian cuts something on every grid: the least halo that fits.
+            check(shape, &GradientOptions::new().accuracy(4), true, &f);
+        }
+        if shape == [4, 3, 9] && size == 4 {
+            check_all(world, dims == [4, 1, 1], &format!("Auto for plans chose {dims:?}"));
+            // Without the plans: the least-surface grid, which the derivative refuses.
+            let blind = Decomposition::new(world, shape, &ProcessGrid::Auto, &[false; 3]).unwrap();
+            let refused = DistPlan::derivative(&blind, Axis(2), &d2);
+            check_all(
+                world,
+                blind.dims() == [1, 1, 4] && matches!(refused, Err(DistError::ThinnerThanHalo { axis: 2, .. })),
+                &format!("least-surface grid {:?}: {:?}", blind.dims(), refused.err()),
+            );
+        }
+    }
 }
