@@ -44,6 +44,67 @@ pub struct Halo {
     pub after: Vec<usize>,
 }
 
+impl Halo {
+    /// No halo on any of `ndim` axes: a block that reads nothing beyond itself.
+    ///
+    /// ```
+    /// use ndarray_gradient::Halo;
+    /// assert_eq!(Halo::none(2).around(&[4, 5]), vec![4, 5]);
+    /// ```
+    pub fn none(ndim: usize) -> Self {
+        Halo {
+            before: vec![0; ndim],
+            after: vec![0; ndim],
+        }
+    }
+
+    /// The shape of a block of shape `block` with this halo around it: the shape of the input
+    /// [`BlockPlan::compute`] takes (Dask's `map_overlap` depth, added on both sides).
+    ///
+    /// ```
+    /// use ndarray_gradient::{BlockPlan, GradientOptions};
+    /// let plan = BlockPlan::gradient(&[100, 80], &GradientOptions::<f64>::new().accuracy(4)).unwrap();
+    /// let halo = plan.halo(&[40, 0], &[20, 80]).unwrap();
+    /// assert_eq!(halo.around(&[20, 80]), vec![24, 80]);
+    /// ```
+    pub fn around(&self, block: &[usize]) -> Vec<usize> {
+        block
+            .iter()
+            .zip(self.before.iter().zip(&self.after))
+            .map(|(&n, (&b, &a))| b + n + a)
+            .collect()
+    }
+
+    /// Room for both halos: the larger of the two on each side of each axis (one buffer that
+    /// serves several plans).
+    ///
+    /// ```
+    /// use ndarray_gradient::Halo;
+    /// let a = Halo { before: vec![1, 0], after: vec![2, 0] };
+    /// let b = Halo { before: vec![0, 3], after: vec![1, 1] };
+    /// assert_eq!(a.widest(&b), Halo { before: vec![1, 3], after: vec![2, 1] });
+    /// ```
+    pub fn widest(&self, other: &Halo) -> Halo {
+        let max = |x: &[usize], y: &[usize]| x.iter().zip(y).map(|(&p, &q)| p.max(q)).collect();
+        Halo {
+            before: max(&self.before, &other.before),
+            after: max(&self.after, &other.after),
+        }
+    }
+}
+
+/// The number of a block among the blocks of a grid, in C order: the block at `position` of a
+/// grid of `grid[k]` blocks along each axis `k` (a Zarr chunk grid, an MPI process grid).
+///
+/// ```
+/// use ndarray_gradient::halo::block_number;
+/// // A grid of 2 × 3 blocks: block [1, 2] is the last of six.
+/// assert_eq!(block_number(&[1, 2], &[2, 3]), 5);
+/// ```
+pub fn block_number(position: &[usize], grid: &[usize]) -> usize {
+    position.iter().zip(grid).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
 /// What a block computes.
 #[derive(Clone, Debug)]
 enum Operation {
@@ -249,9 +310,7 @@ impl<R: Float> BlockPlan<R> {
         block: &[usize],
     ) -> Result<(Halo, Vec<usize>), GradientError> {
         let halo = self.halo(start, block)?;
-        let expected: Vec<usize> = (0..block.len())
-            .map(|k| block[k] + halo.before[k] + halo.after[k])
-            .collect();
+        let expected = halo.around(block);
         if with_halo.shape() != expected.as_slice() {
             return Err(GradientError::BlockShape {
                 expected,

@@ -96,7 +96,8 @@ use zarrs::group::GroupBuilder;
 use zarrs::storage::byte_range::{ByteRange, ByteRangeIterator};
 use zarrs::storage::{Bytes, MaybeBytes, MaybeBytesIterator, ReadableStorageTraits, StorageError, StoreKey};
 
-use crate::{BlockPlan, GradientElement, GradientError, GradientOptions};
+use crate::halo::block_number;
+use crate::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
 
 /// The attribute (of the output group and of each output array) that describes the run, a
 /// JSON object: `operation` (`"gradient"` or `"laplacian"`), `options`, `input` (its path),
@@ -1038,9 +1039,11 @@ impl<T, O> Window<T, O> {
     }
 }
 
-/// The linear index of chunk `indices` in `grid` (C order).
-fn ravel(indices: &[u64], grid: &[u64]) -> u64 {
-    indices.iter().zip(grid).fold(0, |acc, (&i, &n)| acc * n + i)
+/// The linear index of chunk `indices` in `grid` (C order; the chunk count fits in `usize`,
+/// as the run holds one flag per chunk).
+fn linear_index(indices: &[u64], grid: &[u64]) -> u64 {
+    let to_usize = |v: &[u64]| v.iter().map(|&i| i as usize).collect::<Vec<_>>();
+    block_number(&to_usize(indices), &to_usize(grid)) as u64
 }
 
 /// Whether the input is stored as plain bytes in the platform's order compressed by zstd alone
@@ -1153,233 +1156,346 @@ where
     T::Output: OutElement,
     R: num_traits::Float,
 {
-    let nd = shape.len();
-    let linear = ravel(indices, shared.grid);
-    shared.started[linear as usize].store(true, Ordering::Relaxed);
-    let read_err = |input_chunk: Option<Vec<u64>>, e: Source| ZarrError::ReadChunk {
-        input_chunk,
-        output_chunk: indices.to_vec(),
-        completed: Vec::new(),
-        source: e,
-    };
-    let full = input.chunk_subset(indices).map_err(|e| read_err(None, Box::new(e)))?;
-    let bounded = input
-        .chunk_subset_bounded(indices)
-        .map_err(|e| read_err(None, Box::new(e)))?;
-    let start: Vec<usize> = bounded.start().iter().map(|&s| s as usize).collect();
-    let block: Vec<usize> = bounded.shape().iter().map(|&s| s as usize).collect();
-    let halo = plan.halo(&start, &block)?;
-    let ext: Vec<usize> = (0..nd).map(|k| halo.before[k] + block[k] + halo.after[k]).collect();
-    // The previous chunk's buffer when the shapes agree: every sample the computation reads
-    // (the chunk and the faces of its halo) is overwritten below; the corners, never read,
-    // may keep old values.
-    let mut buf: ArrayD<T> = match window.buf.take() {
-        Some(b) if b.shape() == ext.as_slice() => b,
-        _ => ArrayD::default(IxDyn(&ext)),
-    };
-
-    // Copies `part` into buf at `at`.
-    let place = |buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]| {
-        let mut dst = buf.view_mut();
-        for (k, (&a, &n)) in at.iter().zip(part.shape()).enumerate() {
-            dst.slice_axis_inplace(Axis(k), Slice::from(a..a + n));
-        }
-        dst.assign(part);
-    };
-    // One whole input chunk (its part inside the array), decoded.
-    let decode = |c: &[u64]| -> Result<ArrayD<T>, ZarrError> {
-        let cb = input
-            .chunk_subset_bounded(c)
-            .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
-        input
-            .retrieve_array_subset::<ArrayD<T>>(&cb)
-            .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))
-    };
-    // The global region `ranges` from whole chunks: those of this thread's run still to come
-    // are decoded once and kept in the window for their own turn.
-    let from_chunks =
-        |window: &mut Window<T, T::Output>, ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
-            let subset = ArraySubset::new_with_ranges(ranges);
-            let region_shape: Vec<usize> = ranges.iter().map(|r| (r.end - r.start) as usize).collect();
-            let mut region: ArrayD<T> = ArrayD::default(IxDyn(&region_shape));
-            let chunks = input
-                .chunks_in_array_subset(&subset)
-                .map_err(|e| read_err(None, Box::new(e)))?
-                .ok_or_else(|| read_err(None, "a region outside the chunk grid".into()))?;
-            for c in &chunks.indices() {
-                let c: &[u64] = &c;
-                let l = ravel(c, shared.grid);
-                let cb = input
-                    .chunk_subset_bounded(c)
-                    .map_err(|e| read_err(Some(c.to_vec()), Box::new(e)))?;
-                let transient;
-                let data = if l > linear && l < end {
-                    match window.chunks.entry(l) {
-                        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => &*e.insert(decode(c)?),
-                    }
-                } else {
-                    transient = decode(c)?;
-                    &transient
-                };
-                // The part of the region in this chunk.
-                let (lo, hi): (Vec<u64>, Vec<u64>) = (0..nd)
-                    .map(|k| {
-                        (
-                            ranges[k].start.max(cb.start()[k]),
-                            ranges[k].end.min(cb.start()[k] + cb.shape()[k]),
-                        )
-                    })
-                    .unzip();
-                let src = data.slice_each_axis(|d| {
-                    let k = d.axis.index();
-                    Slice::from((lo[k] - cb.start()[k]) as usize..(hi[k] - cb.start()[k]) as usize)
-                });
-                let mut dst = region.view_mut();
-                for k in 0..nd {
-                    dst.slice_axis_inplace(
-                        Axis(k),
-                        Slice::from((lo[k] - ranges[k].start) as usize..(hi[k] - ranges[k].start) as usize),
-                    );
-                }
-                dst.assign(&src);
-            }
-            Ok(region)
-        };
-    // The global region `ranges` straight from the store (zarrs reads only the bytes needed
-    // where the codecs allow: a face of an uncompressed chunk); on failure, finds the input
-    // chunk that fails.
-    let from_store = |ranges: &[std::ops::Range<u64>]| -> Result<ArrayD<T>, ZarrError> {
-        let subset = ArraySubset::new_with_ranges(ranges);
-        input.retrieve_array_subset::<ArrayD<T>>(&subset).map_err(|e| {
-            let culprit = input.chunks_in_array_subset(&subset).ok().flatten().and_then(|chunks| {
-                chunks
-                    .indices()
-                    .into_iter()
-                    .find(|c| input.retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c).is_err())
-                    .map(|c| c.to_vec())
-            });
-            read_err(culprit, Box::new(e))
-        })
-    };
-
-    // The chunk itself: decoded ahead as a neighbour's halo, or now.
-    let core = match window.chunks.remove(&linear) {
-        Some(c) => c,
-        None => decode(indices)?,
-    };
-    place(&mut buf, &core, &halo.before);
-
-    // Leave the faces the next chunks along each axis will need, if not started yet.
-    for k in 0..nd {
-        if indices[k] + 1 >= shared.grid[k] {
-            continue;
-        }
-        let mut next = indices.to_vec();
-        next[k] += 1;
-        let nl = ravel(&next, shared.grid);
-        if shared.started[nl as usize].load(Ordering::Relaxed) {
-            continue;
-        }
-        let Ok(nb) = input.chunk_subset_bounded(&next) else {
-            continue;
-        };
-        let nstart: Vec<usize> = nb.start().iter().map(|&s| s as usize).collect();
-        let nblock: Vec<usize> = nb.shape().iter().map(|&s| s as usize).collect();
-        let Ok(nh) = plan.halo(&nstart, &nblock) else { continue };
-        let h = nh.before[k];
-        if h == 0 || h > block[k] {
-            continue;
-        }
-        let face = core.slice_axis(Axis(k), Slice::from(block[k] - h..block[k])).to_owned();
-        shared
-            .faces
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((nl, k), face);
-    }
+    let task = ChunkTask::locate(plan, input, shared, indices, end, shape)?;
+    shared.started[task.linear as usize].store(true, Ordering::Relaxed);
+    let mut buf = task.buffer(window);
+    let core = task.core(window)?;
+    place(&mut buf, &core, &task.halo.before);
+    task.leave_faces(&core);
     drop(core);
+    task.fill_halo(&mut buf, window)?;
+    let written = task.compute_and_write(&buf, window, outputs)?;
+    window.buf = Some(buf);
+    Ok((task.bounded.num_elements() * size_of::<T>() as u64, written))
+}
 
-    // The faces of the halo, wrapped on periodic axes: before, from the face the chunk before
-    // left; after, along axis 0 from the start of the next chunk (see `Window`), along the
-    // other axes from whole chunks kept in the window; anything else from the store.
-    let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
-    for k in 0..nd {
-        let sides = [
-            (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0, true),
-            (
-                (start[k] + block[k]) as isize,
-                (start[k] + block[k] + halo.after[k]) as isize,
-                halo.before[k] + block[k],
-                false,
-            ),
-        ];
-        for (lo, hi, at, before) in sides {
-            if lo == hi {
+/// Copies `part` into `buf` at `at`.
+fn place<T: Clone>(buf: &mut ArrayD<T>, part: &ArrayD<T>, at: &[usize]) {
+    let mut dst = buf.view_mut();
+    for (k, (&a, &n)) in at.iter().zip(part.shape()).enumerate() {
+        dst.slice_axis_inplace(Axis(k), Slice::from(a..a + n));
+    }
+    dst.assign(part);
+}
+
+/// One output chunk of a run: where it is, its halo, and the steps that read, compute and
+/// write it ([`chunk`]).
+struct ChunkTask<'r, 's, T, R> {
+    plan: &'r BlockPlan<R>,
+    input: &'r Array<dyn ReadableStorageTraits>,
+    shared: &'r Shared<'s, T>,
+    /// The chunk's position in the chunk grid, and its linear index (C order).
+    indices: &'r [u64],
+    linear: u64,
+    /// The end of the calling thread's run of chunks.
+    end: u64,
+    /// The whole array's shape.
+    shape: &'r [usize],
+    /// The chunk's extent in the chunk grid, and its part inside the array.
+    full: ArraySubset,
+    bounded: ArraySubset,
+    start: Vec<usize>,
+    block: Vec<usize>,
+    halo: Halo,
+}
+
+impl<'r, 's, T, R> ChunkTask<'r, 's, T, R>
+where
+    T: GradientElement<Real = R> + ElementOwned + Default + Clone,
+    T::Output: OutElement,
+    R: num_traits::Float,
+{
+    /// The chunk at `indices`: its place in the array and the halo its points read.
+    fn locate(
+        plan: &'r BlockPlan<R>,
+        input: &'r Array<dyn ReadableStorageTraits>,
+        shared: &'r Shared<'s, T>,
+        indices: &'r [u64],
+        end: u64,
+        shape: &'r [usize],
+    ) -> Result<Self, ZarrError> {
+        let err = |e: Source| read_error(indices, None, e);
+        let full = input.chunk_subset(indices).map_err(|e| err(Box::new(e)))?;
+        let bounded = input.chunk_subset_bounded(indices).map_err(|e| err(Box::new(e)))?;
+        let start: Vec<usize> = bounded.start().iter().map(|&s| s as usize).collect();
+        let block: Vec<usize> = bounded.shape().iter().map(|&s| s as usize).collect();
+        let halo = plan.halo(&start, &block)?;
+        Ok(ChunkTask {
+            plan,
+            input,
+            shared,
+            indices,
+            linear: linear_index(indices, shared.grid),
+            end,
+            shape,
+            full,
+            bounded,
+            start,
+            block,
+            halo,
+        })
+    }
+
+    fn read_err(&self, input_chunk: Option<Vec<u64>>, e: Source) -> ZarrError {
+        read_error(self.indices, input_chunk, e)
+    }
+
+    /// The buffer for the chunk with its halo: the previous chunk's when the shapes agree
+    /// (every sample the computation reads, the chunk and the faces of its halo, is overwritten;
+    /// the corners, never read, may keep old values).
+    fn buffer(&self, window: &mut Window<T, T::Output>) -> ArrayD<T> {
+        let ext = self.halo.around(&self.block);
+        match window.buf.take() {
+            Some(b) if b.shape() == ext.as_slice() => b,
+            _ => ArrayD::default(IxDyn(&ext)),
+        }
+    }
+
+    /// One whole input chunk (its part inside the array), decoded.
+    fn decode(&self, c: &[u64]) -> Result<ArrayD<T>, ZarrError> {
+        let err = |e: Source| self.read_err(Some(c.to_vec()), e);
+        let cb = self.input.chunk_subset_bounded(c).map_err(|e| err(Box::new(e)))?;
+        self.input
+            .retrieve_array_subset::<ArrayD<T>>(&cb)
+            .map_err(|e| err(Box::new(e)))
+    }
+
+    /// The chunk itself: decoded ahead as a neighbour's halo, or now.
+    fn core(&self, window: &mut Window<T, T::Output>) -> Result<ArrayD<T>, ZarrError> {
+        match window.chunks.remove(&self.linear) {
+            Some(c) => Ok(c),
+            None => self.decode(self.indices),
+        }
+    }
+
+    /// Leaves the faces that the next chunks along each axis will need as their halo before
+    /// them, for those not started yet.
+    fn leave_faces(&self, core: &ArrayD<T>) {
+        let grid = self.shared.grid;
+        for k in 0..self.indices.len() {
+            if self.indices[k] + 1 >= grid[k] {
                 continue;
             }
-            let mut pos = halo.before.clone();
-            if before {
-                let left = shared
-                    .faces
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&(linear, k));
-                if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
-                    pos[k] = 0;
-                    place(&mut buf, &face, &pos);
-                    continue;
-                }
+            let mut next = self.indices.to_vec();
+            next[k] += 1;
+            let nl = linear_index(&next, grid);
+            if self.shared.started[nl as usize].load(Ordering::Relaxed) {
+                continue;
             }
-            let slab_axis = k == 0 && nd > 1;
-            if !before && slab_axis && shared.zstd_prefix && hi as usize <= shape[k] {
-                let mut next = indices.to_vec();
-                next[0] += 1;
-                if let Some(face) = zstd_prefix::<T>(input, &next, halo.after[0], &block) {
-                    pos[k] = at;
-                    place(&mut buf, &face, &pos);
-                    continue;
-                }
+            let Ok(nb) = self.input.chunk_subset_bounded(&next) else {
+                continue;
+            };
+            let nstart: Vec<usize> = nb.start().iter().map(|&s| s as usize).collect();
+            let nblock: Vec<usize> = nb.shape().iter().map(|&s| s as usize).collect();
+            let Ok(nh) = self.plan.halo(&nstart, &nblock) else {
+                continue;
+            };
+            let h = nh.before[k];
+            if h == 0 || h > self.block[k] {
+                continue;
             }
-            for (first, len, offset) in wrapped_pieces(lo, hi, shape[k]) {
-                let mut ranges = own.clone();
-                ranges[k] = first..first + len;
-                pos[k] = at + offset;
-                let part = if slab_axis {
-                    from_store(&ranges)?
-                } else {
-                    from_chunks(window, &ranges)?
-                };
-                place(&mut buf, &part, &pos);
-            }
+            let face = core
+                .slice_axis(Axis(k), Slice::from(self.block[k] - h..self.block[k]))
+                .to_owned();
+            self.shared
+                .faces
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((nl, k), face);
         }
     }
 
-    // Compute and write one output at a time, into an array of the full chunk's shape: the
-    // previous chunk's for a chunk inside the array (every sample is computed), a fresh one
-    // for a chunk cut short at the array's end (its padding keeps the zero fill).
-    let chunk_shape: Vec<usize> = full.shape().iter().map(|&s| s as usize).collect();
-    let mut out = match window.out.take() {
-        Some(o) if block == chunk_shape && o.shape() == chunk_shape.as_slice() => o,
-        _ => ArrayD::default(IxDyn(&chunk_shape)),
-    };
-    let mut written = 0;
-    for (j, array) in outputs.iter().enumerate() {
-        let mut view = out.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()]));
-        plan.compute_one(j, buf.view(), &start, &block, &mut view)?;
-        let data = out
-            .as_slice()
-            .expect("an array made by ArrayD::default is in standard layout");
-        array.store_chunk(indices, data).map_err(|e| ZarrError::WriteChunk {
-            output_chunk: indices.to_vec(),
-            completed: Vec::new(),
-            source: Box::new(e),
-        })?;
-        written += bounded.num_elements() * size_of::<T::Output>() as u64;
+    /// The faces of the halo into `buf`, wrapped on periodic axes: before, from the face the
+    /// chunk before left; after, along axis 0 from the start of the next chunk (see [`Window`]),
+    /// along the other axes from whole chunks kept in the window; anything else from the store.
+    fn fill_halo(&self, buf: &mut ArrayD<T>, window: &mut Window<T, T::Output>) -> Result<(), ZarrError> {
+        let (start, block, halo) = (&self.start, &self.block, &self.halo);
+        let nd = block.len();
+        let own: Vec<std::ops::Range<u64>> = (0..nd).map(|k| start[k] as u64..(start[k] + block[k]) as u64).collect();
+        for k in 0..nd {
+            let sides = [
+                (start[k] as isize - halo.before[k] as isize, start[k] as isize, 0, true),
+                (
+                    (start[k] + block[k]) as isize,
+                    (start[k] + block[k] + halo.after[k]) as isize,
+                    halo.before[k] + block[k],
+                    false,
+                ),
+            ];
+            for (lo, hi, at, before) in sides {
+                if lo == hi {
+                    continue;
+                }
+                let mut pos = halo.before.clone();
+                if before {
+                    let left = self
+                        .shared
+                        .faces
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&(self.linear, k));
+                    if let Some(face) = left.filter(|f| f.shape()[k] == halo.before[k]) {
+                        pos[k] = 0;
+                        place(buf, &face, &pos);
+                        continue;
+                    }
+                }
+                let slab_axis = k == 0 && nd > 1;
+                if !before && slab_axis && self.shared.zstd_prefix && hi as usize <= self.shape[k] {
+                    let mut next = self.indices.to_vec();
+                    next[0] += 1;
+                    if let Some(face) = zstd_prefix::<T>(self.input, &next, halo.after[0], block) {
+                        pos[k] = at;
+                        place(buf, &face, &pos);
+                        continue;
+                    }
+                }
+                for (first, len, offset) in wrapped_pieces(lo, hi, self.shape[k]) {
+                    let mut ranges = own.clone();
+                    ranges[k] = first..first + len;
+                    pos[k] = at + offset;
+                    let part = if slab_axis {
+                        self.region_from_store(&ranges)?
+                    } else {
+                        self.region_from_chunks(window, &ranges)?
+                    };
+                    place(buf, &part, &pos);
+                }
+            }
+        }
+        Ok(())
     }
-    window.buf = Some(buf);
-    window.out = Some(out);
-    Ok((bounded.num_elements() * size_of::<T>() as u64, written))
+
+    /// The global region `ranges` from whole chunks: those of this thread's run still to come
+    /// are decoded once and kept in the window for their own turn.
+    fn region_from_chunks(
+        &self,
+        window: &mut Window<T, T::Output>,
+        ranges: &[std::ops::Range<u64>],
+    ) -> Result<ArrayD<T>, ZarrError> {
+        let nd = ranges.len();
+        let subset = ArraySubset::new_with_ranges(ranges);
+        let region_shape: Vec<usize> = ranges.iter().map(|r| (r.end - r.start) as usize).collect();
+        let mut region: ArrayD<T> = ArrayD::default(IxDyn(&region_shape));
+        let chunks = self
+            .input
+            .chunks_in_array_subset(&subset)
+            .map_err(|e| self.read_err(None, Box::new(e)))?
+            .ok_or_else(|| self.read_err(None, "a region outside the chunk grid".into()))?;
+        for c in &chunks.indices() {
+            let c: &[u64] = &c;
+            let l = linear_index(c, self.shared.grid);
+            let cb = self
+                .input
+                .chunk_subset_bounded(c)
+                .map_err(|e| self.read_err(Some(c.to_vec()), Box::new(e)))?;
+            let transient;
+            let data = if l > self.linear && l < self.end {
+                match window.chunks.entry(l) {
+                    std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => &*e.insert(self.decode(c)?),
+                }
+            } else {
+                transient = self.decode(c)?;
+                &transient
+            };
+            // The part of the region in this chunk.
+            let (lo, hi): (Vec<u64>, Vec<u64>) = (0..nd)
+                .map(|k| {
+                    (
+                        ranges[k].start.max(cb.start()[k]),
+                        ranges[k].end.min(cb.start()[k] + cb.shape()[k]),
+                    )
+                })
+                .unzip();
+            let src = data.slice_each_axis(|d| {
+                let k = d.axis.index();
+                Slice::from((lo[k] - cb.start()[k]) as usize..(hi[k] - cb.start()[k]) as usize)
+            });
+            let mut dst = region.view_mut();
+            for k in 0..nd {
+                dst.slice_axis_inplace(
+                    Axis(k),
+                    Slice::from((lo[k] - ranges[k].start) as usize..(hi[k] - ranges[k].start) as usize),
+                );
+            }
+            dst.assign(&src);
+        }
+        Ok(region)
+    }
+
+    /// The global region `ranges` straight from the store (zarrs reads only the bytes needed
+    /// where the codecs allow: a face of an uncompressed chunk); on failure, finds the input
+    /// chunk that fails.
+    fn region_from_store(&self, ranges: &[std::ops::Range<u64>]) -> Result<ArrayD<T>, ZarrError> {
+        let subset = ArraySubset::new_with_ranges(ranges);
+        self.input.retrieve_array_subset::<ArrayD<T>>(&subset).map_err(|e| {
+            let culprit = self
+                .input
+                .chunks_in_array_subset(&subset)
+                .ok()
+                .flatten()
+                .and_then(|chunks| {
+                    chunks
+                        .indices()
+                        .into_iter()
+                        .find(|c| {
+                            self.input
+                                .retrieve_chunk::<zarrs::array::ArrayBytes<'static>>(c)
+                                .is_err()
+                        })
+                        .map(|c| c.to_vec())
+                });
+            self.read_err(culprit, Box::new(e))
+        })
+    }
+
+    /// Computes and writes one output at a time, into an array of the full chunk's shape: the
+    /// previous chunk's for a chunk inside the array (every sample is computed), a fresh one for
+    /// a chunk cut short at the array's end (its padding keeps the zero fill). Returns the bytes
+    /// written.
+    fn compute_and_write(
+        &self,
+        buf: &ArrayD<T>,
+        window: &mut Window<T, T::Output>,
+        outputs: &[Array<Store>],
+    ) -> Result<u64, ZarrError> {
+        let block = &self.block;
+        let chunk_shape: Vec<usize> = self.full.shape().iter().map(|&s| s as usize).collect();
+        let mut out = match window.out.take() {
+            Some(o) if *block == chunk_shape && o.shape() == chunk_shape.as_slice() => o,
+            _ => ArrayD::default(IxDyn(&chunk_shape)),
+        };
+        let mut written = 0;
+        for (j, array) in outputs.iter().enumerate() {
+            let mut view = out.slice_each_axis_mut(|d| Slice::from(0..block[d.axis.index()]));
+            self.plan.compute_one(j, buf.view(), &self.start, block, &mut view)?;
+            let data = out
+                .as_slice()
+                .expect("an array made by ArrayD::default is in standard layout");
+            array
+                .store_chunk(self.indices, data)
+                .map_err(|e| ZarrError::WriteChunk {
+                    output_chunk: self.indices.to_vec(),
+                    completed: Vec::new(),
+                    source: Box::new(e),
+                })?;
+            written += self.bounded.num_elements() * size_of::<T::Output>() as u64;
+        }
+        window.out = Some(out);
+        Ok(written)
+    }
+}
+
+/// A failure to read for the output chunk `output_chunk` (the input chunk that failed, where
+/// known).
+fn read_error(output_chunk: &[u64], input_chunk: Option<Vec<u64>>, source: Source) -> ZarrError {
+    ZarrError::ReadChunk {
+        input_chunk,
+        output_chunk: output_chunk.to_vec(),
+        completed: Vec::new(),
+        source,
+    }
 }
 
 #[cfg(test)]

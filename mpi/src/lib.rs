@@ -67,6 +67,7 @@ use mpi::topology::{CartesianCommunicator, Communicator};
 use mpi::traits::*;
 use mpi::{Count, Rank, Tag};
 use ndarray::{ArrayD, ArrayRef, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, IxDyn, Slice};
+use ndarray_gradient::halo::block_number;
 use ndarray_gradient::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
 use num_traits::Float;
 
@@ -636,7 +637,7 @@ impl Decomposition {
             .collect();
         let mut ranks = vec![0; size];
         for (r, c) in table.iter().enumerate() {
-            ranks[row_major(&dims, c)] = r as Rank;
+            ranks[block_number(c, &dims)] = r as Rank;
         }
         Ok(Decomposition {
             coords: table[comm.rank() as usize].clone(),
@@ -704,7 +705,7 @@ impl Decomposition {
     }
     /// The rank at process coordinates `coords`.
     pub fn rank_at(&self, coords: &[usize]) -> usize {
-        self.ranks[row_major(&self.dims, coords)] as usize
+        self.ranks[block_number(coords, &self.dims)] as usize
     }
 
     /// The rank at `coords + offset`, wrapped on periodic axes; `None` past a non-periodic end.
@@ -715,7 +716,7 @@ impl Decomposition {
                 ((0..p).contains(&x) || periodic).then(|| x.rem_euclid(p) as usize)
             })
             .collect();
-        Some(self.ranks[row_major(&self.dims, &c?)])
+        Some(self.ranks[block_number(&c?, &self.dims)])
     }
 
     fn check_root(&self, root: usize) -> Result<(), DistError> {
@@ -866,11 +867,6 @@ fn squeeze<S: ndarray::RawData>(mut a: ndarray::ArrayBase<S, IxDyn>) -> ndarray:
     a
 }
 
-/// The position of `coords` in the row-major order of a grid of `dims`.
-fn row_major(dims: &[usize], coords: &[usize]) -> usize {
-    dims.iter().zip(coords).fold(0, |acc, (&d, &c)| acc * d + c)
-}
-
 /// The slice of the block `start`, `block` on one axis.
 fn region(start: &[usize], block: &[usize], ax: ndarray::AxisDescription) -> Slice {
     let k = ax.axis.index();
@@ -881,17 +877,12 @@ fn region(start: &[usize], block: &[usize], ax: ndarray::AxisDescription) -> Sli
 /// needs to serve them all (empty for no plan).
 pub fn widest_halo<R>(plans: &[&DistPlan<'_, R>]) -> Halo {
     let nd = plans.first().map_or(0, |p| p.block.len());
-    let mut halo = Halo {
-        before: vec![0; nd],
-        after: vec![0; nd],
-    };
-    for p in plans {
-        for k in 0..nd {
-            halo.before[k] = halo.before[k].max(p.halo.before[k]);
-            halo.after[k] = halo.after[k].max(p.halo.after[k]);
-        }
-    }
-    halo
+    widest_of(nd, plans)
+}
+
+/// The widest halo of `plans` on an array of `nd` axes (no halo for no plan).
+fn widest_of<R>(nd: usize, plans: &[&DistPlan<'_, R>]) -> Halo {
+    plans.iter().fold(Halo::none(nd), |halo, p| halo.widest(&p.halo))
 }
 
 /// A rank's block of a distributed array, stored with room for a halo around it.
@@ -907,11 +898,8 @@ impl<A: Clone> DistArray<A> {
     /// This rank's block of `decomp`, with room for `halo` around it, every point `fill`.
     pub fn new(decomp: &Decomposition, halo: &Halo, fill: A) -> Self {
         let block = decomp.block();
-        let shape: Vec<usize> = (0..block.len())
-            .map(|k| block[k] + halo.before[k] + halo.after[k])
-            .collect();
         DistArray {
-            data: ArrayD::from_elem(IxDyn(&shape), fill),
+            data: ArrayD::from_elem(IxDyn(&halo.around(&block)), fill),
             halo: halo.clone(),
             start: decomp.start(),
             block,
@@ -920,18 +908,7 @@ impl<A: Clone> DistArray<A> {
 
     /// This rank's block with room for the halo of each plan (the largest on each side).
     pub fn for_plans<R>(decomp: &Decomposition, plans: &[&DistPlan<'_, R>], fill: A) -> Self {
-        let nd = decomp.shape().len();
-        let mut halo = Halo {
-            before: vec![0; nd],
-            after: vec![0; nd],
-        };
-        for p in plans {
-            for k in 0..nd {
-                halo.before[k] = halo.before[k].max(p.halo.before[k]);
-                halo.after[k] = halo.after[k].max(p.halo.after[k]);
-            }
-        }
-        Self::new(decomp, &halo, fill)
+        Self::new(decomp, &widest_of(decomp.shape().len(), plans), fill)
     }
 }
 
@@ -1162,9 +1139,7 @@ impl<R: Float> DistPlan<'_, R> {
         let fits = (0..self.block.len())
             .all(|k| u.halo.before[k] >= self.halo.before[k] && u.halo.after[k] >= self.halo.after[k]);
         if u.start != self.start || u.block != self.block || !fits {
-            let expected = (0..self.block.len())
-                .map(|k| self.block[k] + self.halo.before[k] + self.halo.after[k])
-                .collect();
+            let expected = self.halo.around(&self.block);
             return Err(DistError::ArrayShape {
                 expected,
                 got: u.data.shape().to_vec(),
