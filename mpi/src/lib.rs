@@ -578,15 +578,7 @@ impl Decomposition {
             ProcessGrid::Auto => mine.extend(std::iter::repeat_n(0, nd)),
             ProcessGrid::Dims(d) => mine.extend(d.iter().map(|&p| p as u64)),
         }
-        let (mut lo, mut hi) = (vec![0u64; mine.len()], vec![0u64; mine.len()]);
-        comm.all_reduce_into(&mine[..], &mut lo[..], SystemOperation::min());
-        comm.all_reduce_into(&mine[..], &mut hi[..], SystemOperation::max());
-        if lo != hi {
-            return Err(DistError::ShapeMismatch {
-                min: lo.iter().map(|&x| x as usize).collect(),
-                max: hi.iter().map(|&x| x as usize).collect(),
-            });
-        }
+        same_on_every_rank(comm, &mine)?;
         // From here every rank has the same arguments: every check below is the same on all.
         let dims = match grid {
             ProcessGrid::Dims(d) => {
@@ -616,16 +608,7 @@ impl Decomposition {
             }
         };
         // Plans that differ between ranks could make them choose different grids.
-        let mine: Vec<u64> = dims.iter().map(|&p| p as u64).collect();
-        let (mut lo, mut hi) = (vec![0u64; nd], vec![0u64; nd]);
-        comm.all_reduce_into(&mine[..], &mut lo[..], SystemOperation::min());
-        comm.all_reduce_into(&mine[..], &mut hi[..], SystemOperation::max());
-        if lo != hi {
-            return Err(DistError::ShapeMismatch {
-                min: lo.iter().map(|&x| x as usize).collect(),
-                max: hi.iter().map(|&x| x as usize).collect(),
-            });
-        }
+        same_on_every_rank(comm, &dims.iter().map(|&p| p as u64).collect::<Vec<_>>())?;
         let counts: Vec<Count> = dims.iter().map(|&p| p as Count).collect();
         let comm = comm
             .create_cartesian_communicator(&counts, periodic, false)
@@ -878,6 +861,21 @@ fn region(start: &[usize], block: &[usize], ax: ndarray::AxisDescription) -> Sli
 pub fn widest_halo<R>(plans: &[&DistPlan<'_, R>]) -> Halo {
     let nd = plans.first().map_or(0, |p| p.block.len());
     widest_of(nd, plans)
+}
+
+/// `Err(ShapeMismatch)` on every rank unless every rank passed the same `mine` (collective):
+/// the shape, periodicity and process grid, or the grid each rank chose.
+fn same_on_every_rank<C: Communicator>(comm: &C, mine: &[u64]) -> Result<(), DistError> {
+    let (mut lo, mut hi) = (vec![0u64; mine.len()], vec![0u64; mine.len()]);
+    comm.all_reduce_into(mine, &mut lo[..], SystemOperation::min());
+    comm.all_reduce_into(mine, &mut hi[..], SystemOperation::max());
+    if lo != hi {
+        return Err(DistError::ShapeMismatch {
+            min: lo.iter().map(|&x| x as usize).collect(),
+            max: hi.iter().map(|&x| x as usize).collect(),
+        });
+    }
+    Ok(())
 }
 
 /// The widest halo of `plans` on an array of `nd` axes (no halo for no plan).
