@@ -199,6 +199,29 @@ pub enum GradientError {
         /// The shape of the field given.
         shape: Vec<usize>,
     },
+    /// An option was given that another option of the same axis leaves without meaning, so it
+    /// would be silently ignored: an edge order beside an accuracy order (which sets the edges'
+    /// order too), beside a derivative order above 1 or the Laplacian (their edges have the
+    /// accuracy order), or on a periodic axis (no edges); a derivative order given to an
+    /// operator that fixes its own (`laplacian`: 2, `divergence` and `curl`: 1).
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientError, GradientOptions};
+    ///
+    /// let f = array![1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
+    /// let opts = GradientOptions::new().accuracy(4).edge_order(EdgeOrder::First);
+    /// let err = f.gradient_axis_with(Axis(0), &opts).unwrap_err();
+    /// assert_eq!(err, GradientError::ConflictingOptions { axis: 0, option: "edge_order", with: "accuracy" });
+    /// ```
+    ConflictingOptions {
+        /// The axis where the two options meet.
+        axis: usize,
+        /// The option that would be ignored.
+        option: &'static str,
+        /// The option (or operator) that makes it meaningless.
+        with: &'static str,
+    },
 }
 
 impl fmt::Display for GradientError {
@@ -314,6 +337,21 @@ impl fmt::Display for GradientError {
                     f.write_str(": for a 2-D field of shape (2, n0, n1), use scalar_curl")?;
                 }
                 Ok(())
+            }
+            ConflictingOptions { axis, option, with } => {
+                let why = match (*option, *with) {
+                    ("edge_order", "accuracy") => {
+                        "an accuracy order sets the order of the edges too (accuracy(2) is NumPy's \
+                         edge_order=2); give one of them"
+                    }
+                    ("edge_order", "boundary") => "a periodic axis has no edges; remove edge_order",
+                    ("edge_order", _) => {
+                        "derivatives above the first take one-sided stencils of the accuracy order \
+                         at the edges; set that with accuracy, not edge_order"
+                    }
+                    _ => "the operator fixes the derivative order; remove derivative",
+                };
+                write!(f, "the options {option} and {with} conflict on axis {axis}: {why}")
             }
         }
     }
@@ -440,6 +478,18 @@ impl PartialEq for GradientError {
                 },
             ) => (a, s, l, h) == (b, t, m, k),
             (BlockShape { expected: e, got: g }, BlockShape { expected: f, got: h }) => (e, g) == (f, h),
+            (
+                ConflictingOptions {
+                    axis: a,
+                    option: o,
+                    with: w,
+                },
+                ConflictingOptions {
+                    axis: b,
+                    option: p,
+                    with: v,
+                },
+            ) => (a, o, w) == (b, p, v),
             _ => false,
         }
     }

@@ -9,7 +9,7 @@ use crate::error::GradientError;
 use crate::gradient;
 use crate::operators;
 use crate::options::{GradientOptions, Pad};
-use crate::plan::{AxesPlan, check_output_count, check_output_shape};
+use crate::plan::{AxesPlan, Operator, check_output_count, check_output_shape};
 
 mod private {
     pub trait Sealed {}
@@ -627,7 +627,7 @@ where
         A: GradientElement,
     {
         let f = self.view();
-        let plan = AxesPlan::of_options(f.shape(), opts, Some(2))?;
+        let plan = AxesPlan::of_options(f.shape(), opts, Some(Operator::LAPLACIAN))?;
         Ok(new_array_like(&f, None, |out| {
             operators::laplacian(&plan, f.view(), out)
         }))
@@ -641,7 +641,7 @@ where
     where
         A: GradientElement,
     {
-        let plan = AxesPlan::of_options(self.shape(), opts, Some(2))?;
+        let plan = AxesPlan::of_options(self.shape(), opts, Some(Operator::LAPLACIAN))?;
         check_output_shape(self.shape(), out.shape())?;
         operators::laplacian(&plan, self.view(), out.view_mut());
         Ok(())

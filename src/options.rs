@@ -101,10 +101,12 @@ pub struct GradientOptions<'a, R> {
     spacing: R,
     per_axis: Vec<(Axis, Spacing<'a, R>)>,
     axes: Option<Vec<Axis>>,
-    edge_order: EdgeOrder,
+    /// `None`: not given (NumPy's default, first order).
+    edge_order: Option<EdgeOrder>,
     accuracy: Option<usize>,
     per_axis_accuracy: Vec<(Axis, usize)>,
-    derivative: usize,
+    /// `None`: not given (first derivatives).
+    derivative: Option<usize>,
     per_axis_derivative: Vec<(Axis, usize)>,
     boundary: Boundary<R>,
     per_axis_boundary: Vec<(Axis, Boundary<R>)>,
@@ -146,6 +148,11 @@ pub(crate) struct AxisSettings<'a, R> {
     pub(crate) accuracy: Option<usize>,
     pub(crate) derivative: usize,
     pub(crate) boundary: Boundary<R>,
+    /// Whether the edge order and the derivative order were given (by the caller, for this
+    /// axis or every axis) rather than left at their defaults: a given option that another
+    /// option makes meaningless is refused ([`GradientError::ConflictingOptions`](crate::GradientError::ConflictingOptions)).
+    pub(crate) edge_order_given: bool,
+    pub(crate) derivative_given: bool,
 }
 
 impl<R: Float> Default for GradientOptions<'_, R> {
@@ -174,10 +181,10 @@ impl<'a, R: Float> GradientOptions<'a, R> {
             spacing: R::one(),
             per_axis: Vec::new(),
             axes: None,
-            edge_order: EdgeOrder::First,
+            edge_order: None,
             accuracy: None,
             per_axis_accuracy: Vec::new(),
-            derivative: 1,
+            derivative: None,
             per_axis_derivative: Vec::new(),
             boundary: Boundary::OneSided,
             per_axis_boundary: Vec::new(),
@@ -268,7 +275,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap()[0], 1.666666666666667);
     /// ```
     pub fn edge_order(mut self, edge_order: EdgeOrder) -> Self {
-        self.edge_order = edge_order;
+        self.edge_order = Some(edge_order);
         self
     }
 
@@ -324,7 +331,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// assert_eq!(d2, array![2.0, 2.0, 2.0, 2.0, 2.0]);
     /// ```
     pub fn derivative(mut self, m: usize) -> Self {
-        self.derivative = m;
+        self.derivative = Some(m);
         self
     }
 
@@ -412,14 +419,16 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         let find = |list: &[(Axis, _)]| list.iter().find(|(a, _)| *a == axis).map(|(_, v)| *v);
         AxisSettings {
             spacing: self.spacing_of(axis),
-            edge_order: self.edge_order,
+            edge_order: self.edge_order.unwrap_or(EdgeOrder::First),
             accuracy: find(&self.per_axis_accuracy).or(self.accuracy),
-            derivative: find(&self.per_axis_derivative).unwrap_or(self.derivative),
+            derivative: find(&self.per_axis_derivative).or(self.derivative).unwrap_or(1),
             boundary: self
                 .per_axis_boundary
                 .iter()
                 .find(|(a, _)| *a == axis)
                 .map_or(self.boundary, |(_, b)| *b),
+            edge_order_given: self.edge_order.is_some(),
+            derivative_given: find(&self.per_axis_derivative).or(self.derivative).is_some(),
         }
     }
 

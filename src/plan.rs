@@ -6,8 +6,31 @@ use ndarray::Axis;
 use num_traits::Float;
 
 use crate::error::GradientError;
-use crate::options::GradientOptions;
+use crate::options::{AxisSettings, Boundary, GradientOptions};
 use crate::stencil::AxisStencil;
+
+/// An operator that fixes the derivative order of its terms: its name (for error messages) and
+/// that order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Operator {
+    pub(crate) name: &'static str,
+    pub(crate) derivative: usize,
+}
+
+impl Operator {
+    pub(crate) const LAPLACIAN: Operator = Operator {
+        name: "laplacian",
+        derivative: 2,
+    };
+    pub(crate) const DIVERGENCE: Operator = Operator {
+        name: "divergence",
+        derivative: 1,
+    };
+    pub(crate) const CURL: Operator = Operator {
+        name: "curl",
+        derivative: 1,
+    };
+}
 
 /// A validated call: the axes in output order, each with its stencil.
 #[derive(Clone, Debug)]
@@ -19,13 +42,14 @@ impl<R: Float> AxesPlan<R> {
     /// Checks every argument of a call on an array of `shape` that differentiates `axes`, then
     /// builds their stencils: the axes (in range, not repeated), then every setting the options
     /// give an axis of its own (also for axes not differentiated in this call), then each
-    /// axis's length against its stencil. `derivative`, when given, is the operator's own
-    /// derivative order, which replaces the options' (a Laplacian ignores theirs).
+    /// axis's length against its stencil. An `operator` fixes the derivative order of every
+    /// axis: a different one given in the options is refused, as are options that another
+    /// option makes meaningless ([`conflict`]).
     pub(crate) fn new(
         shape: &[usize],
         axes: &[Axis],
         opts: &GradientOptions<'_, R>,
-        derivative: Option<usize>,
+        operator: Option<Operator>,
     ) -> Result<Self, GradientError> {
         let ndim = shape.len();
         for (i, &axis) in axes.iter().enumerate() {
@@ -36,21 +60,22 @@ impl<R: Float> AxesPlan<R> {
         }
         let settings = |axis: Axis| {
             let mut settings = opts.settings_of(axis);
-            if let Some(m) = derivative {
-                settings.derivative = m;
+            conflict(axis, &settings, operator)?;
+            if let Some(op) = operator {
+                settings.derivative = op.derivative;
             }
-            settings
+            Ok::<_, GradientError>(settings)
         };
         for axis in opts.configured_axes() {
             GradientError::check_axis(axis.index(), ndim)?;
-            AxisStencil::check_settings(axis.index(), shape[axis.index()], &settings(axis))?;
+            AxisStencil::check_settings(axis.index(), shape[axis.index()], &settings(axis)?)?;
         }
         let axes = axes
             .iter()
             .map(|&axis| {
                 Ok((
                     axis,
-                    AxisStencil::new(axis.index(), shape[axis.index()], &settings(axis))?,
+                    AxisStencil::new(axis.index(), shape[axis.index()], &settings(axis)?)?,
                 ))
             })
             .collect::<Result<_, GradientError>>()?;
@@ -62,7 +87,7 @@ impl<R: Float> AxesPlan<R> {
     pub(crate) fn of_options(
         shape: &[usize],
         opts: &GradientOptions<'_, R>,
-        derivative: Option<usize>,
+        operator: Option<Operator>,
     ) -> Result<Self, GradientError> {
         let all: Vec<Axis>;
         let axes = match opts.get_axes() {
@@ -72,7 +97,7 @@ impl<R: Float> AxesPlan<R> {
                 &all
             }
         };
-        Self::new(shape, axes, opts, derivative)
+        Self::new(shape, axes, opts, operator)
     }
 
     /// The divergence of a field of shape `(k, n₀, …)`: the options' axes of the spatial shape,
@@ -81,7 +106,7 @@ impl<R: Float> AxesPlan<R> {
         let spatial = field.get(1..).unwrap_or_default();
         let components = opts.get_axes().map_or(spatial.len(), <[Axis]>::len);
         check_field(field, components, spatial.len())?;
-        Self::of_options(spatial, opts, Some(1))
+        Self::of_options(spatial, opts, Some(Operator::DIVERGENCE))
     }
 
     /// The curl of a field of `spatial` components over `spatial` axes (3, or 2 for the scalar
@@ -89,13 +114,48 @@ impl<R: Float> AxesPlan<R> {
     pub(crate) fn curl(field: &[usize], opts: &GradientOptions<'_, R>, spatial: usize) -> Result<Self, GradientError> {
         check_field(field, spatial, spatial)?;
         let axes: Vec<Axis> = (0..spatial).map(Axis).collect();
-        Self::new(&field[1..], &axes, opts, Some(1))
+        Self::new(&field[1..], &axes, opts, Some(Operator::CURL))
     }
 
     /// The stencil of the `j`-th axis.
     pub(crate) fn stencil(&self, j: usize) -> &AxisStencil<R> {
         &self.axes[j].1
     }
+}
+
+/// `Err(ConflictingOptions)` where an option given for `axis` has no meaning beside another:
+/// a derivative order other than the operator's, or an edge order beside an accuracy order, a
+/// derivative order above 1 (whose stencils take their edges from the accuracy order) or a
+/// periodic boundary (no edges).
+fn conflict<R>(axis: Axis, s: &AxisSettings<'_, R>, operator: Option<Operator>) -> Result<(), GradientError> {
+    let refuse = |option, with| {
+        Err(GradientError::ConflictingOptions {
+            axis: axis.index(),
+            option,
+            with,
+        })
+    };
+    if let Some(op) = operator
+        && s.derivative_given
+        && s.derivative != op.derivative
+    {
+        return refuse("derivative", op.name);
+    }
+    if !s.edge_order_given {
+        return Ok(());
+    }
+    if s.accuracy.is_some() {
+        return refuse("edge_order", "accuracy");
+    }
+    match operator {
+        Some(op) if op.derivative > 1 => return refuse("edge_order", op.name),
+        None if s.derivative > 1 => return refuse("edge_order", "derivative"),
+        _ => {}
+    }
+    if !matches!(s.boundary, Boundary::OneSided) {
+        return refuse("edge_order", "boundary");
+    }
+    Ok(())
 }
 
 /// Checks the shape of a vector field: `components` along the leading axis, and `spatial` axes

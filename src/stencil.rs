@@ -938,6 +938,8 @@ mod tests {
             accuracy: None,
             derivative: 1,
             boundary: Boundary::OneSided,
+            edge_order_given: false,
+            derivative_given: false,
         }
     }
 
@@ -995,6 +997,8 @@ mod tests {
             accuracy: Some(4),
             derivative: 1,
             boundary: Boundary::Period(period),
+            edge_order_given: false,
+            derivative_given: false,
         };
         Grid::new(0, len, &settings).unwrap().wrap.unwrap()
     }
@@ -1094,6 +1098,8 @@ mod tests {
             accuracy: Some(p),
             derivative: m,
             boundary,
+            edge_order_given: false,
+            derivative_given: false,
         }
     }
 

@@ -891,3 +891,125 @@ fn curl_of_a_two_dimensional_field_names_scalar_curl() {
     // What the hint says works.
     assert!(field.scalar_curl(&GradientOptions::new()).is_ok());
 }
+
+/// Options that another option makes meaningless are refused, naming both, where they used to
+/// be silently ignored (issue 19): an edge order beside an accuracy order, a derivative order
+/// above 1, the Laplacian or a periodic axis; a derivative order given to an operator.
+#[test]
+fn conflicting_options_name_both() {
+    let f = Array2::from_shape_fn((8, 9), |(i, j)| (i * i + 3 * j) as f64);
+    let conflict = |axis, option, with| GradientError::ConflictingOptions { axis, option, with };
+    let first = GradientOptions::new().edge_order(EdgeOrder::First);
+    let cases: Vec<(&str, Result<(), GradientError>, GradientError)> = vec![
+        (
+            "accuracy(4).edge_order(First)",
+            f.gradient_with(&GradientOptions::new().accuracy(4).edge_order(EdgeOrder::First))
+                .map(drop),
+            conflict(0, "edge_order", "accuracy"),
+        ),
+        (
+            "derivative(2).edge_order(Second)",
+            f.gradient_axis_with(
+                Axis(1),
+                &GradientOptions::new().derivative(2).edge_order(EdgeOrder::Second),
+            )
+            .map(drop),
+            conflict(1, "edge_order", "derivative"),
+        ),
+        (
+            "periodic(1).edge_order(Second)",
+            f.gradient_axis_with(
+                Axis(1),
+                &GradientOptions::new().periodic(Axis(1)).edge_order(EdgeOrder::Second),
+            )
+            .map(drop),
+            conflict(1, "edge_order", "boundary"),
+        ),
+        (
+            "laplacian(derivative(3))",
+            f.laplacian(&GradientOptions::new().derivative(3)).map(drop),
+            conflict(0, "derivative", "laplacian"),
+        ),
+        (
+            "laplacian(edge_order(First))",
+            f.laplacian(&first).map(drop),
+            conflict(0, "edge_order", "laplacian"),
+        ),
+        (
+            "divergence(derivative(2))",
+            Array3::<f64>::zeros((2, 5, 6))
+                .divergence(&GradientOptions::new().axis_derivative(Axis(1), 2))
+                .map(drop),
+            conflict(1, "derivative", "divergence"),
+        ),
+        (
+            "curl(derivative(2))",
+            Array4::<f64>::zeros((3, 4, 5, 6))
+                .curl(&GradientOptions::new().derivative(2))
+                .map(drop),
+            conflict(0, "derivative", "curl"),
+        ),
+        (
+            "BlockPlan::laplacian(derivative(1))",
+            ndarray_gradient::BlockPlan::laplacian(&[8, 9], &GradientOptions::<f64>::new().derivative(1)).map(drop),
+            conflict(0, "derivative", "laplacian"),
+        ),
+        (
+            "a per-axis accuracy on an axis not differentiated",
+            f.gradient_axis_with(Axis(0), &first.clone().axis_accuracy(Axis(1), 4))
+                .map(drop),
+            conflict(1, "edge_order", "accuracy"),
+        ),
+    ];
+    for (name, got, expected) in cases {
+        let err = got.expect_err(name);
+        assert_eq!(err, expected, "{name}");
+        let message = err.to_string();
+        let (option, with) = match &expected {
+            GradientError::ConflictingOptions { option, with, .. } => (*option, *with),
+            _ => unreachable!(),
+        };
+        assert!(message.contains(option) && message.contains(with), "{name}: {message}");
+    }
+    // What is not a conflict: the edge order of NumPy's first derivatives (with an accuracy on
+    // another axis), the operator's own derivative order, and the divergence's edges.
+    let per_axis = GradientOptions::new()
+        .edge_order(EdgeOrder::Second)
+        .axis_accuracy(Axis(1), 4);
+    assert!(
+        f.gradient_axis_with(Axis(0), &per_axis).is_err(),
+        "axis 1 is configured"
+    );
+    let other_axis = GradientOptions::new()
+        .edge_order(EdgeOrder::Second)
+        .axis_derivative(Axis(0), 1);
+    assert!(f.gradient_with(&other_axis).is_ok());
+    assert!(f.laplacian(&GradientOptions::new().derivative(2)).is_ok());
+    let field = Array3::from_shape_fn((2, 5, 6), |(c, i, j)| (c + i * j) as f64);
+    assert!(
+        field
+            .divergence(&GradientOptions::new().edge_order(EdgeOrder::Second))
+            .is_ok()
+    );
+}
+
+/// The README's list of error variants is the enum's, in the enum's order.
+#[test]
+fn readme_lists_every_error_variant() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/error.rs")).unwrap();
+    let body = &source[source.find("pub enum GradientError {").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    let variants: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("    ")) // one level in: the variants
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| l.trim_end_matches([' ', '{', ',']))
+        .collect();
+    assert!(variants.len() > 15, "{variants:?}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let list = &readme[readme.find("The variants (a test checks").unwrap()..];
+    let list = &list[..list.find(". NaN").unwrap()];
+    let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    assert_eq!(listed, variants);
+}

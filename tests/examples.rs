@@ -408,8 +408,8 @@ fn zarr_gradient_command_takes_coordinates() {
         format!("0={}", dir.join("x0.npy").display()),
         "--coordinates".into(),
         format!("1={list}"),
-        "--edge-order".into(),
-        "2".into(),
+        "--accuracy".into(),
+        "4".into(),
         "--derivative".into(),
         "2".into(),
     ])
@@ -418,7 +418,7 @@ fn zarr_gradient_command_takes_coordinates() {
     let opts = GradientOptions::new()
         .coordinates(Axis(0), &x0)
         .coordinates(Axis(1), &x1)
-        .edge_order(EdgeOrder::Second)
+        .accuracy(4)
         .derivative(2);
     let whole = f.clone().into_dyn().gradient_with(&opts).unwrap();
     assert_eq!(summary.arrays, ["axis0", "axis1"]);

@@ -64,20 +64,26 @@ fn option_sets() -> Vec<(String, GradientOptions<'static, f64>)> {
     let mut sets = Vec::new();
     for p in [2, 4, 8] {
         for m in 1..=4 {
-            sets.push((
-                format!("p{p} m{m}"),
-                GradientOptions::new().accuracy(p).derivative(m).spacing(0.3),
-            ));
-            sets.push((
-                format!("p{p} m{m} periodic"),
-                GradientOptions::new()
-                    .accuracy(p)
-                    .derivative(m)
-                    .boundary(Boundary::Periodic),
-            ));
+            let (name, opts) = accuracy_set(p, false);
+            sets.push((format!("{name} m{m}"), opts.derivative(m)));
+            let (name, opts) = accuracy_set(p, true);
+            sets.push((format!("{name} m{m}"), opts.derivative(m)));
         }
     }
     sets
+}
+
+/// Accuracy `p` on a spacing of 0.3, or periodic: the settings of [`option_sets`] but the
+/// derivative order (the Laplacian fixes its own, and refuses a different one).
+fn accuracy_set(p: usize, periodic: bool) -> (String, GradientOptions<'static, f64>) {
+    if periodic {
+        (
+            format!("p{p} periodic"),
+            GradientOptions::new().accuracy(p).boundary(Boundary::Periodic),
+        )
+    } else {
+        (format!("p{p}"), GradientOptions::new().accuracy(p).spacing(0.3))
+    }
 }
 
 #[test]
@@ -104,7 +110,15 @@ fn layouts_threads_and_into_agree_bit_for_bit() {
                     }
                 }
             }
-            // The Laplacian on every layout and thread split, and into a caller's array.
+        }
+    }
+    // The Laplacian on every layout and thread split, and into a caller's array.
+    for shape in [&[40][..], &[17, 23], &[9, 12, 20], &[3, 18, 2, 16]] {
+        let base = smooth(shape);
+        for (name, opts) in [2, 4, 8]
+            .into_iter()
+            .flat_map(|p| [accuracy_set(p, false), accuracy_set(p, true)])
+        {
             let lap = match base.laplacian(&opts) {
                 Ok(l) => l,
                 Err(GradientError::AxisTooShort { .. }) => continue,
@@ -795,19 +809,27 @@ fn bad_orders_and_periods_are_typed_errors() {
             shape: vec![3, 6, 6]
         }
     );
-    // Operators ignore the options' derivative order, also when it is set per axis (found by
-    // the fuzz target): the Laplacian is second derivatives whatever it says.
+    // Operators fix their derivative order: a different one in the options, also per axis
+    // (found by the fuzz target), is refused rather than ignored; the same one is accepted.
     let q = ndarray::array![0.0, 1.0, 4.0, 9.0, 16.0, 25.0];
     for opts in [
         GradientOptions::new().derivative(0),
-        GradientOptions::new().axis_derivative(Axis(0), 0),
-        GradientOptions::new().derivative(0).axis_spacing(Axis(0), 1.0),
+        GradientOptions::new().axis_derivative(Axis(0), 3),
+        GradientOptions::new().derivative(1).axis_spacing(Axis(0), 1.0),
     ] {
         assert_eq!(
-            q.laplacian(&opts).unwrap(),
-            ndarray::array![2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+            q.laplacian(&opts).unwrap_err(),
+            GradientError::ConflictingOptions {
+                axis: 0,
+                option: "derivative",
+                with: "laplacian"
+            }
         );
     }
+    assert_eq!(
+        q.laplacian(&GradientOptions::new().derivative(2)).unwrap(),
+        ndarray::array![2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+    );
     // Periodic axes of any length work, even a single point.
     let one = smooth(&[1]);
     let d = one

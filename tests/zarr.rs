@@ -358,7 +358,6 @@ fn metadata_options_per_axis_and_dimension_names() {
         .periodic(Axis(2))
         .axis_accuracy(Axis(0), 6)
         .axis_derivative(Axis(2), 2)
-        .edge_order(EdgeOrder::Second)
         .axes([Axis(2), Axis(1)]);
     zarr::gradient(d.join("in.zarr"), d.join("out.zarr"), &opts, &ZarrOptions::new()).unwrap();
     let meta =
@@ -367,7 +366,7 @@ fn metadata_options_per_axis_and_dimension_names() {
         "axes": [2, 1],
         "spacing": [0.25, null, -2.0],
         "coordinates": [false, true, false],
-        "edge_order": 2,
+        "edge_order": 1,
         "accuracy": [6, null, null],
         "derivative": [1, 1, 2],
         "boundary": ["one_sided", "periodic", "periodic"],

@@ -8,7 +8,9 @@
 //!
 //! 1. no panic;
 //! 2. `Err` exactly when the oracle says the input is invalid, and then an error the oracle
-//!    lists (the exact value: axis, index, length and minimum included);
+//!    lists (the exact value: axis, index, length and minimum included), conflicting options
+//!    (an edge order beside an accuracy order, a derivative order above 1, the Laplacian or a
+//!    periodic axis; a derivative order other than 2 given to the Laplacian) included;
 //! 3. the `_into` form (`gradient_axis_into`, `gradient_into`, `laplacian_into`) into an
 //!    output of a random layout equals the allocating form bit for bit, returns the same error
 //!    when it fails and then leaves the output untouched; an output of the wrong shape (or one
@@ -301,10 +303,12 @@ struct Model {
     spacing: f64,
     axis_spacing: BTreeMap<usize, usize>,
     axes: Option<Vec<usize>>,
-    edge: EdgeOrder,
+    /// `None`: not given.
+    edge: Option<EdgeOrder>,
     accuracy: Option<usize>,
     axis_accuracy: BTreeMap<usize, usize>,
-    derivative: usize,
+    /// `None`: not given.
+    derivative: Option<usize>,
     axis_derivative: BTreeMap<usize, usize>,
     boundary: Option<usize>,
     axis_boundary: BTreeMap<usize, usize>,
@@ -316,10 +320,10 @@ impl Model {
             spacing: 1.0,
             axis_spacing: BTreeMap::new(),
             axes: None,
-            edge: EdgeOrder::First,
+            edge: None,
             accuracy: None,
             axis_accuracy: BTreeMap::new(),
-            derivative: 1,
+            derivative: None,
             axis_derivative: BTreeMap::new(),
             boundary: None,
             axis_boundary: BTreeMap::new(),
@@ -330,12 +334,12 @@ impl Model {
                 Op::AxisSpacing(a, _, _) => {
                     m.axis_spacing.insert(*a, i);
                 }
-                Op::EdgeOrder(e) => m.edge = *e,
+                Op::EdgeOrder(e) => m.edge = Some(*e),
                 Op::Accuracy(p) => m.accuracy = Some(*p),
                 Op::AxisAccuracy(a, p) => {
                     m.axis_accuracy.insert(*a, *p);
                 }
-                Op::Derivative(d) => m.derivative = *d,
+                Op::Derivative(d) => m.derivative = Some(*d),
                 Op::AxisDerivative(a, d) => {
                     m.axis_derivative.insert(*a, *d);
                 }
@@ -374,6 +378,8 @@ struct AxisSetting<'a> {
     coords: bool,
     accuracy: Option<usize>,
     derivative: usize,
+    /// Whether a derivative order was given for this axis (its own or every axis's).
+    derivative_given: bool,
     boundary: Boundary<f64>,
 }
 
@@ -475,7 +481,8 @@ impl Case {
             spacing,
             coords,
             accuracy: m.axis_accuracy.get(&axis).copied().or(m.accuracy),
-            derivative: m.axis_derivative.get(&axis).copied().unwrap_or(m.derivative),
+            derivative: m.axis_derivative.get(&axis).copied().or(m.derivative).unwrap_or(1),
+            derivative_given: m.axis_derivative.contains_key(&axis) || m.derivative.is_some(),
             boundary,
         }
     }
@@ -529,17 +536,30 @@ impl Case {
             let n = self.shape[a];
             let s = self.setting(a);
             let differentiated = diff.contains(&a);
-            // The Laplacian's derivative order is 2 "whatever opts says".
-            let derivative = if matches!(self.call, Call::Laplacian) {
-                2
-            } else {
-                s.derivative
-            };
+            let laplacian = matches!(self.call, Call::Laplacian);
+            // The Laplacian's derivative order is 2; another one given is refused.
+            let derivative = if laplacian { 2 } else { s.derivative };
             let mut ok = true;
             let mut bad = |e: GradientError| {
                 errs.push(e);
                 false
             };
+            // Options that another leaves without meaning (documented on ConflictingOptions).
+            let conflict = |option, with| GradientError::ConflictingOptions { axis: a, option, with };
+            let periodic = !matches!(s.boundary, Boundary::OneSided);
+            if laplacian && s.derivative_given && s.derivative != 2 {
+                ok = bad(conflict("derivative", "laplacian"));
+            } else if self.model.edge.is_some() {
+                if s.accuracy.is_some() {
+                    ok = bad(conflict("edge_order", "accuracy"));
+                } else if laplacian {
+                    ok = bad(conflict("edge_order", "laplacian"));
+                } else if s.derivative > 1 {
+                    ok = bad(conflict("edge_order", "derivative"));
+                } else if periodic {
+                    ok = bad(conflict("edge_order", "boundary"));
+                }
+            }
             if !(1..=MAX_DERIVATIVE).contains(&derivative) {
                 ok = bad(GradientError::InvalidDerivative { derivative });
             }
@@ -611,8 +631,8 @@ impl Case {
                 }
             }
             if ok && differentiated {
-                let periodic = !matches!(s.boundary, Boundary::OneSided);
-                let min = min_len(derivative, s.accuracy, self.model.edge, periodic, s.coords);
+                let edge = self.model.edge.unwrap_or(EdgeOrder::First);
+                let min = min_len(derivative, s.accuracy, edge, periodic, s.coords);
                 if n < min {
                     errs.push(GradientError::AxisTooShort { axis: a, len: n, min });
                 } else if !steps.iter().all(|&h| moderate(h)) {
@@ -681,7 +701,7 @@ fn gen_case(u: &mut Unstructured) -> AResult<Case> {
         let derivative = if matches!(call, Call::Laplacian) {
             2
         } else {
-            model.axis_derivative.get(&a).copied().unwrap_or(model.derivative)
+            model.axis_derivative.get(&a).copied().or(model.derivative).unwrap_or(1)
         };
         let accuracy = model.axis_accuracy.get(&a).copied().or(model.accuracy);
         let periodic = match model.axis_boundary.get(&a).copied().or(model.boundary) {
@@ -700,7 +720,7 @@ fn gen_case(u: &mut Unstructured) -> AResult<Case> {
         let n = match u.int_in_range(0..=7u8)? {
             0..=2 => u.int_in_range(0..=4usize)?,
             3..=5 if valid_orders => {
-                let min = min_len(derivative, accuracy, model.edge, periodic, coords);
+                let min = min_len(derivative, accuracy, model.edge.unwrap_or(EdgeOrder::First), periodic, coords);
                 (min + u.int_in_range(0..=2usize)?).saturating_sub(1)
             }
             _ => u.int_in_range(0..=12usize)?,

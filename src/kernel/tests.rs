@@ -89,6 +89,8 @@ fn settings_for(n: usize, x: &Array1<f64>, full: bool) -> Vec<AxisSettings<'_, f
                     accuracy,
                     derivative,
                     boundary,
+                    edge_order_given: false,
+                    derivative_given: false,
                 });
             }
         }
@@ -316,6 +318,8 @@ fn widest_stencils_fit_the_unrolled_loops() {
                     accuracy: Some(accuracy),
                     derivative,
                     boundary,
+                    edge_order_given: false,
+                    derivative_given: false,
                 };
                 let st = AxisStencil::new(0, n, &settings).expect("64 points are enough");
                 let edges = st.edges.iter().map(|(_, rule)| match rule {
