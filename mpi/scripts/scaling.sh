@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The scaling table of README's "Beyond one machine": a Laplacian time step (periodic 3-D grid,
-# halo exchange then Laplacian and update) on 1, 2 and 4 ranks; strong (256³ in all) and weak
-# (192³ per rank). Usage: mpi/scripts/scaling.sh [STRONG_N] [WEAK_N] [STEPS]
+# The scaling table of mpi/README.md ("Scaling on this machine"): a Laplacian time step
+# (periodic 3-D grid, halo exchange then Laplacian and update) on 1, 2 and 4 ranks; strong
+# (256³ in all) and weak (192³ per rank). Usage: mpi/scripts/scaling.sh [STRONG_N] [WEAK_N] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 strong=${1:-256} weak=${2:-192} steps=${3:-10}
