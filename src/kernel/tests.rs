@@ -381,10 +381,12 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
             }
         }
     }
-    assert!(
-        UNROLLED_TAPS < MAX_TAPS && UNROLLED_PER_POINT_TAPS < MAX_TAPS,
-        "the tiled loop is tested"
-    );
+    const {
+        assert!(
+            UNROLLED_TAPS < MAX_TAPS && UNROLLED_PER_POINT_TAPS < MAX_TAPS,
+            "the tiled loop is tested"
+        )
+    };
 }
 
 /// `Σ_j w_j · x_j[k]` through the tap-summing loop, into a new vector (for `simd`'s tests).
