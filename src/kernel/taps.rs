@@ -6,8 +6,9 @@
 //! from [`crate::stencil`]'s formulas in their fixed order, so a point has the same bits
 //! whichever walk reaches it.
 //!
-//! The loops are unrolled for every width up to [`MAX_TAPS`] (const generics), so that the
-//! loop over the taps disappears and the loop over the points is vectorized; they run through
+//! The loops are unrolled (const generics) for the widths the options use most, so that the
+//! loop over the taps disappears and the loop over the points is vectorized; wider stencils
+//! are summed tap by tap over tiles of points, in the same order. They run through
 //! [`crate::simd::wide`], which compiles them for AVX2 where the processor has it.
 
 use std::mem::MaybeUninit;
@@ -87,8 +88,8 @@ impl<T: GradientFloat, const SUBTRACT: bool> Combine<T> for AddedTo<'_, T, SUBTR
     }
 }
 
-/// The widest stencil the unrolled loops take; the widest stencil the options make has 21 taps
-/// (`tests::widest_stencils_fit_the_unrolled_loops`).
+/// The widest stencil the fixed-size row arrays hold (wider ones are gathered into a `Vec`); the
+/// widest stencil the options make has 21 taps (`tests::widest_stencils_fit_the_unrolled_loops`).
 pub(crate) const MAX_TAPS: usize = 24;
 
 /// The weights of the taps of a stencil at a run of points.
