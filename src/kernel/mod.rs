@@ -45,7 +45,7 @@ macro_rules! in_static_dim {
         in_static_dim!(@arms $d, $ndim, $e, $body, 1 Ix1, 2 Ix2, 3 Ix3, 4 Ix4, 5 Ix5, 6 Ix6)
     };
     (@arms $d:ty, $ndim:expr, $e:ident, $body:block, $($n:literal $ix:ident),*) => {
-        if <$d as ndarray::Dimension>::NDIM.is_none() {
+        if const { <$d as ndarray::Dimension>::NDIM.is_none() } {
             match $ndim {
                 $($n => {
                     type $e = ndarray::$ix;

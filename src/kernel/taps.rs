@@ -6,14 +6,15 @@
 //! from [`crate::stencil`]'s formulas in their fixed order, so a point has the same bits
 //! whichever walk reaches it.
 //!
-//! The loops are unrolled for every width up to [`MAX_TAPS`] (const generics), so that the
-//! loop over the taps disappears and the loop over the points is vectorized; they run through
+//! The loops are unrolled (const generics) for the widths the options use most, so that the
+//! loop over the taps disappears and the loop over the points is vectorized; wider stencils
+//! are summed tap by tap over tiles of points, in the same order. They run through
 //! [`crate::simd::wide`], which compiles them for AVX2 where the processor has it.
 
 use std::mem::MaybeUninit;
 
 use crate::element::{GradientElement, GradientFloat};
-use crate::stencil::{Quotient, add_term, difference, first_term, weighted_sum};
+use crate::stencil::{Quotient, add_term, difference, first_term};
 
 /// Where a walk writes one output point: an element of the caller's array (`T`), or of a fresh
 /// array not initialized yet (`MaybeUninit<T>`), which saves zeroing memory that every walk
@@ -87,8 +88,8 @@ impl<T: GradientFloat, const SUBTRACT: bool> Combine<T> for AddedTo<'_, T, SUBTR
     }
 }
 
-/// The widest stencil the unrolled loops take; the widest stencil the options make has 21 taps
-/// (`tests::widest_stencils_fit_the_unrolled_loops`).
+/// The widest stencil the fixed-size row arrays hold (wider ones are gathered into a `Vec`); the
+/// widest stencil the options make has 21 taps (`tests::widest_stencils_fit_the_unrolled_loops`).
 pub(crate) const MAX_TAPS: usize = 24;
 
 /// The weights of the taps of a stencil at a run of points.
@@ -102,8 +103,9 @@ pub(crate) enum TapWeights<'w, R> {
 }
 
 /// `o[k] = Σ_j w_j · row(j)[k]` over `width` rows, summed as [`first_term`] fixes, then
-/// combined by `combine`: one pass over the points, the loop unrolled for each width up to
-/// [`MAX_TAPS`] ([`fixed_width_taps`]).
+/// combined by `combine`. The rows are gathered into a slice first, so that the loops below
+/// are compiled once per element, slot and combination rather than once per caller's closure.
+#[inline(always)]
 pub(crate) fn weighted_sum_of_rows<'x, A: GradientElement + 'x, S: Slot<A::Output>, C: Combine<A::Output>>(
     o: &mut [S],
     width: usize,
@@ -111,28 +113,95 @@ pub(crate) fn weighted_sum_of_rows<'x, A: GradientElement + 'x, S: Slot<A::Outpu
     w: TapWeights<'_, A::Real>,
     combine: C,
 ) {
+    if width <= MAX_TAPS {
+        let mut rows: [&[A]; MAX_TAPS] = [&[]; MAX_TAPS];
+        for (j, r) in rows[..width].iter_mut().enumerate() {
+            *r = row(j);
+        }
+        sum_of_rows(o, &rows[..width], w, combine)
+    } else {
+        let rows: Vec<&[A]> = (0..width).map(row).collect();
+        sum_of_rows(o, &rows, w, combine)
+    }
+}
+
+/// [`weighted_sum_of_rows`] on gathered rows: the loop unrolled for the common widths (up to
+/// [`UNROLLED_TAPS`] shared weights, [`UNROLLED_PER_POINT_TAPS`] per-point weights), so that
+/// the loop over the taps disappears and the loop over the points is vectorized; wider
+/// stencils are summed tap by tap over tiles of points ([`tiled_taps`]), the same operations
+/// in the same order at every point. Each width is compiled once more than it is used, so
+/// the unrolled set is what the speed tables need and no more (see `benches/RESULTS-build.md`).
+fn sum_of_rows<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
+    o: &mut [S],
+    rows: &[&[A]],
+    w: TapWeights<'_, A::Real>,
+    combine: C,
+) {
+    let n = o.len();
     macro_rules! widths {
         ($($w:literal)*) => {
-            match width {
+            match rows.len() {
                 $($w => return crate::simd::wide(#[inline(always)] || {
-                    fixed_width_taps::<$w, A, S, C>(o, std::array::from_fn(|j| row(j)), w, combine)
+                    fixed_width_taps::<$w, A, S, C>(o, std::array::from_fn(|j| &rows[j][..n]), w, combine)
                 }),)*
                 _ => {}
             }
         };
     }
-    widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
-    // Wider than any stencil the options make: point by point, the same sum.
-    let combine = combine.bounded(o.len());
-    for (k, o) in o.iter_mut().enumerate() {
-        let tap = |j: usize| {
-            let wj = match w {
-                TapWeights::Shared(w) => w[j],
-                TapWeights::PerPoint { w, from } => w[j][from + k],
-            };
-            (row(j)[k].to_output(), wj)
+    match w {
+        TapWeights::Shared(_) if rows.len() <= UNROLLED_TAPS => widths!(1 2 3 4 5 6 7 8 9),
+        TapWeights::PerPoint { .. } if rows.len() <= UNROLLED_PER_POINT_TAPS => widths!(1 2 3 4 5),
+        _ => {}
+    }
+    crate::simd::wide(
+        #[inline(always)]
+        || tiled_taps(o, rows, w, combine),
+    )
+}
+
+/// The widest stencil with shared weights whose loop is unrolled ([`sum_of_rows`]): accuracy 8
+/// of a first derivative (9 taps).
+pub(crate) const UNROLLED_TAPS: usize = 9;
+/// The widest stencil with per-point weights (coordinates) whose loop is unrolled: NumPy's
+/// 3-point rule and accuracy 4 (5 taps).
+pub(crate) const UNROLLED_PER_POINT_TAPS: usize = 5;
+
+/// Points summed at a time by [`tiled_taps`]: the accumulators stay in the L1 cache.
+const TILE: usize = 256;
+
+/// [`weighted_sum_of_rows`] for any width: over tiles of [`TILE`] points, the first tap into
+/// an accumulator, then each further tap added to it, in tap order; the same operations in
+/// the same order at each point as the unrolled loops.
+#[inline(always)]
+fn tiled_taps<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
+    o: &mut [S],
+    rows: &[&[A]],
+    w: TapWeights<'_, A::Real>,
+    combine: C,
+) {
+    let n = o.len();
+    let mut acc = [A::Output::default(); TILE];
+    let mut start = 0;
+    while start < n {
+        let m = TILE.min(n - start);
+        let acc = &mut acc[..m];
+        let weight = |j: usize, k: usize| match w {
+            TapWeights::Shared(w) => w[j],
+            TapWeights::PerPoint { w, from } => w[j][from + start + k],
         };
-        o.set(combine.combine(k, weighted_sum(width, tap)));
+        for (k, (a, x)) in acc.iter_mut().zip(&rows[0][start..start + m]).enumerate() {
+            *a = first_term(x.to_output(), weight(0, k));
+        }
+        for (j, row) in rows.iter().enumerate().skip(1) {
+            for (k, (a, x)) in acc.iter_mut().zip(&row[start..start + m]).enumerate() {
+                *a = add_term(*a, x.to_output(), weight(j, k));
+            }
+        }
+        let c = combine.starting_at(start).bounded(m);
+        for (k, (o, a)) in o[start..start + m].iter_mut().zip(acc.iter()).enumerate() {
+            o.set(c.combine(k, *a));
+        }
+        start += m;
     }
 }
 

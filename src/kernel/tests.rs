@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use ndarray::{Array1, ArrayD, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder, Slice, s};
 
 use super::route::{MAX_BLOCKS, ONE_LOOP_TAPS, Route, Walk, taken};
-use super::taps::{AsComputed, MAX_TAPS, Slot, TapWeights, weighted_sum_of_rows};
+use super::taps::{
+    AddedTo, AsComputed, MAX_TAPS, Slot, TapWeights, UNROLLED_PER_POINT_TAPS, UNROLLED_TAPS, weighted_sum_of_rows,
+};
 use super::{Term, copy, derivatives, first_difference, sum};
 use crate::alloc::alloc_like;
 use crate::options::{AxisSettings, Boundary, EdgeOrder, Spacing};
@@ -334,38 +336,57 @@ fn widest_stencils_fit_the_unrolled_loops() {
     assert!(widest > ONE_LOOP_TAPS, "the widest stencil is {widest} taps");
 }
 
-/// The point-by-point fallback of [`weighted_sum_of_rows`] (stencils wider than [`MAX_TAPS`],
-/// which no option makes) is the same sum as the unrolled loops.
+/// Every width of [`weighted_sum_of_rows`], unrolled ([`UNROLLED_TAPS`],
+/// [`UNROLLED_PER_POINT_TAPS`]) or summed over tiles (wider, up to past [`MAX_TAPS`]), is the
+/// same sum point by point, at lengths shorter than a tile and spanning several tiles, set as
+/// computed and added to an earlier sum.
 #[test]
-fn stencils_wider_than_the_unrolled_loops_are_the_same_sum() {
-    let t = MAX_TAPS + 3;
-    let n = 37;
-    let rows: Vec<Vec<f64>> = (0..t)
-        .map(|j| (0..n).map(|k| ((j * 31 + k * 7) as f64 * 0.13).sin()).collect())
-        .collect();
-    let w: Vec<f64> = (0..t).map(|j| 1.0 / (j as f64 + 1.5)).collect();
-    let per_point: Vec<Vec<f64>> = (0..t)
-        .map(|j| (0..n + 2).map(|k| w[j] * (1.0 + k as f64 * 1e-3)).collect())
-        .collect();
-    for (weights, at) in [
-        (
-            TapWeights::Shared(&w),
-            &(|_: usize, j: usize| w[j]) as &dyn Fn(usize, usize) -> f64,
-        ),
-        (TapWeights::PerPoint { w: &per_point, from: 2 }, &|k, j| {
-            per_point[j][k + 2]
-        }),
-    ] {
-        let mut o = vec![0.0; n];
-        weighted_sum_of_rows(&mut o, t, |j| &rows[j][..], weights, AsComputed);
-        for (k, &v) in o.iter().enumerate() {
-            let mut sum = rows[0][k] * at(k, 0);
-            for (j, row) in rows.iter().enumerate().skip(1) {
-                sum += row[k] * at(k, j);
+fn every_width_of_the_tap_loop_is_the_same_sum() {
+    let widest = MAX_TAPS + 3;
+    for n in [1, 37, 600] {
+        let rows: Vec<Vec<f64>> = (0..widest)
+            .map(|j| (0..n).map(|k| ((j * 31 + k * 7) as f64 * 0.13).sin()).collect())
+            .collect();
+        let w: Vec<f64> = (0..widest).map(|j| 1.0 / (j as f64 + 1.5)).collect();
+        let per_point: Vec<Vec<f64>> = (0..widest)
+            .map(|j| (0..n + 2).map(|k| w[j] * (1.0 + k as f64 * 1e-3)).collect())
+            .collect();
+        let prior: Vec<f64> = (0..n).map(|k| (k as f64 * 0.37).cos()).collect();
+        for t in 1..=widest {
+            for (weights, at) in [
+                (
+                    TapWeights::Shared(&w),
+                    &(|_: usize, j: usize| w[j]) as &dyn Fn(usize, usize) -> f64,
+                ),
+                (TapWeights::PerPoint { w: &per_point, from: 2 }, &|k, j| {
+                    per_point[j][k + 2]
+                }),
+            ] {
+                let mut set = vec![0.0; n];
+                weighted_sum_of_rows(&mut set, t, |j| &rows[j][..], weights, AsComputed);
+                let mut added = vec![0.0; n];
+                weighted_sum_of_rows(&mut added, t, |j| &rows[j][..], weights, AddedTo::<_, true>(&prior));
+                for k in 0..n {
+                    let mut sum = rows[0][k] * at(k, 0);
+                    for (j, row) in rows.iter().enumerate().take(t).skip(1) {
+                        sum += row[k] * at(k, j);
+                    }
+                    assert_eq!(set[k].to_bits(), sum.to_bits(), "{t} taps, point {k} of {n}");
+                    assert_eq!(
+                        added[k].to_bits(),
+                        (prior[k] - sum).to_bits(),
+                        "{t} taps, point {k} of {n}"
+                    );
+                }
             }
-            assert_eq!(v.to_bits(), sum.to_bits(), "point {k}");
         }
     }
+    const {
+        assert!(
+            UNROLLED_TAPS < MAX_TAPS && UNROLLED_PER_POINT_TAPS < MAX_TAPS,
+            "the tiled loop is tested"
+        )
+    };
 }
 
 /// `Σ_j w_j · x_j[k]` through the tap-summing loop, into a new vector (for `simd`'s tests).
