@@ -26,7 +26,7 @@
 //!
 //! | NumPy | this crate |
 //! |---|---|
-//! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient) → `Vec` of arrays (one per axis) |
+//! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient) → one array per axis: `[Array; N]` (`let [dy, dx] = f.gradient()?`), a `Vec` for `IxDyn` |
 //! | `np.gradient(f, axis=k)` | [`f.gradient_axis(Axis(k))`](ArrayGradientExt::gradient_axis) |
 //! | `np.gradient(f, h)` | `f.gradient_with(&GradientOptions::new().spacing(h))` |
 //! | `np.gradient(f, h0, h1)` | `.axis_spacing(Axis(0), h0).axis_spacing(Axis(1), h1)` |
@@ -65,6 +65,7 @@
 mod alloc;
 mod coefficients;
 mod diff;
+mod dims;
 mod element;
 mod error;
 mod ext;
@@ -85,6 +86,7 @@ mod stencil;
 pub mod zarr;
 
 pub use coefficients::{Coefficients, Stencil, coefficients, fornberg_weights};
+pub use dims::GradientDim;
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
