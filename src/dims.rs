@@ -25,7 +25,7 @@ mod private {
 /// # Example
 ///
 /// ```
-/// use ndarray::{array, Array, ArrayD, Dimension};
+/// use ndarray::{array, Array, ArrayD};
 /// use ndarray_gradient::{ArrayGradientExt, GradientDim};
 ///
 /// // dy, dx = np.gradient(f)
