@@ -322,9 +322,7 @@ impl<R: Float> BlockPlan<R> {
         Ok((halo, expected))
     }
 
-    /// Output `j` into `out` (checked by the caller).
-    #[allow(clippy::too_many_arguments)]
-    /// Output `j` as an [`GradientError::OutputShape`] names it: its index and axis for a
+    /// Output `j` as a [`GradientError::OutputShape`] names it: its index and axis for a
     /// gradient, neither for the Laplacian's one output.
     fn output_name(&self, j: usize) -> (Option<usize>, Option<Axis>) {
         match self.operation {
@@ -333,6 +331,8 @@ impl<R: Float> BlockPlan<R> {
         }
     }
 
+    /// Output `j` into `out` (checked by the caller).
+    #[allow(clippy::too_many_arguments)]
     fn output<A>(
         &self,
         j: usize,
