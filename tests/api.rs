@@ -119,7 +119,9 @@ fn gradients_destructure_on_static_dimensions() {
          per axis: list every axis, or call gradient_axes_with for a subset"
     );
     assert_eq!(
-        array![[1u8, 2], [3, 4]].gradient_f32(&GradientOptions::new().axes([])).unwrap_err(),
+        array![[1u8, 2], [3, 4]]
+            .gradient_f32(&GradientOptions::new().axes([]))
+            .unwrap_err(),
         GradientError::AxesCount { ndim: 2, axes: 0 }
     );
     // An invalid list is reported as such, before the count.
