@@ -259,7 +259,7 @@ fn all_cases() -> Vec<Case> {
     cases
 }
 
-fn small<D: Dimension + 'static>(cases: &mut Vec<Case>, name: &str, f: Array<f64, D>) {
+fn small<D: ndarray_gradient::GradientDim + 'static>(cases: &mut Vec<Case>, name: &str, f: Array<f64, D>) {
     let n = f.len();
     let f1 = f.clone();
     schedules(cases, &format!("gradient/{name}"), n, move || {
@@ -306,7 +306,7 @@ trait StaticCall {
     fn laplacian(&self, opts: &GradientOptions<'_, f64>) -> Result<(), ndarray_gradient::GradientError>;
 }
 
-impl<D: Dimension> StaticCall for ndarray::ArrayView<'_, f64, D> {
+impl<D: ndarray_gradient::GradientDim> StaticCall for ndarray::ArrayView<'_, f64, D> {
     fn gradient_axis(&self, axis: Axis) -> Result<(), ndarray_gradient::GradientError> {
         black_box(ArrayGradientExt::gradient_axis(self, axis)?);
         Ok(())

@@ -61,8 +61,7 @@ impl Sampled {
         let opts = GradientOptions::new()
             .axis_spacing(Axis(0), y[1] - y[0])
             .axis_spacing(Axis(1), x[1] - x[0]);
-        let mut g = f.gradient_with(&opts).unwrap();
-        let (dfdx, dfdy) = (g.pop().unwrap(), g.pop().unwrap());
+        let [dfdy, dfdx] = f.gradient_with(&opts).unwrap();
         Sampled { x, y, f, dfdx, dfdy }
     }
 

@@ -97,8 +97,7 @@ pub fn survey(nx: usize, ny: usize) -> Survey {
     let opts = GradientOptions::new()
         .axis_spacing(Axis(0), dy)
         .axis_spacing(Axis(1), dx);
-    let mut grad = g.gradient_with(&opts).unwrap();
-    let (dgdx, dgdy) = (grad.pop().unwrap(), grad.pop().unwrap());
+    let [dgdy, dgdx] = g.gradient_with(&opts).unwrap();
     let hgm = Zip::from(&dgdx).and(&dgdy).map_collect(|&a, &b| a.hypot(b));
     Survey {
         x,

@@ -54,8 +54,7 @@ pub struct Edges {
 
 pub fn edges(img: &Array2<u8>) -> Edges {
     // gy, gx = np.gradient(img.astype(np.float32)): the u8 pixels go in as they are.
-    let mut g = img.gradient_f32(&GradientOptions::new()).unwrap();
-    let (gx, gy) = (g.pop().unwrap(), g.pop().unwrap());
+    let [gy, gx] = img.gradient_f32(&GradientOptions::new()).unwrap();
     let magnitude = Zip::from(&gx).and(&gy).map_collect(|&x, &y| x.hypot(y));
     let orientation = Zip::from(&gx).and(&gy).map_collect(|&x, &y| y.atan2(x).to_degrees());
     Edges {

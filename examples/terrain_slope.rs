@@ -83,8 +83,7 @@ pub fn sample(nx: usize, ny: usize) -> Grid {
         .coordinates(Axis(0), &y)
         .coordinates(Axis(1), &x)
         .edge_order(EdgeOrder::Second);
-    let mut g = z.gradient_with(&opts).unwrap();
-    let (dzdx, dzdy) = (g.pop().unwrap(), g.pop().unwrap());
+    let [dzdy, dzdx] = z.gradient_with(&opts).unwrap();
     Grid { x, y, z, dzdx, dzdy }
 }
 

@@ -180,22 +180,32 @@ integer!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 /// use ndarray::{array, Axis};
 /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, IntoF32};
 ///
-/// assert_eq!(200u8.to_f32(), 200.0);
+/// assert_eq!(200u8.into_f32(), 200.0);
+/// assert_eq!(16_777_217u32.into_f32(), 16_777_216.0); // np.uint32(2**24 + 1).astype(np.float32)
 /// let img = array![[0u8, 10, 40], [5, 25, 90]];
 /// // np.gradient(img.astype(np.float32), axis=1)
 /// let g = img.gradient_axis_f32(Axis(1), &GradientOptions::new()).unwrap();
 /// assert_eq!(g, array![[10.0f32, 20.0, 30.0], [20.0, 42.5, 65.0]]);
 /// ```
 pub trait IntoF32: Copy + Send + Sync + 'static + Sealed {
-    /// The value as `f32`, rounded to nearest (`astype(np.float32)`).
-    fn to_f32(self) -> f32;
+    /// The value as `f32`, rounded to nearest (`astype(np.float32)`). Named `into_f32`, not
+    /// `to_f32`, so that it does not clash with `num_traits::ToPrimitive::to_f32` (which
+    /// returns an `Option`) when both traits are in scope.
+    ///
+    /// ```
+    /// use ndarray_gradient::IntoF32;
+    /// use num_traits::ToPrimitive;
+    /// assert_eq!((-3i16).into_f32(), -3.0); // np.int16(-3).astype(np.float32)
+    /// assert_eq!((-3i16).to_f32(), Some(-3.0)); // num_traits' method, unambiguous beside it
+    /// ```
+    fn into_f32(self) -> f32;
 }
 
 macro_rules! into_f32 {
     ($($t:ty),*) => {$(
         impl IntoF32 for $t {
             #[inline(always)]
-            fn to_f32(self) -> f32 {
+            fn into_f32(self) -> f32 {
                 self as f32
             }
         }
@@ -217,7 +227,7 @@ impl<I: IntoF32> GradientElement for InF32<I> {
     type Output = f32;
     #[inline(always)]
     fn to_output(self) -> f32 {
-        self.0.to_f32()
+        self.0.into_f32()
     }
 }
 

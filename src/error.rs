@@ -122,7 +122,26 @@ pub enum GradientError {
         got: Vec<usize>,
     },
     /// An output array given to an `_into` method does not have the shape of the result.
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientError, GradientOptions};
+    ///
+    /// let f = array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]];
+    /// let (mut g0, mut g1) = (Array2::zeros((2, 3)), Array2::zeros((3, 2)));
+    /// // dy, dx = np.gradient(f), into arrays of your own: the second has the wrong shape
+    /// let err = f.gradient_into(&GradientOptions::new(), &mut [&mut g0, &mut g1]).unwrap_err();
+    /// assert_eq!(err, GradientError::OutputShape { output: Some(1), axis: Some(1), expected: vec![2, 3], got: vec![3, 2] });
+    /// assert_eq!(err.to_string(), "output 1 (along axis 1) has shape [3, 2], but the result has shape [2, 3]");
+    /// ```
     OutputShape {
+        /// Which output, counting from 0, for the methods that write several
+        /// ([`gradient_into`](crate::ArrayGradientExt::gradient_into),
+        /// [`BlockPlan::compute`](crate::BlockPlan::compute)); `None` for those that write one.
+        output: Option<usize>,
+        /// The axis that output is computed along, where it has one (a derivative or a
+        /// difference); `None` for the Laplacian and the divergence.
+        axis: Option<usize>,
         /// The shape the result has.
         expected: Vec<usize>,
         /// The shape of the output array given.
@@ -134,6 +153,29 @@ pub enum GradientError {
         expected: usize,
         /// The number of output arrays given.
         got: usize,
+    },
+    /// [`gradient_with`](crate::ArrayGradientExt::gradient_with) (or
+    /// [`gradient_f32`](crate::ArrayGradientExt::gradient_f32)) on an array of static
+    /// dimension returns one array per axis, `[Array; N]`, but the options'
+    /// [`axes`](crate::GradientOptions::axes) list another number of axes. For a subset of the
+    /// axes use [`gradient_axes_with`](crate::ArrayGradientExt::gradient_axes_with), which
+    /// returns a `Vec`; `IxDyn` arrays accept any list.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientError, GradientOptions};
+    ///
+    /// let f = array![[1.0, 2.0, 4.0], [2.0, 5.0, 9.0]];
+    /// let opts = GradientOptions::new().axes([Axis(1)]);
+    /// // np.gradient(f, axis=(1,)) gives a 1-tuple: here a Vec of one
+    /// assert_eq!(f.gradient_with(&opts).unwrap_err(), GradientError::AxesCount { ndim: 2, axes: 1 });
+    /// assert_eq!(f.gradient_axes_with(&opts).unwrap().len(), 1);
+    /// ```
+    AxesCount {
+        /// The number of axes of the array, and of results `gradient_with` returns.
+        ndim: usize,
+        /// The number of axes the options list.
+        axes: usize,
     },
     /// `diff` of a zero-dimensional array (it has no axis to difference along).
     ZeroDimensional,
@@ -268,15 +310,32 @@ impl fmt::Display for GradientError {
                 "the {side} array has shape {got:?}, which does not fit an array of shape \
                  {expected:?} along axis {axis}: all dimensions except axis {axis} must match"
             ),
-            OutputShape { expected, got } => write!(
-                f,
-                "the output array has shape {got:?}, but the result has shape {expected:?}"
-            ),
+            OutputShape {
+                output,
+                axis,
+                expected,
+                got,
+            } => {
+                match output {
+                    Some(i) => write!(f, "output {i}")?,
+                    None => f.write_str("the output array")?,
+                }
+                if let Some(axis) = axis {
+                    write!(f, " (along axis {axis})")?;
+                }
+                write!(f, " has shape {got:?}, but the result has shape {expected:?}")
+            }
             OutputCount { expected, got } => write!(
                 f,
                 "{} given for {}: give one per axis",
                 count(*got, "output array was", "output arrays were"),
                 count(*expected, "axis", "axes")
+            ),
+            AxesCount { ndim, axes } => write!(
+                f,
+                "the options list {}, but gradient_with on an array of dimension {ndim} returns one \
+                 result per axis: list every axis, or call gradient_axes_with for a subset",
+                count(*axes, "axis", "axes")
             ),
             ZeroDimensional => f.write_str("diff needs an array with at least one dimension, but this one has none"),
             InvalidDerivative { derivative } => write!(
@@ -425,8 +484,22 @@ impl PartialEq for GradientError {
                     got: h,
                 },
             ) => (s, a, e, g) == (t, b, f, h),
-            (OutputShape { expected: e, got: g }, OutputShape { expected: f, got: h }) => (e, g) == (f, h),
+            (
+                OutputShape {
+                    output: o,
+                    axis: a,
+                    expected: e,
+                    got: g,
+                },
+                OutputShape {
+                    output: p,
+                    axis: b,
+                    expected: f,
+                    got: h,
+                },
+            ) => (o, a, e, g) == (p, b, f, h),
             (OutputCount { expected: e, got: g }, OutputCount { expected: f, got: h }) => (e, g) == (f, h),
+            (AxesCount { ndim: n, axes: a }, AxesCount { ndim: m, axes: b }) => (n, a) == (m, b),
             (ZeroDimensional, ZeroDimensional) => true,
             (InvalidDerivative { derivative: a }, InvalidDerivative { derivative: b }) => a == b,
             (InvalidAccuracy { accuracy: a }, InvalidAccuracy { accuracy: b }) => a == b,

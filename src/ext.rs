@@ -4,46 +4,74 @@ use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, RemoveAxis};
 
 use crate::alloc::{as_f32_view, new_array_like};
 use crate::diff;
+use crate::dims::{self, GradientDim};
 use crate::element::{DiffElement, GradientElement, IntoF32};
 use crate::error::GradientError;
 use crate::gradient;
 use crate::operators;
 use crate::options::{GradientOptions, Pad};
-use crate::plan::{AxesPlan, Operator, check_output_count, check_output_shape};
+use crate::plan::{AxesPlan, Operator, check_axes_count, check_output_count, check_output_shape};
 
 mod private {
     pub trait Sealed {}
     impl<S: ndarray::Data, D> Sealed for ndarray::ArrayBase<S, D> {}
+    impl<A, D> Sealed for ndarray::ArrayRef<A, D> {}
 }
 
 /// NumPy's `np.gradient` and `np.diff` as methods on any ndarray array.
 ///
 /// Implemented for [`ArrayBase`] with any data that can be read (`Array`, `ArrayView`,
-/// `ArrayViewMut`, `ArcArray`, `CowArray`) and any dimensionality, `IxDyn` included. The trait
-/// is sealed. Bring it into scope with `use ndarray_gradient::ArrayGradientExt;`.
+/// `ArrayViewMut`, `ArcArray`, `CowArray`) and for [`ArrayRef`] (ndarray 0.17's recommended
+/// parameter type, `&ArrayRef<A, D>`), of any dimensionality, `IxDyn` included. The trait is
+/// sealed. Bring it into scope with `use ndarray_gradient::ArrayGradientExt;`.
 ///
 /// Every method returns `Err(GradientError)` for bad input and never panics on it.
+///
+/// ```
+/// use ndarray::{array, ArrayRef2, Axis};
+/// use ndarray_gradient::ArrayGradientExt;
+///
+/// // np.gradient(f, axis=0) in a function that takes ndarray 0.17's `&ArrayRef`
+/// fn rate(r: &ArrayRef2<f64>) -> ndarray::Array2<f64> {
+///     r.gradient_axis(Axis(0)).unwrap()
+/// }
+/// assert_eq!(rate(&array![[1.0, 2.0], [4.0, 8.0]]), array![[3.0, 6.0], [3.0, 6.0]]);
+/// ```
 ///
 /// # `diff` and ndarray's own `diff`
 ///
 /// ndarray 0.17 has an inherent `diff(n, axis)` on [`ArrayRef`], which panics when
-/// `n >= len`. Method lookup finds this trait's `diff` first on every array type above, so
-/// `a.diff(1, Axis(0))` is this crate's. On a bare `&ArrayRef` (a function parameter typed
-/// `&ArrayRef<A, D>`), `r.diff(..)` is ndarray's; call this crate's as `r.view().diff(..)` or
-/// `ArrayGradientExt::diff(&r.view(), ..)`.
+/// `n >= len` and returns the array, not a `Result`. On every array type above
+/// (`Array`, views, `ArcArray`, `CowArray`, and references to them) method lookup finds this
+/// trait's `diff` first, so `a.diff(1, Axis(0))` is this crate's. On a bare `&ArrayRef` (a
+/// function parameter typed `&ArrayRef<A, D>`) the inherent method wins over any trait's, so
+/// `r.diff(..)` is ndarray's; call this crate's as `r.view().diff(..)` or
+/// `ArrayGradientExt::diff(r, ..)`. Every other method of this trait has no namesake in
+/// ndarray and works on `&ArrayRef` directly.
 ///
 /// ```
-/// use ndarray::{array, ArrayRef1, Axis};
-/// use ndarray_gradient::ArrayGradientExt;
+/// use ndarray::{array, Array1, ArrayRef1, Axis};
+/// use ndarray_gradient::{ArrayGradientExt, GradientError};
 ///
-/// fn steps(r: &ArrayRef1<i32>) -> ndarray::Array1<i32> {
-///     r.view().diff(1, Axis(0)).unwrap() // this crate's diff, not ndarray's
+/// fn steps(r: &ArrayRef1<i32>) -> Result<Array1<i32>, GradientError> {
+///     let ours: Result<Array1<i32>, GradientError> = r.view().diff(1, Axis(0));
+///     let same = ArrayGradientExt::diff(r, 1, Axis(0));
+///     let ndarrays: Array1<i32> = r.diff(1, Axis(0)); // inherent: no Result, panics if n >= len
+///     assert_eq!(ours, same);
+///     assert_eq!(ours.as_ref().unwrap(), &ndarrays);
+///     ours
 /// }
-/// assert_eq!(steps(&array![1, 4, 9]), array![3, 5]);
+/// assert_eq!(steps(&array![1, 4, 9]).unwrap(), array![3, 5]);
+/// // On an array the method is this crate's: n >= len is an empty result, not a panic.
+/// let a = array![1, 4, 9];
+/// assert_eq!(a.diff(5, Axis(0)).unwrap().len(), 0);
+/// assert_eq!((&a).diff(5, Axis(0)).unwrap().len(), 0);
 /// ```
 pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// The gradient along every axis with unit spacing and first-order edges:
-    /// `np.gradient(f)`. One array per axis, in axis order; an empty `Vec` for a 0-d array.
+    /// `np.gradient(f)`. One array per axis, in axis order: `[Array; N]` for an array of
+    /// static dimension, so `let [dy, dx] = f.gradient()?;` destructures, and a `Vec` for
+    /// `IxDyn` (see [`GradientDim`]); no results for a 0-d array.
     ///
     /// Interior points use central differences, `(f[i+1] - f[i-1]) / 2`, the two ends one-sided
     /// differences. Integer arrays are computed and returned in `f64`.
@@ -63,13 +91,17 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// assert_eq!(g[0], array![[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]);
     /// assert_eq!(g[1], array![[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]);
     ///
-    /// // dy, dx = np.gradient(f): a Vec of known length destructures through an array.
-    /// let [dy, dx]: [_; 2] = f.gradient().unwrap().try_into().unwrap();
+    /// // dy, dx = np.gradient(f)
+    /// let [dy, dx] = f.gradient().unwrap();
     /// assert_eq!((dy[[0, 0]], dx[[0, 0]]), (1.0, 3.0));
+    /// // An IxDyn array has as many results as axes, known at run time: a Vec.
+    /// let g: Vec<_> = f.into_dyn().gradient().unwrap();
+    /// assert_eq!(g.len(), 2);
     /// ```
-    fn gradient(&self) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    fn gradient(&self) -> Result<D::Gradients<A::Output>, GradientError>
     where
-        A: GradientElement;
+        A: GradientElement,
+        D: GradientDim;
 
     /// The gradient along one axis with unit spacing and first-order edges:
     /// `np.gradient(f, axis=k)`.
@@ -94,13 +126,22 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     where
         A: GradientElement;
 
-    /// The gradient with options: any spacing per axis, a subset of axes, the edge order.
+    /// The gradient with options: any spacing per axis, the order of the axes, the edge order.
     /// `np.gradient(f, *varargs, axis=..., edge_order=...)`. One array per axis, in the order
-    /// of [`GradientOptions::axes`] (all axes in order if not set).
+    /// of [`GradientOptions::axes`] (all axes in order if not set), returned as
+    /// [`gradient`](Self::gradient) returns them: `[Array; N]` for a static dimension, a `Vec`
+    /// for `IxDyn`.
+    ///
+    /// With a static dimension the options must list every axis (in any order), since the
+    /// result has one array per axis; for a subset (NumPy's `axis=(1,)` on a 2-D array) call
+    /// [`gradient_axes_with`](Self::gradient_axes_with), which returns a `Vec`, or
+    /// [`gradient_axis_with`](Self::gradient_axis_with) for one axis. On `IxDyn` arrays any
+    /// list is accepted, as by `gradient_axes_with`.
     ///
     /// # Errors
     ///
-    /// [`GradientError::AxisOutOfBounds`] and [`GradientError::RepeatedAxis`] for the axes;
+    /// [`GradientError::AxesCount`] for a static dimension whose axes the options do not all
+    /// list; [`GradientError::AxisOutOfBounds`] and [`GradientError::RepeatedAxis`] for the axes;
     /// [`GradientError::InvalidSpacing`], [`GradientError::CoordinatesLength`],
     /// [`GradientError::CoordinatesNotFinite`], [`GradientError::CoordinatesNotMonotonic`] for
     /// the spacings; [`GradientError::AxisTooShort`]. Every argument is checked before any
@@ -115,11 +156,44 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// let f = array![[3.0, 7.0, 2.0], [8.0, 9.0, 1.0], [4.0, 6.0, 5.0]];
     /// // dx, dy = np.gradient(f, axis=(1, 0), edge_order=2)
     /// let opts = GradientOptions::new().axes([Axis(1), Axis(0)]).edge_order(EdgeOrder::Second);
-    /// let g = f.gradient_with(&opts).unwrap();
-    /// assert_eq!(g[0].row(0), array![8.5, -0.5, -9.5]);
-    /// assert_eq!(g[1].column(0), array![9.5, 0.5, -8.5]);
+    /// let [dx, dy] = f.gradient_with(&opts).unwrap();
+    /// assert_eq!(dx.row(0), array![8.5, -0.5, -9.5]);
+    /// assert_eq!(dy.column(0), array![9.5, 0.5, -8.5]);
     /// ```
-    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<D::Gradients<A::Output>, GradientError>
+    where
+        A: GradientElement,
+        D: GradientDim;
+
+    /// The gradient along the axes of [`GradientOptions::axes`] (all by default), any number
+    /// of them, as a `Vec` in that order: `np.gradient(f, *varargs, axis=(...))` with NumPy's
+    /// tuple of any length. [`gradient_with`](Self::gradient_with) returns a fixed-size array
+    /// instead where the dimension is static, and so needs every axis.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with), without [`GradientError::AxesCount`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = array![[[1.0, 2.0], [4.0, 8.0]], [[3.0, 5.0], [9.0, 16.0]]];
+    /// // dz, dx = np.gradient(f, 0.5, axis=(2, 0))
+    /// let opts = GradientOptions::new().spacing(0.5).axes([Axis(2), Axis(0)]);
+    /// let g = f.gradient_axes_with(&opts).unwrap();
+    /// assert_eq!(g.len(), 2);
+    /// assert_eq!(g[0][[1, 1, 0]], 14.0);
+    /// assert_eq!(g[1][[1, 1, 0]], 10.0);
+    /// // np.gradient(f, axis=()) is an empty tuple
+    /// assert!(f.gradient_axes_with(&GradientOptions::new().axes([])).unwrap().is_empty());
+    /// ```
+    fn gradient_axes_with(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Vec<Array<A::Output, D>>, GradientError>
     where
         A: GradientElement;
 
@@ -235,7 +309,9 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
         A: IntoF32;
 
     /// [`gradient_with`](Self::gradient_with) computed and returned in `f32` (see
-    /// [`gradient_axis_f32`](Self::gradient_axis_f32)).
+    /// [`gradient_axis_f32`](Self::gradient_axis_f32)), as `gradient_with` returns it: with a
+    /// static dimension the options list every axis (for a subset, call `gradient_axis_f32`
+    /// per axis).
     ///
     /// # Errors
     ///
@@ -248,13 +324,14 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
     ///
     /// let img = array![[10u16, 20], [30, 60]];
-    /// let [gy, gx]: [_; 2] = img.gradient_f32(&GradientOptions::new()).unwrap().try_into().unwrap();
+    /// let [gy, gx] = img.gradient_f32(&GradientOptions::new()).unwrap();
     /// assert_eq!(gy, array![[20.0f32, 40.0], [20.0, 40.0]]);
     /// assert_eq!(gx, array![[10.0f32, 10.0], [30.0, 30.0]]);
     /// ```
-    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<Vec<Array<f32, D>>, GradientError>
+    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<D::Gradients<f32>, GradientError>
     where
-        A: IntoF32;
+        A: IntoF32,
+        D: GradientDim;
 
     /// The gradient along every axis of `opts` (all by default), stacked along a new leading
     /// axis: `np.stack(np.gradient(f))` without the copy (array-api#468), findiff's
@@ -339,9 +416,14 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
 
     /// The divergence `Σₖ ∂Fₖ/∂xₖ` of a vector field stored with its components along a
     /// leading axis: `self` has shape `(k, n₀, …)` and component `c` is differentiated along
-    /// the `c`-th axis of `opts` (all spatial axes by default). Axis numbers in `opts` are those
-    /// of the spatial axes (`Axis(0)` is `n₀`). findiff's `Divergence`. Derivative order 1;
-    /// accuracy, spacing and boundary per axis.
+    /// the `c`-th axis of `opts` (all spatial axes by default). findiff's `Divergence`.
+    /// Derivative order 1; accuracy, spacing and boundary per axis.
+    ///
+    /// **Axis numbers in `opts` are spatial axes**: the component axis (array axis 0) is not
+    /// counted, so `Axis(0)` in `opts` is the field's array axis 1. [`gradient_with`](Self::gradient_with)
+    /// on the same field counts every axis, the component axis included: options built for
+    /// one and reused for the other put every per-axis setting (spacing, coordinates, accuracy,
+    /// boundary) one axis off, and a Jacobian assembled that way is silently wrong.
     ///
     /// # Errors
     ///
@@ -351,13 +433,17 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// # Example
     ///
     /// ```
-    /// use ndarray::Array3;
+    /// use ndarray::{Array3, Axis};
     /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
     ///
     /// // F = (x, y) on a 4×5 grid: div F = 2.
     /// let field = Array3::from_shape_fn((2, 4, 5), |(c, i, j)| if c == 0 { i as f64 } else { j as f64 });
     /// let div = field.divergence(&GradientOptions::new()).unwrap();
     /// assert!(div.iter().all(|&v| v == 2.0));
+    ///
+    /// // Spacing 0.5 on spatial axis 0 (array axis 1, of length 4): ∂F₀/∂x₀ = 1 / 0.5.
+    /// let opts = GradientOptions::new().axis_spacing(Axis(0), 0.5);
+    /// assert!(field.divergence(&opts).unwrap().iter().all(|&v| v == 3.0));
     /// ```
     fn divergence(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
     where
@@ -393,6 +479,12 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// `(∂₁F₂ − ∂₂F₁, ∂₂F₀ − ∂₀F₂, ∂₀F₁ − ∂₁F₀)`, stacked the same way. findiff's `Curl`.
     /// Each axis has its own spacing, accuracy and boundary from `opts`.
     ///
+    /// **Axis numbers in `opts` are spatial axes**: the component axis (array axis 0) is not
+    /// counted, so `Axis(0)` in `opts` is the field's array axis 1. [`gradient_with`](Self::gradient_with)
+    /// on the same field counts every axis, the component axis included: options built for
+    /// one and reused for the other put every per-axis setting (spacing, coordinates, accuracy,
+    /// boundary) one axis off, and a Jacobian assembled that way is silently wrong.
+    ///
     /// # Errors
     ///
     /// [`GradientError::FieldShape`] unless the field has shape `(3, n₀, n₁, n₂)`; the errors
@@ -421,6 +513,12 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
 
     /// The scalar curl `∂₀F₁ − ∂₁F₀` of a 2-D vector field of shape `(2, n₀, n₁)`.
     ///
+    /// **Axis numbers in `opts` are spatial axes**: the component axis (array axis 0) is not
+    /// counted, so `Axis(0)` in `opts` is the field's array axis 1. [`gradient_with`](Self::gradient_with)
+    /// on the same field counts every axis, the component axis included: options built for
+    /// one and reused for the other put every per-axis setting (spacing, coordinates, accuracy,
+    /// boundary) one axis off, and a Jacobian assembled that way is silently wrong.
+    ///
     /// # Errors
     ///
     /// [`GradientError::FieldShape`] unless the field has shape `(2, n₀, n₁)`; the errors of
@@ -429,11 +527,14 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// # Example
     ///
     /// ```
-    /// use ndarray::Array3;
+    /// use ndarray::{Array3, Axis};
     /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
     /// let field = Array3::from_shape_fn((2, 5, 5), |(c, i, j)| if c == 0 { -(j as f64) } else { i as f64 });
     /// let w = field.scalar_curl(&GradientOptions::new()).unwrap();
     /// assert!(w.iter().all(|&v| v == 2.0));
+    /// // Spacing 0.5 on spatial axis 1 (x₁, array axis 2): ∂₁F₀ = −1 / 0.5.
+    /// let opts = GradientOptions::new().axis_spacing(Axis(1), 0.5);
+    /// assert!(field.scalar_curl(&opts).unwrap().iter().all(|&v| v == 3.0));
     /// ```
     fn scalar_curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
     where
@@ -523,14 +624,17 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
         A: DiffElement;
 }
 
-impl<A, S, D> ArrayGradientExt<A, D> for ArrayBase<S, D>
+// The bodies live here, on `ArrayRef`, which every readable array dereferences to; the
+// `ArrayBase` impl below only forwards, so each method is compiled once per element and
+// dimension, not once per storage type too.
+impl<A, D> ArrayGradientExt<A, D> for ArrayRef<A, D>
 where
-    S: Data<Elem = A>,
     D: Dimension,
 {
-    fn gradient(&self) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    fn gradient(&self) -> Result<D::Gradients<A::Output>, GradientError>
     where
         A: GradientElement,
+        D: GradientDim,
     {
         self.gradient_with(&GradientOptions::new())
     }
@@ -542,7 +646,17 @@ where
         self.gradient_axis_with(axis, &GradientOptions::new())
     }
 
-    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<D::Gradients<A::Output>, GradientError>
+    where
+        A: GradientElement,
+        D: GradientDim,
+    {
+        let plan = AxesPlan::of_options(self.shape(), opts, None)?;
+        check_axes_count::<D>(plan.axes.len())?;
+        Ok(dims::collect(gradient::gradient_owned(self.view(), &plan)))
+    }
+
+    fn gradient_axes_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
     where
         A: GradientElement,
     {
@@ -575,7 +689,7 @@ where
         A: GradientElement,
     {
         let plan = AxesPlan::new(self.shape(), &[axis], opts, None)?;
-        check_output_shape(self.shape(), out.shape())?;
+        check_output_shape(self.shape(), out.shape(), None, Some(axis))?;
         gradient::gradient_to(self.view(), &plan, vec![out.view_mut()]);
         Ok(())
     }
@@ -590,8 +704,8 @@ where
     {
         let plan = AxesPlan::of_options(self.shape(), opts, None)?;
         check_output_count(plan.axes.len(), outs.len())?;
-        for out in outs.iter() {
-            check_output_shape(self.shape(), out.shape())?;
+        for (i, (out, (axis, _))) in outs.iter().zip(&plan.axes).enumerate() {
+            check_output_shape(self.shape(), out.shape(), Some(i), Some(*axis))?;
         }
         gradient::gradient_to(self.view(), &plan, outs.iter_mut().map(|o| o.view_mut()).collect());
         Ok(())
@@ -604,9 +718,10 @@ where
         as_f32_view(&self.view()).gradient_axis_with(axis, opts)
     }
 
-    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<Vec<Array<f32, D>>, GradientError>
+    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<D::Gradients<f32>, GradientError>
     where
         A: IntoF32,
+        D: GradientDim,
     {
         as_f32_view(&self.view()).gradient_with(opts)
     }
@@ -642,7 +757,7 @@ where
         A: GradientElement,
     {
         let plan = AxesPlan::of_options(self.shape(), opts, Some(Operator::LAPLACIAN))?;
-        check_output_shape(self.shape(), out.shape())?;
+        check_output_shape(self.shape(), out.shape(), None, None)?;
         operators::laplacian(&plan, self.view(), out.view_mut());
         Ok(())
     }
@@ -670,7 +785,7 @@ where
         D: RemoveAxis,
     {
         let plan = AxesPlan::divergence(self.shape(), opts)?;
-        check_output_shape(&self.shape()[1..], out.shape())?;
+        check_output_shape(&self.shape()[1..], out.shape(), None, None)?;
         operators::divergence(&plan, self.view(), out.view_mut());
         Ok(())
     }
@@ -735,8 +850,187 @@ where
         diff::check_axis(&a, axis)?;
         let mut expected = a.shape().to_vec();
         expected[axis.index()] = diff::result_len(&a, n, axis);
-        check_output_shape(&expected, out.shape())?;
+        check_output_shape(&expected, out.shape(), None, Some(axis))?;
         diff::diff_into_view(a, n, axis, out.view_mut());
         Ok(())
+    }
+}
+
+// Kept beside the `ArrayRef` impl so that `a.diff(..)` on an array is this crate's: method
+// lookup tries `&ArrayBase` (this impl) before it dereferences to `ArrayRef`, whose inherent
+// `diff` panics.
+impl<A, S, D> ArrayGradientExt<A, D> for ArrayBase<S, D>
+where
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    fn gradient(&self) -> Result<D::Gradients<A::Output>, GradientError>
+    where
+        A: GradientElement,
+        D: GradientDim,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient(self)
+    }
+
+    fn gradient_axis(&self, axis: Axis) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_axis(self, axis)
+    }
+
+    fn gradient_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<D::Gradients<A::Output>, GradientError>
+    where
+        A: GradientElement,
+        D: GradientDim,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_with(self, opts)
+    }
+
+    fn gradient_axes_with(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Vec<Array<A::Output, D>>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_axes_with(self, opts)
+    }
+
+    fn gradient_axis_with(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_axis_with(self, axis, opts)
+    }
+
+    fn gradient_axis_into(
+        &self,
+        axis: Axis,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_axis_into(self, axis, opts, out)
+    }
+
+    fn gradient_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        outs: &mut [&mut ArrayRef<A::Output, D>],
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_into(self, opts, outs)
+    }
+
+    fn gradient_axis_f32(&self, axis: Axis, opts: &GradientOptions<'_, f32>) -> Result<Array<f32, D>, GradientError>
+    where
+        A: IntoF32,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_axis_f32(self, axis, opts)
+    }
+
+    fn gradient_f32(&self, opts: &GradientOptions<'_, f32>) -> Result<D::Gradients<f32>, GradientError>
+    where
+        A: IntoF32,
+        D: GradientDim,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_f32(self, opts)
+    }
+
+    fn gradient_stacked(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+    ) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_stacked(self, opts)
+    }
+
+    fn laplacian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::laplacian(self, opts)
+    }
+
+    fn laplacian_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::laplacian_into(self, opts, out)
+    }
+
+    fn divergence(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::divergence(self, opts)
+    }
+
+    fn divergence_into(
+        &self,
+        opts: &GradientOptions<'_, A::Real>,
+        out: &mut ArrayRef<A::Output, D::Smaller>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::divergence_into(self, opts, out)
+    }
+
+    fn curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::curl(self, opts)
+    }
+
+    fn scalar_curl(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Smaller>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::scalar_curl(self, opts)
+    }
+
+    fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::diff(self, n, axis)
+    }
+
+    fn diff_with(
+        &self,
+        n: usize,
+        axis: Axis,
+        prepend: Option<Pad<'_, A, D>>,
+        append: Option<Pad<'_, A, D>>,
+    ) -> Result<Array<A, D>, GradientError>
+    where
+        A: DiffElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::diff_with(self, n, axis, prepend, append)
+    }
+
+    fn diff_into(&self, n: usize, axis: Axis, out: &mut ArrayRef<A, D>) -> Result<(), GradientError>
+    where
+        A: DiffElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::diff_into(self, n, axis, out)
     }
 }

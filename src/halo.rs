@@ -267,8 +267,9 @@ impl<R: Float> BlockPlan<R> {
     {
         let (halo, expected) = self.check_input(&with_halo, start, block)?;
         check_output_count(self.outputs(), outs.len())?;
-        for out in outs.iter() {
-            check_output_shape(block, out.shape())?;
+        for (j, out) in outs.iter().enumerate() {
+            let (output, axis) = self.output_name(j);
+            check_output_shape(block, out.shape(), output, axis)?;
         }
         for (j, out) in outs.iter_mut().enumerate() {
             self.output(j, &with_halo, start, block, &halo, &expected, out);
@@ -297,7 +298,8 @@ impl<R: Float> BlockPlan<R> {
                 got: j + 1,
             });
         }
-        check_output_shape(block, out.shape())?;
+        let (output, axis) = self.output_name(j);
+        check_output_shape(block, out.shape(), output, axis)?;
         self.output(j, &with_halo, start, block, &halo, &expected, out);
         Ok(())
     }
@@ -318,6 +320,15 @@ impl<R: Float> BlockPlan<R> {
             });
         }
         Ok((halo, expected))
+    }
+
+    /// Output `j` as a [`GradientError::OutputShape`] names it: its index and axis for a
+    /// gradient, neither for the Laplacian's one output.
+    fn output_name(&self, j: usize) -> (Option<usize>, Option<Axis>) {
+        match self.operation {
+            Operation::Gradient => (Some(j), self.plan.axes.get(j).map(|(axis, _)| *axis)),
+            Operation::Laplacian => (None, None),
+        }
     }
 
     /// Output `j` into `out` (checked by the caller).

@@ -33,7 +33,7 @@
 //!
 //! | NumPy | this crate |
 //! |---|---|
-//! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient): one array per axis |
+//! | `np.gradient(f)` | [`f.gradient()`](ArrayGradientExt::gradient) → one array per axis: `[Array; N]` (`let [dy, dx] = f.gradient()?`), a `Vec` for `IxDyn` |
 //! | `np.gradient(f, axis=k)` | [`f.gradient_axis(Axis(k))`](ArrayGradientExt::gradient_axis) |
 //! | `np.gradient(f, h)` | [`f.gradient_with(&GradientOptions::new().spacing(h))`](ArrayGradientExt::gradient_with) |
 //! | `np.gradient(f, h0, h1)` | [`.axis_spacing(Axis(0), h0).axis_spacing(Axis(1), h1)`](GradientOptions::axis_spacing) |
@@ -293,6 +293,7 @@
 mod alloc;
 mod coefficients;
 mod diff;
+mod dims;
 mod element;
 mod error;
 mod ext;
@@ -313,6 +314,7 @@ mod stencil;
 pub mod zarr;
 
 pub use coefficients::{Coefficients, Stencil, coefficients, fornberg_weights};
+pub use dims::GradientDim;
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;

@@ -1,6 +1,6 @@
 //! The options that turn a call into any `np.gradient` / `np.diff` call form.
 
-use ndarray::{ArrayView, ArrayView1, Axis};
+use ndarray::{ArrayView, Axis, CowArray, Ix1};
 use num_traits::Float;
 
 /// How the one-sided differences at the two ends of an axis are taken (NumPy's `edge_order`).
@@ -37,6 +37,7 @@ impl EdgeOrder {
     /// assert_eq!(EdgeOrder::First.min_len(), 2);
     /// assert_eq!(EdgeOrder::Second.min_len(), 3);
     /// ```
+    #[must_use]
     pub fn min_len(self) -> usize {
         match self {
             EdgeOrder::First => 2,
@@ -47,6 +48,10 @@ impl EdgeOrder {
 
 /// The sample spacing along one axis: one of NumPy's `varargs` entries.
 ///
+/// Coordinates are a [`CowArray`]: borrowed (`x.view()`, `(&x).into()`) or owned
+/// (`Array1::from(vec).into()`), so options that own their coordinates have no lifetime to
+/// carry (`GradientOptions<'static, f64>`).
+///
 /// # Example
 ///
 /// ```
@@ -56,9 +61,12 @@ impl EdgeOrder {
 /// let f = array![1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
 /// let x = array![0.0, 1.0, 1.5, 3.5, 4.0, 6.0];
 /// // np.gradient(f, x)
-/// let opts = GradientOptions::new().axis_spacing(Axis(0), Spacing::Coordinates(x.view()));
+/// let opts = GradientOptions::new().axis_spacing(Axis(0), Spacing::Coordinates(x.view().into()));
 /// let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
 /// assert_eq!(g, array![1.0, 2.9999999999999996, 3.5, 6.700000000000001, 6.899999999999999, 2.5]);
+/// // The same coordinates owned by the options:
+/// let owned = GradientOptions::new().axis_spacing(Axis(0), Spacing::Coordinates(x.clone().into()));
+/// assert_eq!(f.gradient_axis_with(Axis(0), &owned).unwrap(), g);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Spacing<'a, R> {
@@ -68,8 +76,8 @@ pub enum Spacing<'a, R> {
     /// The coordinate of every point along the axis (a NumPy 1-D array). Must be finite and
     /// strictly increasing or strictly decreasing, one per point. When all the differences are
     /// exactly equal, NumPy's uniform formulas are used with the first difference, as NumPy
-    /// does.
-    Coordinates(ArrayView1<'a, R>),
+    /// does. Borrowed or owned.
+    Coordinates(CowArray<'a, R, Ix1>),
 }
 
 /// The options of `np.gradient`: spacing per axis, the axes, and the edge order.
@@ -125,19 +133,35 @@ pub struct GradientOptions<'a, R> {
 /// let opts = GradientOptions::new().axis_boundary(Axis(0), Boundary::Periodic);
 /// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap(), array![1.0, 0.0, -1.0, 0.0]);
 /// ```
+// Non-exhaustive: findiff and SciPy have more boundary kinds (reflecting, mirrored) that may
+// be added without breaking matches.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub enum Boundary<R> {
     /// One-sided stencils near the ends (NumPy's edges, or findiff's one-sided stencils of the
     /// same accuracy when an accuracy order is set).
     #[default]
     OneSided,
     /// The axis wraps around: the sample after the last is the first. With a uniform spacing
-    /// `h` the period is `n · h`; coordinates need [`Boundary::Period`].
+    /// `h` the period is `n · h`; coordinates need [`Boundary::PeriodicWithLength`].
     Periodic,
-    /// Periodic with this period: the sample after `x[n-1]` is `x[0]` shifted by the period
-    /// (in the direction of the coordinates). With a uniform spacing `h`, the coordinates are
-    /// taken as `0, h, 2h, …`, so a period other than `n · h` gives a non-uniform wrap step.
-    Period(R),
+    /// Periodic with this period `L` (the length of one period along the axis, in the units of
+    /// the spacing): the sample after `x[n-1]` is `x[0]` shifted by `L` (in the direction of
+    /// the coordinates). With a uniform spacing `h`, the coordinates are taken as
+    /// `0, h, 2h, …`, so a period other than `n · h` gives a non-uniform wrap step.
+    /// [`GradientOptions::period`] sets it on one axis.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, Boundary, GradientOptions};
+    /// let x = array![0.0, 1.0, 3.0];
+    /// let f = array![1.0, 2.0, 4.0];
+    /// // Periodic with period 4: after x = 3 comes x = 4 (the first sample again).
+    /// let opts = GradientOptions::new().coordinates(Axis(0), &x).axis_boundary(Axis(0), Boundary::PeriodicWithLength(4.0));
+    /// let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
+    /// assert_eq!(g, f.gradient_axis_with(Axis(0), &GradientOptions::new().coordinates(Axis(0), &x).period(Axis(0), 4.0)).unwrap());
+    /// ```
+    PeriodicWithLength(R),
 }
 
 /// The settings that apply to one axis, after the per-axis choices override the defaults.
@@ -176,6 +200,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let f = array![1.0, 2.0, 4.0, 7.0];
     /// assert_eq!(f.gradient_with(&GradientOptions::new()).unwrap(), f.gradient().unwrap());
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         GradientOptions {
             spacing: R::one(),
@@ -201,15 +226,16 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let g = f.gradient_with(&GradientOptions::new().spacing(0.3)).unwrap(); // np.gradient(f, 0.3)
     /// assert_eq!(g[0][0], 3.3333333333333335);
     /// ```
+    #[must_use]
     pub fn spacing(mut self, h: R) -> Self {
         self.spacing = h;
         self
     }
 
     /// The spacing of one axis: a scalar (`h` or `Spacing::Uniform(h)`) or coordinates
-    /// (`Spacing::Coordinates(x.view())`); it replaces any spacing set before for that axis.
-    /// `np.gradient(f, h0, x1)` is `.axis_spacing(Axis(0), h0)` and
-    /// `.axis_spacing(Axis(1), Spacing::Coordinates(x1.view()))`.
+    /// (`Spacing::Coordinates(x.view().into())`, or [`coordinates`](Self::coordinates)); it
+    /// replaces any spacing set before for that axis. `np.gradient(f, h0, x1)` is
+    /// `.axis_spacing(Axis(0), h0)` and `.coordinates(Axis(1), &x1)`.
     ///
     /// ```
     /// use ndarray::{array, Axis};
@@ -223,32 +249,44 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// assert_eq!(g[0], array![[2.0, 3.0], [2.0, 3.0]]);
     /// assert_eq!(g[1], array![[2.0, 2.0], [6.0, 6.0]]);
     /// ```
+    #[must_use]
     pub fn axis_spacing(mut self, axis: Axis, spacing: impl Into<Spacing<'a, R>>) -> Self {
         self.per_axis.retain(|(a, _)| *a != axis);
         self.per_axis.push((axis, spacing.into()));
         self
     }
 
-    /// Shorthand for `.axis_spacing(axis, Spacing::Coordinates(x))`: `np.gradient(f, x)`.
+    /// Shorthand for `.axis_spacing(axis, Spacing::Coordinates(x.into()))`: `np.gradient(f, x)`.
+    ///
+    /// `x` is borrowed (`&x` of an `Array1`, a view, `&[f64]`, `&Vec<f64>`) or owned (an
+    /// `Array1`; a `Vec` as `Array1::from(v)`): owned coordinates let the options outlive the
+    /// data they came from, as `GradientOptions<'static, f64>` in a struct.
     ///
     /// ```
-    /// use ndarray::{array, Axis};
+    /// use ndarray::{array, Array1, Axis};
     /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
     /// let x = array![0.0, 1.0, 3.0, 6.0];
     /// let f = x.mapv(|v: f64| v * v);
     /// // np.gradient(x**2, x)
     /// let g = f.gradient_axis_with(Axis(0), &GradientOptions::new().coordinates(Axis(0), &x));
     /// assert_eq!(g.unwrap(), array![1.0, 2.0, 6.0, 9.0]);
+    ///
+    /// // Options that own their coordinates: no borrow, any lifetime.
+    /// let owned: GradientOptions<'static, f64> = GradientOptions::new().coordinates(Axis(0), Array1::from(vec![0.0, 1.0, 3.0, 6.0]));
+    /// assert_eq!(f.gradient_axis_with(Axis(0), &owned).unwrap(), array![1.0, 2.0, 6.0, 9.0]);
     /// ```
-    pub fn coordinates(self, axis: Axis, x: impl Into<ArrayView1<'a, R>>) -> Self {
+    #[must_use]
+    pub fn coordinates(self, axis: Axis, x: impl Into<CowArray<'a, R, Ix1>>) -> Self {
         self.axis_spacing(axis, Spacing::Coordinates(x.into()))
     }
 
     /// The axes to differentiate, in the order the results are returned: NumPy's `axis=`
     /// tuple (`axis=(1, 0)` is `.axes([Axis(1), Axis(0)])`). An empty list gives no results,
-    /// like `axis=()`. Only [`gradient_with`](crate::ArrayGradientExt::gradient_with) and
-    /// [`gradient_into`](crate::ArrayGradientExt::gradient_into) read it; the
-    /// single-axis methods take their axis as an argument.
+    /// like `axis=()`. Read by [`gradient_axes_with`](crate::ArrayGradientExt::gradient_axes_with)
+    /// (any list), [`gradient_with`](crate::ArrayGradientExt::gradient_with) (every axis, in
+    /// any order, on arrays of static dimension, whose result has one array per axis),
+    /// [`gradient_into`](crate::ArrayGradientExt::gradient_into), [`gradient_stacked`](crate::ArrayGradientExt::gradient_stacked),
+    /// the Laplacian and the divergence; the single-axis methods take their axis as an argument.
     ///
     /// ```
     /// use ndarray::{array, Axis};
@@ -259,6 +297,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// assert_eq!(g[0], array![[1.0, 1.5, 2.0], [3.0, 3.5, 4.0]]);
     /// assert_eq!(g[1], array![[1.0, 3.0, 5.0], [1.0, 3.0, 5.0]]);
     /// ```
+    #[must_use]
     pub fn axes(mut self, axes: impl IntoIterator<Item = Axis>) -> Self {
         self.axes = Some(axes.into_iter().collect());
         self
@@ -274,6 +313,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let opts = GradientOptions::new().spacing(0.3).edge_order(EdgeOrder::Second);
     /// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap()[0], 1.666666666666667);
     /// ```
+    #[must_use]
     pub fn edge_order(mut self, edge_order: EdgeOrder) -> Self {
         self.edge_order = Some(edge_order);
         self
@@ -298,6 +338,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let exact = Array1::from_iter((0..8).map(|i| 4.0 * (i as f64).powi(3)));
     /// assert!(g.iter().zip(&exact).all(|(a, b)| (a - b).abs() < 1e-9));
     /// ```
+    #[must_use]
     pub fn accuracy(mut self, p: usize) -> Self {
         self.accuracy = Some(p);
         self
@@ -312,6 +353,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let opts = GradientOptions::new().axis_accuracy(Axis(1), 6);
     /// assert_eq!(f.gradient_axis_with(Axis(1), &opts).unwrap()[[2, 4]], 2.0);
     /// ```
+    #[must_use]
     pub fn axis_accuracy(mut self, axis: Axis, p: usize) -> Self {
         self.per_axis_accuracy.retain(|(a, _)| *a != axis);
         self.per_axis_accuracy.push((axis, p));
@@ -330,6 +372,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let d2 = f.gradient_axis_with(Axis(0), &GradientOptions::new().derivative(2)).unwrap();
     /// assert_eq!(d2, array![2.0, 2.0, 2.0, 2.0, 2.0]);
     /// ```
+    #[must_use]
     pub fn derivative(mut self, m: usize) -> Self {
         self.derivative = Some(m);
         self
@@ -346,6 +389,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let d3 = f.gradient_axis_with(Axis(1), &opts).unwrap();
     /// assert_eq!(d3.row(0), array![6.0, 6.0, 6.0, 6.0, 6.0, 6.0]); // d³(x³)/dx³
     /// ```
+    #[must_use]
     pub fn axis_derivative(mut self, axis: Axis, m: usize) -> Self {
         self.per_axis_derivative.retain(|(a, _)| *a != axis);
         self.per_axis_derivative.push((axis, m));
@@ -361,6 +405,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let g = f.gradient_with(&GradientOptions::new().boundary(Boundary::Periodic)).unwrap();
     /// assert_eq!(g[1].row(0), array![-1.0, 1.5, -0.5]);
     /// ```
+    #[must_use]
     pub fn boundary(mut self, boundary: Boundary<R>) -> Self {
         self.boundary = boundary;
         self
@@ -375,6 +420,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let opts = GradientOptions::new().axis_boundary(Axis(0), Boundary::Periodic);
     /// assert_eq!(f.gradient_axis_with(Axis(0), &opts).unwrap(), array![-1.0, 1.5, -0.5]);
     /// ```
+    #[must_use]
     pub fn axis_boundary(mut self, axis: Axis, boundary: Boundary<R>) -> Self {
         self.per_axis_boundary.retain(|(a, _)| *a != axis);
         self.per_axis_boundary.push((axis, boundary));
@@ -392,11 +438,12 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let g = f.gradient_axis_with(Axis(0), &GradientOptions::new().periodic(Axis(0))).unwrap();
     /// assert_eq!(g, array![1.0, 0.0, -1.0, 0.0]);
     /// ```
+    #[must_use]
     pub fn periodic(self, axis: Axis) -> Self {
         self.axis_boundary(axis, Boundary::Periodic)
     }
 
-    /// Shorthand for `.axis_boundary(axis, Boundary::Period(period))`: periodic with a given
+    /// Shorthand for `.axis_boundary(axis, Boundary::PeriodicWithLength(period))`: periodic with a given
     /// period, which coordinate arrays need (findiff raises NotImplementedError for periodic
     /// non-uniform grids; here they work).
     ///
@@ -410,12 +457,32 @@ impl<'a, R: Float> GradientOptions<'a, R> {
     /// let g = f.gradient_axis_with(Axis(0), &opts).unwrap();
     /// assert!((g[0] - 1.0).abs() < 0.2); // cos(0), from samples on both sides of the wrap
     /// ```
+    #[must_use]
     pub fn period(self, axis: Axis, period: R) -> Self {
-        self.axis_boundary(axis, Boundary::Period(period))
+        self.axis_boundary(axis, Boundary::PeriodicWithLength(period))
     }
 
-    /// Every setting that applies to `axis`.
-    pub(crate) fn settings_of(&self, axis: Axis) -> AxisSettings<'a, R> {
+    /// Every axis periodic: shorthand for `.boundary(Boundary::Periodic)`, findiff's
+    /// `periodic=True` on every `Diff` of an operator (an axis given a boundary of its own with
+    /// [`axis_boundary`](Self::axis_boundary) or [`period`](Self::period) keeps it).
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, Boundary, GradientOptions};
+    /// let u = Array2::from_shape_fn((8, 6), |(i, j)| ((i * 3 + j) % 5) as f64);
+    /// // findiff.Laplacian(periodic=True)-style: both axes wrap around
+    /// let all = GradientOptions::new().periodic_all();
+    /// assert_eq!(all, GradientOptions::new().boundary(Boundary::Periodic));
+    /// let lap = u.laplacian(&all).unwrap();
+    /// assert_eq!(lap.sum(), 0.0); // a periodic Laplacian of integers sums to zero exactly
+    /// ```
+    #[must_use]
+    pub fn periodic_all(self) -> Self {
+        self.boundary(Boundary::Periodic)
+    }
+
+    /// Every setting that applies to `axis` (coordinates borrowed from `self`, not copied).
+    pub(crate) fn settings_of(&self, axis: Axis) -> AxisSettings<'_, R> {
         let find = |list: &[(Axis, _)]| list.iter().find(|(a, _)| *a == axis).map(|(_, v)| *v);
         AxisSettings {
             spacing: self.spacing_of(axis),
@@ -446,13 +513,14 @@ impl<'a, R: Float> GradientOptions<'a, R> {
         spaced.chain(accurate).chain(derived).chain(bounded)
     }
 
-    /// The spacing that applies to `axis`.
-    pub(crate) fn spacing_of(&self, axis: Axis) -> Spacing<'a, R> {
-        self.per_axis
-            .iter()
-            .find(|(a, _)| *a == axis)
-            .map(|(_, s)| s.clone())
-            .unwrap_or(Spacing::Uniform(self.spacing))
+    /// The spacing that applies to `axis`, coordinates as a view of the options' own (owned
+    /// coordinates are not copied for each call).
+    pub(crate) fn spacing_of(&self, axis: Axis) -> Spacing<'_, R> {
+        match self.per_axis.iter().find(|(a, _)| *a == axis) {
+            Some((_, Spacing::Uniform(h))) => Spacing::Uniform(*h),
+            Some((_, Spacing::Coordinates(x))) => Spacing::Coordinates(x.view().into()),
+            None => Spacing::Uniform(self.spacing),
+        }
     }
 }
 
@@ -478,7 +546,7 @@ impl<'a, R: Float> GradientOptions<'a, R> {
 /// let d = a.diff_with(1, Axis(0), None, Some(Pad::Array(tail.view()))).unwrap();
 /// assert_eq!(d, array![2, 3, 4]);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pad<'a, A, D: ndarray::Dimension> {
     /// One value, broadcast over the other axes.
     Scalar(A),

@@ -170,6 +170,15 @@ fn check_field(shape: &[usize], components: usize, spatial: usize) -> Result<(),
     Ok(())
 }
 
+/// `Err(AxesCount)` unless a call that returns one result per axis of a `D` (a fixed-size
+/// array for a static dimension) computes exactly that many; any count for `IxDyn`.
+pub(crate) fn check_axes_count<D: ndarray::Dimension>(count: usize) -> Result<(), GradientError> {
+    match D::NDIM {
+        Some(ndim) if ndim != count => Err(GradientError::AxesCount { ndim, axes: count }),
+        _ => Ok(()),
+    }
+}
+
 /// `Err(OutputCount)` unless `got` outputs were given for `expected` results.
 pub(crate) fn check_output_count(expected: usize, got: usize) -> Result<(), GradientError> {
     if expected != got {
@@ -178,10 +187,18 @@ pub(crate) fn check_output_count(expected: usize, got: usize) -> Result<(), Grad
     Ok(())
 }
 
-/// `Err(OutputShape)` unless an output has the result's shape.
-pub(crate) fn check_output_shape(expected: &[usize], got: &[usize]) -> Result<(), GradientError> {
+/// `Err(OutputShape)` unless an output has the result's shape; `output` (which of several) and
+/// `axis` (the one it is computed along) go into the error, to name the output to fix.
+pub(crate) fn check_output_shape(
+    expected: &[usize],
+    got: &[usize],
+    output: Option<usize>,
+    axis: Option<Axis>,
+) -> Result<(), GradientError> {
     if expected != got {
         return Err(GradientError::OutputShape {
+            output,
+            axis: axis.map(|a| a.index()),
             expected: expected.to_vec(),
             got: got.to_vec(),
         });

@@ -271,7 +271,7 @@ impl<R: Float> Grid<R> {
             (Boundary::OneSided, _) => None,
             (Boundary::Periodic, Spacing::Uniform(h)) => Some(*h),
             (Boundary::Periodic, Spacing::Coordinates(_)) => return Err(GradientError::PeriodRequired { axis }),
-            (Boundary::Period(period), spacing) => {
+            (Boundary::PeriodicWithLength(period), spacing) => {
                 // The span x[n-1] - x[0] in the direction of the coordinates, rounded (for the
                 // error message and the overflow check).
                 let span = match spacing {
@@ -952,7 +952,8 @@ mod tests {
         }
         // dx1 * (dx1 + dx2) overflows although every step is finite.
         let x = array![0.0, 1e200, 3e200, 4e200];
-        let err = AxisStencil::new(2, 4, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap_err();
+        let err =
+            AxisStencil::new(2, 4, &settings(Spacing::Coordinates(x.view().into()), EdgeOrder::First)).unwrap_err();
         assert!(matches!(err, GradientError::InvalidSpacing { axis: 2, .. }));
         // Modest values are fine.
         assert!(AxisStencil::new(0, 4, &settings(Spacing::Uniform(1e-300), EdgeOrder::First)).is_ok());
@@ -996,7 +997,7 @@ mod tests {
             edge_order: EdgeOrder::First,
             accuracy: Some(4),
             derivative: 1,
-            boundary: Boundary::Period(period),
+            boundary: Boundary::PeriodicWithLength(period),
             edge_order_given: false,
             derivative_given: false,
         };
@@ -1059,7 +1060,7 @@ mod tests {
                 let x0 = 0.3 * dir;
                 let x = ndarray::array![x0, x0 + h / 2.0, x0 + k * h];
                 let period = (n as f64 * h).abs();
-                let step = grid_wrap(x.len(), Spacing::Coordinates(x.view()), period);
+                let step = grid_wrap(x.len(), Spacing::Coordinates(x.view().into()), period);
                 let (m2, e2) = parts(x[2]);
                 let (m0, e0) = parts(x[0]);
                 let (mp, ep) = parts(dir * period);
@@ -1126,7 +1127,7 @@ mod tests {
                 let (_, w) = crate::coefficients::widths(m, p);
                 let side = (w / 2) as isize;
                 let centre: Vec<isize> = (-side..=side).filter(|&o| m % 2 == 0 || o != 0).collect();
-                let settings = fornberg_settings(Spacing::Coordinates(x.view()), m, p, Boundary::OneSided);
+                let settings = fornberg_settings(Spacing::Coordinates(x.view().into()), m, p, Boundary::OneSided);
                 let st = AxisStencil::new(0, n, &settings).unwrap();
                 if !equal {
                     // 3 + 0.1·i: steps that differ in their last bits are not equal steps.
@@ -1146,7 +1147,12 @@ mod tests {
                 }
                 // Periodic with a period of n·h (wrap step = h): every point exact.
                 let period = (x[n - 1] - x[0]) + d;
-                let settings = fornberg_settings(Spacing::Coordinates(x.view()), m, p, Boundary::Period(period.abs()));
+                let settings = fornberg_settings(
+                    Spacing::Coordinates(x.view().into()),
+                    m,
+                    p,
+                    Boundary::PeriodicWithLength(period.abs()),
+                );
                 let st = AxisStencil::new(0, n, &settings).unwrap();
                 assert_eq!(
                     st.interior,
@@ -1173,7 +1179,7 @@ mod tests {
         let st = AxisStencil::new(
             0,
             n,
-            &fornberg_settings(Spacing::Uniform(h), m, p, Boundary::Period(period)),
+            &fornberg_settings(Spacing::Uniform(h), m, p, Boundary::PeriodicWithLength(period)),
         )
         .unwrap();
         assert_eq!(
@@ -1208,7 +1214,7 @@ mod tests {
             let st = AxisStencil::new(
                 0,
                 n,
-                &fornberg_settings(Spacing::Coordinates(x.view()), m, p, Boundary::OneSided),
+                &fornberg_settings(Spacing::Coordinates(x.view().into()), m, p, Boundary::OneSided),
             )
             .unwrap();
             let Interior::PerPoint { offsets, w } = &st.interior else {
@@ -1253,7 +1259,8 @@ mod tests {
                 let x = ndarray::Array1::from_iter(xs.iter().map(|&v| v as f64));
                 for m in 1..=4 {
                     for p in (2..=8).step_by(2) {
-                        let settings = fornberg_settings(Spacing::Coordinates(x.view()), m, p, Boundary::OneSided);
+                        let settings =
+                            fornberg_settings(Spacing::Coordinates(x.view().into()), m, p, Boundary::OneSided);
                         let st = AxisStencil::new(0, n, &settings).unwrap();
                         let mut check = |i: usize, offsets: &[isize], w: &[f64]| {
                             // The stencil's samples, zero-weight taps (dropped) included.
@@ -1291,10 +1298,10 @@ mod tests {
     #[test]
     fn equal_coordinate_steps_take_the_uniform_path() {
         let x = array![0.0, 0.25, 0.5, 0.75];
-        let s = AxisStencil::new(0, 4, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap();
+        let s = AxisStencil::new(0, 4, &settings(Spacing::Coordinates(x.view().into()), EdgeOrder::First)).unwrap();
         assert_eq!(s.interior, Interior::Uniform { two_h: 0.5 });
         let x = array![0.0, 0.1, 0.35];
-        let s = AxisStencil::new(0, 3, &settings(Spacing::Coordinates(x.view()), EdgeOrder::First)).unwrap();
+        let s = AxisStencil::new(0, 3, &settings(Spacing::Coordinates(x.view().into()), EdgeOrder::First)).unwrap();
         assert!(matches!(s.interior, Interior::PerPoint { .. }));
     }
 }

@@ -429,9 +429,17 @@ fn maybe_wrong_shape(rng: &mut StdRng, shape: &[usize]) -> Vec<usize> {
     out
 }
 
-fn expect_output_shape(exp: &mut Expected, expected: &[usize], got: &[usize]) {
+fn expect_output_shape(
+    exp: &mut Expected,
+    expected: &[usize],
+    got: &[usize],
+    output: Option<usize>,
+    axis: Option<usize>,
+) {
     if expected != got {
         exp.errors.push(GradientError::OutputShape {
+            output,
+            axis,
             expected: expected.to_vec(),
             got: got.to_vec(),
         });
@@ -480,7 +488,7 @@ fn check_gradient_calls(f: &ArrayD<f64>, spec: &Spec, rng: &mut StdRng) {
     // gradient_axis_into: on error the output is untouched.
     let mut exp = exp;
     let out_shape = maybe_wrong_shape(rng, shape);
-    expect_output_shape(&mut exp, shape, &out_shape);
+    expect_output_shape(&mut exp, shape, &out_shape, None, Some(axis));
     let mut out = ArrayD::from_elem(IxDyn(&out_shape), UNTOUCHED);
     if exp
         .check(f.gradient_axis_into(Axis(axis), &opts, &mut out), "gradient_axis_into")
@@ -506,9 +514,10 @@ fn check_gradient_calls(f: &ArrayD<f64>, spec: &Spec, rng: &mut StdRng) {
         });
     }
     let mut outs: Vec<ArrayD<f64>> = (0..count)
-        .map(|_| {
+        .map(|i| {
             let out_shape = maybe_wrong_shape(rng, shape);
-            expect_output_shape(&mut exp, shape, &out_shape);
+            // Past the last axis the count is wrong, which is reported first.
+            expect_output_shape(&mut exp, shape, &out_shape, Some(i), axes.get(i).copied());
             ArrayD::from_elem(IxDyn(&out_shape), UNTOUCHED)
         })
         .collect();
@@ -626,7 +635,7 @@ where
     let out_shape = if exp.errors.is_empty() {
         let want = diffed_shape(0);
         let got = maybe_wrong_shape(rng, &want);
-        expect_output_shape(&mut exp, &want, &got);
+        expect_output_shape(&mut exp, &want, &got, None, Some(axis));
         got
     } else {
         shape.to_vec()

@@ -846,10 +846,7 @@ fn bad_orders_and_periods_are_typed_errors() {
 /// result is NaN too. Each neighbour within the stencil's reach is NaN, every other point not.
 #[test]
 fn nan_in_the_data_goes_where_the_readme_says() {
-    let got = ndarray::array![2.0, 5.0, f64::NAN, 9.0, 12.0]
-        .gradient()
-        .unwrap()
-        .remove(0);
+    let [got] = ndarray::array![2.0, 5.0, f64::NAN, 9.0, 12.0].gradient().unwrap();
     let want = [3.0, f64::NAN, 2.0, f64::NAN, 3.0];
     assert!(got.iter().zip(want).all(|(g, w)| g.to_bits() == w.to_bits()), "{got}");
 
@@ -899,4 +896,62 @@ fn nan_in_the_data_goes_where_the_readme_says() {
             }
         }
     }
+}
+
+/// The axis numbers in the options of `divergence`, `curl` and `scalar_curl` are spatial: the
+/// component axis is not counted, so `Axis(0)` there is the field's array axis 1. The same
+/// options given to `gradient_with` on the field count every axis: reused between the two, they
+/// put each setting one axis off (issue 19, item 4).
+#[test]
+fn operator_axes_are_spatial_not_array_axes() {
+    // F = (3x₀², 0) on a 5×4 grid: ∂₀F₀ = 6x₀ in grid units; with spacing 0.5 on spatial axis 0,
+    // x₀ = 0.5·i and ∂₀F₀ = 3i.
+    let field = Array::from_shape_fn(
+        (2, 5, 4),
+        |(c, i, _)| if c == 0 { 3.0 * (0.5 * i as f64).powi(2) } else { 0.0 },
+    );
+    let opts = GradientOptions::new().axis_spacing(Axis(0), 0.5).accuracy(2);
+    let div = field.divergence(&opts).unwrap();
+    let component0 = field.index_axis(Axis(0), 0);
+    // Spatial axis 0 is array axis 1 of the field, axis 0 of a component: spacing 0.5 there.
+    let along_array_axis_1 = component0.gradient_axis_with(Axis(0), &opts).unwrap();
+    assert!(same_bits(&div, &along_array_axis_1));
+    assert_eq!(div[[2, 1]], 6.0); // 3 · 2, exact for a quadratic at accuracy 2
+    // Had the spacing gone to array axis 0 (the components), spatial axis 0 would have unit
+    // spacing and the result would be half as large.
+    let unit = component0
+        .gradient_axis_with(Axis(0), &GradientOptions::new().accuracy(2))
+        .unwrap();
+    assert_eq!(unit[[2, 1]], 3.0);
+
+    // gradient_with on the field counts the component axis: the same spacing option goes to
+    // the component axis and leaves the first spatial axis (array axis 1) at unit spacing.
+    let spaced = GradientOptions::new().axis_spacing(Axis(0), 0.5);
+    let jacobian = field.gradient_with(&spaced).unwrap();
+    let unit = component0.gradient_axis(Axis(0)).unwrap();
+    assert_eq!(unit[[2, 1]], 3.0);
+    assert!(same_bits(&jacobian[1].index_axis(Axis(0), 0).to_owned(), &unit));
+    // ... while divergence with the same options differentiates spatial axis 0 with spacing 0.5.
+    assert_eq!(field.divergence(&spaced).unwrap()[[2, 1]], 6.0);
+
+    // A per-axis option naming spatial axis 2 does not exist for a field with 2 spatial axes.
+    let err = field
+        .divergence(&GradientOptions::new().axis_spacing(Axis(2), 0.5))
+        .unwrap_err();
+    assert_eq!(err, GradientError::AxisOutOfBounds { axis: 2, ndim: 2 });
+
+    // The curl too: a period on spatial axis 1 applies to array axis 2.
+    let field3 = Array::from_shape_fn((3, 4, 5, 6), |(c, i, j, k)| ((c + 1) * i + 2 * j * j + k) as f64);
+    let opts = GradientOptions::new().periodic(Axis(1));
+    let curl = field3.curl(&opts).unwrap();
+    let d = |k: usize, c: usize| {
+        field3
+            .index_axis(Axis(0), c)
+            .gradient_axis_with(Axis(k), &opts)
+            .unwrap()
+    };
+    assert!(same_bits(
+        &curl.index_axis(Axis(0), 0).to_owned(),
+        &(&d(1, 2) - &d(2, 1))
+    ));
 }

@@ -1,6 +1,8 @@
 //! Every integration test, one module per capability (one file of `tests/` each), compiled as
 //! one binary: `cargo test --test suite stencils::` runs one group.
 
+#[path = "api.rs"]
+mod api;
 #[path = "docs.rs"]
 mod docs;
 #[path = "errors.rs"]

@@ -36,7 +36,8 @@ use ndarray::{
     Array, Array1, ArrayD, ArrayView, ArrayViewD, ArrayViewMut, Axis, Dimension, IxDyn, ShapeBuilder, Slice,
 };
 use ndarray_gradient::{
-    ArrayGradientExt, Boundary, EdgeOrder, GradientError, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE, Spacing,
+    ArrayGradientExt, Boundary, EdgeOrder, GradientDim, GradientError, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE,
+    Spacing,
 };
 
 /// At most this many elements per array (keeps every run well under a millisecond).
@@ -468,7 +469,9 @@ impl Case {
         let (spacing, coords) = match m.axis_spacing.get(&axis) {
             Some(&i) => match &self.ops[i] {
                 Op::AxisSpacing(_, SpacingSpec::Uniform(h), _) => (Spacing::Uniform(*h), false),
-                Op::AxisSpacing(_, SpacingSpec::Coords(_), _) => (Spacing::Coordinates(self.coords[&i].view()), true),
+                Op::AxisSpacing(_, SpacingSpec::Coords(_), _) => {
+                    (Spacing::Coordinates(self.coords[&i].view().into()), true)
+                }
                 _ => unreachable!(),
             },
             None => (Spacing::Uniform(m.spacing), false),
@@ -495,7 +498,7 @@ impl Case {
         match spec {
             BoundarySpec::OneSided => Boundary::OneSided,
             BoundarySpec::Periodic => Boundary::Periodic,
-            BoundarySpec::Period(_) => Boundary::Period(self.periods[&op]),
+            BoundarySpec::Period(_) => Boundary::PeriodicWithLength(self.periods[&op]),
         }
     }
 
@@ -616,7 +619,7 @@ impl Case {
                     Boundary::OneSided => {}
                     Boundary::Periodic if s.coords => ok = bad(GradientError::PeriodRequired { axis: a }),
                     Boundary::Periodic => steps.push(steps[0]),
-                    Boundary::Period(l) => {
+                    Boundary::PeriodicWithLength(l) => {
                         let wrap = dir * l - span;
                         if l.is_finite() && span.is_finite() && l > span.abs() && wrap.is_finite() {
                             steps.push(wrap);
@@ -628,6 +631,8 @@ impl Case {
                             });
                         }
                     }
+                    // Boundary is non-exhaustive; the options here are built from the three above.
+                    _ => unreachable!("a boundary kind the oracle does not model"),
                 }
             }
             if ok && differentiated {
@@ -664,7 +669,7 @@ impl Case {
                     if *short {
                         o.coordinates(Axis(*a), x)
                     } else {
-                        o.axis_spacing(Axis(*a), Spacing::Coordinates(x.view()))
+                        o.axis_spacing(Axis(*a), Spacing::Coordinates(x.view().into()))
                     }
                 }
                 Op::EdgeOrder(e) => o.edge_order(*e),
@@ -675,7 +680,7 @@ impl Case {
                 Op::Boundary(_) => o.boundary(self.boundary_of(i)),
                 Op::AxisBoundary(a, b) => match (b, self.boundary_of(i)) {
                     (BoundarySpec::Periodic, _) => o.periodic(Axis(*a)),
-                    (BoundarySpec::Period(_), Boundary::Period(l)) => o.period(Axis(*a), l),
+                    (BoundarySpec::Period(_), Boundary::PeriodicWithLength(l)) => o.period(Axis(*a), l),
                     (_, b) => o.axis_boundary(Axis(*a), b),
                 },
                 Op::Axes(list) => o.axes(list.iter().map(|&a| Axis(a))),
@@ -720,7 +725,13 @@ fn gen_case(u: &mut Unstructured) -> AResult<Case> {
         let n = match u.int_in_range(0..=7u8)? {
             0..=2 => u.int_in_range(0..=4usize)?,
             3..=5 if valid_orders => {
-                let min = min_len(derivative, accuracy, model.edge.unwrap_or(EdgeOrder::First), periodic, coords);
+                let min = min_len(
+                    derivative,
+                    accuracy,
+                    model.edge.unwrap_or(EdgeOrder::First),
+                    periodic,
+                    coords,
+                );
                 (min + u.int_in_range(0..=2usize)?).saturating_sub(1)
             }
             _ => u.int_in_range(0..=12usize)?,
@@ -929,12 +940,33 @@ fn why(a: &Outcome, b: &Outcome) -> String {
 type Outcome = Result<Vec<ArrayD<f64>>, GradientError>;
 
 /// The allocating call, on an array of any dimension type.
-fn alloc<D: Dimension>(f: ArrayView<'_, f64, D>, call: Call, opts: &GradientOptions<'_, f64>) -> Outcome {
+fn alloc<D: GradientDim>(f: ArrayView<'_, f64, D>, call: Call, opts: &GradientOptions<'_, f64>) -> Outcome {
     match call {
         Call::Axis(k) => f.gradient_axis_with(Axis(k), opts).map(|g| vec![g.into_dyn()]),
-        Call::All => f
-            .gradient_with(opts)
-            .map(|v| v.into_iter().map(|g| g.into_dyn()).collect()),
+        Call::All => {
+            let listed: Outcome = f
+                .gradient_axes_with(opts)
+                .map(|v| v.into_iter().map(|g| g.into_dyn()).collect());
+            // gradient_with: the same results in D's own type (an array for a static D), or,
+            // for a valid call whose axes a static D does not all list, exactly AxesCount.
+            let fixed: Outcome = f.gradient_with(opts).map(|g| {
+                let v: Vec<Array<f64, D>> = g.into();
+                v.into_iter().map(|g| g.into_dyn()).collect()
+            });
+            match (&listed, &fixed, D::NDIM) {
+                (Ok(l), Err(e), Some(ndim)) if l.len() != ndim => assert_eq!(
+                    *e,
+                    GradientError::AxesCount { ndim, axes: l.len() },
+                    "gradient_with on a static dimension"
+                ),
+                _ => assert!(
+                    same(&listed, &fixed),
+                    "gradient_with differs from gradient_axes_with: {}",
+                    why(&listed, &fixed)
+                ),
+            }
+            listed
+        }
         Call::Laplacian => f.laplacian(opts).map(|g| vec![g.into_dyn()]),
     }
 }
@@ -1129,6 +1161,14 @@ fn check(u: &mut Unstructured) -> AResult<()> {
                     }
                 } else {
                     e == GradientError::OutputShape {
+                        // The first output is the wrong one: named by its place and axis
+                        // where the call writes several, by its axis where it has one.
+                        output: matches!(case.call, Call::All).then_some(0),
+                        axis: match case.call {
+                            Call::Axis(k) => Some(k),
+                            Call::All => case.diff_axes().first().copied(),
+                            Call::Laplacian => None,
+                        },
                         expected: case.shape.clone(),
                         got: shape.clone(),
                     }

@@ -57,7 +57,7 @@ fn settings_for(n: usize, x: &Array1<f64>, full: bool) -> Vec<AxisSettings<'_, f
     let spacings = [
         Spacing::Uniform(1.0),
         Spacing::Uniform(0.3),
-        Spacing::Coordinates(x.view()),
+        Spacing::Coordinates(x.view().into()),
     ];
     let schemes: &[(Option<usize>, usize, bool)] = if full {
         &[
@@ -83,7 +83,7 @@ fn settings_for(n: usize, x: &Array1<f64>, full: bool) -> Vec<AxisSettings<'_, f
                 let boundary = match (periodic, &spacing) {
                     (false, _) => Boundary::OneSided,
                     (true, Spacing::Uniform(_)) => Boundary::Periodic,
-                    (true, Spacing::Coordinates(x)) => Boundary::Period(2.0 * x[n - 1] - x[0] + 1.0),
+                    (true, Spacing::Coordinates(x)) => Boundary::PeriodicWithLength(2.0 * x[n - 1] - x[0] + 1.0),
                 };
                 all.push(AxisSettings {
                     spacing: spacing.clone(),
@@ -311,8 +311,11 @@ fn widest_stencils_fit_the_unrolled_loops() {
             for (spacing, boundary) in [
                 (Spacing::Uniform(1.0), Boundary::OneSided),
                 (Spacing::Uniform(1.0), Boundary::Periodic),
-                (Spacing::Coordinates(x.view()), Boundary::OneSided),
-                (Spacing::Coordinates(x.view()), Boundary::Period(x[n - 1] - x[0] + 1.0)),
+                (Spacing::Coordinates(x.view().into()), Boundary::OneSided),
+                (
+                    Spacing::Coordinates(x.view().into()),
+                    Boundary::PeriodicWithLength(x[n - 1] - x[0] + 1.0),
+                ),
             ] {
                 let settings = AxisSettings {
                     spacing,
