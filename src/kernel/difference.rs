@@ -1,7 +1,7 @@
 //! `diff`'s first difference, `out[i] = f[i + 1] - f[i]` along an axis
 //! ([`Walk::DifferenceLanes`](super::Walk::DifferenceLanes) lane by lane, or
 //! [`Walk::DifferencePlanes`](super::Walk::DifferencePlanes) as two shifted stacks of planes),
-//! and the in-place difference that `diff` repeats for `n > 2`.
+//! and the in-place difference that `diff` repeats for `n > 2` (one block of it).
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
 
@@ -53,13 +53,20 @@ fn reads<'f, A, S, D: Dimension>(
 }
 
 /// Replaces `a[i]` by `a[i + 1] - a[i]` for every `i` but the last, in place along `axis`: the
-/// second and later differences of `diff`, in a work array it owns (initialized memory).
-pub(crate) fn difference_in_place<A: DiffElement, D: Dimension>(mut a: ArrayViewMut<'_, A, D>, axis: Axis) {
+/// second and later differences of `diff`, in a work array it owns (initialized memory). A
+/// block of [`super::difference_in_place`], never cut along `axis` (each point reads the next
+/// one before it is overwritten). `lanes`: stride 1 along `axis`, lane by lane; otherwise plane
+/// by plane.
+pub(super) fn difference_in_place_block<A: DiffElement, D: Dimension>(
+    mut a: ArrayViewMut<'_, A, D>,
+    axis: Axis,
+    lanes: bool,
+) {
     let m = a.len_of(axis);
     if m < 2 {
         return;
     }
-    if a.stride_of(axis) == 1 {
+    if lanes {
         for lane in a.lanes_mut(axis) {
             let lane = slice_mut(lane);
             for i in 0..m - 1 {

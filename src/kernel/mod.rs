@@ -68,7 +68,6 @@ mod taps;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub(crate) use difference::difference_in_place;
 pub(crate) use taps::Slot;
 
 use route::{Job, Layout, Route, TermLayout, Walk};
@@ -310,6 +309,37 @@ where
         Walk::DifferenceLanes => difference::difference_lanes(f, o, axis, first),
         _ => difference::difference_planes(f, o, axis, first),
     });
+}
+
+/// `a[i] = a[i + 1] - a[i]` along `axis` for every `i` but the last, in place: the second and
+/// later differences of `diff` (in its work array). Routed as a first difference of the array
+/// onto itself, but its blocks are cut across another axis: along `axis` a block would read its
+/// neighbour's first point after the neighbour overwrote it.
+pub(crate) fn difference_in_place<A: DiffElement, D: Dimension>(a: ArrayViewMut<'_, A, D>, axis: Axis) {
+    let order = MemoryOrder::of_view_mut(&a);
+    let axis = Axis(order.position(axis));
+    let mut a = into_memory_order(a, &order);
+    let layout = {
+        let f = a.view();
+        Layout {
+            terms: vec![TermLayout::of(&f, &a, axis, f.len_of(axis), false, 0, false)],
+            ..Layout::of_output(Job::Difference, &a)
+        }
+    };
+    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    route::record(&route);
+    let lanes = route.walk == Walk::DifferenceLanes;
+    let cut = outermost_axis(a.shape(), a.strides(), Some(axis));
+    let Some(k) = cut.filter(|_| route.blocks > 1) else {
+        return difference::difference_in_place_block(a, axis, lanes);
+    };
+    let chunk = a.len_of(k).div_ceil(route.blocks);
+    let parts: Vec<_> = a.axis_chunks_iter_mut(k, chunk).collect();
+    split::for_each_block(
+        parts,
+        || (),
+        |_, block| difference::difference_in_place_block(block, axis, lanes),
+    );
 }
 
 /// `out = f`, element by element (`diff` of order 0).

@@ -17,7 +17,7 @@
 //! | [`Walk::Lanes`] | the axis has stride 1 in input and output, lanes of [`MIN_LANE_LEN`] or more | lane by lane |
 //! | [`Walk::Planes`] | any other single derivative | shifted planes across the axis |
 //! | [`Walk::Slabs`] | a sum of several terms on views that are not all contiguous in one order, or that read a halo | slab by slab through two accumulators, each term by its own walk inside the slab |
-//! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes | |
+//! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes; also its in-place second and later differences, whose blocks are cut across another axis | |
 //! | [`Walk::Copy`] | `diff(0)`: the input itself | element by element, in blocks across the outermost axis |
 //! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
 //!

@@ -768,8 +768,9 @@ fn routes_of_a_grid_of_calls() {
             }),
             v(&["Slabs/1[Lanes, Lanes]"]),
         ),
-        // diff: lanes along the innermost axis, planes across the others, a copy for n = 0,
-        // one first difference into a work array and one into the result for n = 3.
+        // diff: lanes along the innermost axis, planes across the others, a copy for n = 0;
+        // for n = 3 one first difference into a work array, one in place there (its blocks cut
+        // across another axis) and one into the result, each split like a first difference.
         (
             "diff innermost",
             SERIAL,
@@ -799,7 +800,13 @@ fn routes_of_a_grid_of_calls() {
             "diff 3",
             SERIAL,
             Box::new(|| drop(a.diff(3, Axis(2)))),
-            v(&["DifferenceLanes/1", "DifferenceLanes/1"]),
+            v(&["DifferenceLanes/1", "DifferenceLanes/1", "DifferenceLanes/1"]),
+        ),
+        (
+            "diff 3 split",
+            SPLIT,
+            Box::new(|| drop(a.diff(3, Axis(0)))),
+            v(&["DifferencePlanes/2", "DifferencePlanes/2", "DifferencePlanes/2"]),
         ),
     ];
     let mut failures = Vec::new();
