@@ -1,7 +1,7 @@
 //! `diff`'s first difference, `out[i] = f[i + 1] - f[i]` along an axis
 //! ([`Walk::DifferenceLanes`](super::Walk::DifferenceLanes) lane by lane, or
 //! [`Walk::DifferencePlanes`](super::Walk::DifferencePlanes) as two shifted stacks of planes),
-//! and the in-place difference that `diff` repeats for `n > 2` (one block of it).
+//! and the in-place difference that `diff` repeats for `n ≥ 3` (one block of it).
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
 
