@@ -126,8 +126,9 @@ pub trait GradientElement: Copy + Send + Sync + 'static + Sealed {
     /// The real type of spacings and coordinates: `f32` for `f32` and `Complex<f32>`, `f64`
     /// otherwise.
     type Real: Float + Send + Sync + Debug + 'static;
-    /// The element type of the result.
-    type Output: GradientFloat<Real = Self::Real>;
+    /// The element type of the result. A result can be differentiated again (an
+    /// [`Operator`](crate::Operator)'s mixed partials), in its own type.
+    type Output: GradientFloat<Real = Self::Real> + GradientElement<Real = Self::Real, Output = Self::Output>;
     /// Converts one element to the type the gradient is computed in (NumPy's
     /// `astype(float64)` for integers, the identity otherwise).
     ///

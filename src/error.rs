@@ -241,6 +241,28 @@ pub enum GradientError {
         /// The shape of the field given.
         shape: Vec<usize>,
     },
+    /// A coefficient array of an [`Operator`](crate::Operator) does not have the shape of the
+    /// array the operator is applied to.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{GradientError, GradientOptions, Operator};
+    ///
+    /// let f = array![1.0, 2.0, 4.0];
+    /// let a = array![1.0, 2.0];
+    /// let op = Operator::derivative(Axis(0), 1) + Operator::field(a.view()) * Operator::identity();
+    /// let err = op.apply(&f, &GradientOptions::new()).unwrap_err();
+    /// assert_eq!(err, GradientError::CoefficientShape { term: 1, expected: vec![3], got: vec![2] });
+    /// assert_eq!(err.to_string(), "the coefficient array of term 1 has shape [2], but the operator is applied to an array of shape [3]");
+    /// ```
+    CoefficientShape {
+        /// Which term of the operator, counting from 0 in the order they were added.
+        term: usize,
+        /// The shape of the input.
+        expected: Vec<usize>,
+        /// The shape of the coefficient array.
+        got: Vec<usize>,
+    },
     /// An option was given that another option of the same axis leaves without meaning, so it
     /// would be silently ignored: an edge order beside an accuracy order (which sets the edges'
     /// order too), beside a derivative order above 1 or the Laplacian (their edges have the
@@ -397,6 +419,11 @@ impl fmt::Display for GradientError {
                 }
                 Ok(())
             }
+            CoefficientShape { term, expected, got } => write!(
+                f,
+                "the coefficient array of term {term} has shape {got:?}, but the operator is applied to an \
+                 array of shape {expected:?}"
+            ),
             ConflictingOptions { axis, option, with } => {
                 let why = match (*option, *with) {
                     ("edge_order", "accuracy") => {
@@ -407,6 +434,10 @@ impl fmt::Display for GradientError {
                     ("edge_order", _) => {
                         "derivatives above the first take one-sided stencils of the accuracy order \
                          at the edges; set that with accuracy, not edge_order"
+                    }
+                    ("axes", _) => "an operator names the axes it differentiates; remove axes",
+                    ("derivative", "operator") => {
+                        "an operator gives the derivative order of each of its terms; remove derivative"
                     }
                     _ => "the operator fixes the derivative order; remove derivative",
                 };
@@ -551,6 +582,18 @@ impl PartialEq for GradientError {
                 },
             ) => (a, s, l, h) == (b, t, m, k),
             (BlockShape { expected: e, got: g }, BlockShape { expected: f, got: h }) => (e, g) == (f, h),
+            (
+                CoefficientShape {
+                    term: a,
+                    expected: e,
+                    got: g,
+                },
+                CoefficientShape {
+                    term: b,
+                    expected: f,
+                    got: h,
+                },
+            ) => (a, e, g) == (b, f, h),
             (
                 ConflictingOptions {
                     axis: a,

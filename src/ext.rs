@@ -10,7 +10,7 @@ use crate::error::GradientError;
 use crate::gradient;
 use crate::operators;
 use crate::options::{GradientOptions, Pad};
-use crate::plan::{AxesPlan, Operator, check_axes_count, check_output_count, check_output_shape};
+use crate::plan::{AxesPlan, FixedOrder, check_axes_count, check_output_count, check_output_shape};
 
 mod private {
     pub trait Sealed {}
@@ -742,7 +742,7 @@ where
         A: GradientElement,
     {
         let f = self.view();
-        let plan = AxesPlan::of_options(f.shape(), opts, Some(Operator::LAPLACIAN))?;
+        let plan = AxesPlan::of_options(f.shape(), opts, Some(FixedOrder::LAPLACIAN))?;
         Ok(new_array_like(&f, None, |out| {
             operators::laplacian(&plan, f.view(), out)
         }))
@@ -756,7 +756,7 @@ where
     where
         A: GradientElement,
     {
-        let plan = AxesPlan::of_options(self.shape(), opts, Some(Operator::LAPLACIAN))?;
+        let plan = AxesPlan::of_options(self.shape(), opts, Some(FixedOrder::LAPLACIAN))?;
         check_output_shape(self.shape(), out.shape(), None, None)?;
         operators::laplacian(&plan, self.view(), out.view_mut());
         Ok(())

@@ -21,7 +21,7 @@ use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{self, Term};
 use crate::options::GradientOptions;
-use crate::plan::{AxesPlan, Operator, check_output_count, check_output_shape};
+use crate::plan::{AxesPlan, FixedOrder, check_output_count, check_output_shape};
 use crate::stencil::AxisStencil;
 
 /// How many samples a block needs beyond itself, on each side of each axis.
@@ -181,7 +181,7 @@ impl<R: Float> BlockPlan<R> {
     pub fn laplacian(shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Self, GradientError> {
         Ok(BlockPlan {
             shape: shape.to_vec(),
-            plan: AxesPlan::of_options(shape, opts, Some(Operator::LAPLACIAN))?,
+            plan: AxesPlan::of_options(shape, opts, Some(FixedOrder::LAPLACIAN))?,
             operation: Operation::Laplacian,
         })
     }

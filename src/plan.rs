@@ -12,21 +12,21 @@ use crate::stencil::AxisStencil;
 /// An operator that fixes the derivative order of its terms: its name (for error messages) and
 /// that order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Operator {
+pub(crate) struct FixedOrder {
     pub(crate) name: &'static str,
     pub(crate) derivative: usize,
 }
 
-impl Operator {
-    pub(crate) const LAPLACIAN: Operator = Operator {
+impl FixedOrder {
+    pub(crate) const LAPLACIAN: FixedOrder = FixedOrder {
         name: "laplacian",
         derivative: 2,
     };
-    pub(crate) const DIVERGENCE: Operator = Operator {
+    pub(crate) const DIVERGENCE: FixedOrder = FixedOrder {
         name: "divergence",
         derivative: 1,
     };
-    pub(crate) const CURL: Operator = Operator {
+    pub(crate) const CURL: FixedOrder = FixedOrder {
         name: "curl",
         derivative: 1,
     };
@@ -49,7 +49,7 @@ impl<R: Float> AxesPlan<R> {
         shape: &[usize],
         axes: &[Axis],
         opts: &GradientOptions<'_, R>,
-        operator: Option<Operator>,
+        operator: Option<FixedOrder>,
     ) -> Result<Self, GradientError> {
         let ndim = shape.len();
         for (i, &axis) in axes.iter().enumerate() {
@@ -87,7 +87,7 @@ impl<R: Float> AxesPlan<R> {
     pub(crate) fn of_options(
         shape: &[usize],
         opts: &GradientOptions<'_, R>,
-        operator: Option<Operator>,
+        operator: Option<FixedOrder>,
     ) -> Result<Self, GradientError> {
         let all: Vec<Axis>;
         let axes = match opts.get_axes() {
@@ -106,7 +106,7 @@ impl<R: Float> AxesPlan<R> {
         let spatial = field.get(1..).unwrap_or_default();
         let components = opts.get_axes().map_or(spatial.len(), <[Axis]>::len);
         check_field(field, components, spatial.len())?;
-        Self::of_options(spatial, opts, Some(Operator::DIVERGENCE))
+        Self::of_options(spatial, opts, Some(FixedOrder::DIVERGENCE))
     }
 
     /// The curl of a field of `spatial` components over `spatial` axes (3, or 2 for the scalar
@@ -114,7 +114,7 @@ impl<R: Float> AxesPlan<R> {
     pub(crate) fn curl(field: &[usize], opts: &GradientOptions<'_, R>, spatial: usize) -> Result<Self, GradientError> {
         check_field(field, spatial, spatial)?;
         let axes: Vec<Axis> = (0..spatial).map(Axis).collect();
-        Self::new(&field[1..], &axes, opts, Some(Operator::CURL))
+        Self::new(&field[1..], &axes, opts, Some(FixedOrder::CURL))
     }
 
     /// The stencil of the `j`-th axis.
@@ -127,7 +127,7 @@ impl<R: Float> AxesPlan<R> {
 /// a derivative order other than the operator's, or an edge order beside an accuracy order, a
 /// derivative order above 1 (whose stencils take their edges from the accuracy order) or a
 /// periodic boundary (no edges).
-fn conflict<R>(axis: Axis, s: &AxisSettings<'_, R>, operator: Option<Operator>) -> Result<(), GradientError> {
+fn conflict<R>(axis: Axis, s: &AxisSettings<'_, R>, operator: Option<FixedOrder>) -> Result<(), GradientError> {
     let refuse = |option, with| {
         Err(GradientError::ConflictingOptions {
             axis: axis.index(),

@@ -1,0 +1,463 @@
+//! Linear differential operators of any shape (findiff's `Diff`, `Coef` and `Identity`
+//! algebra): a sum of terms, each a chain of steps applied right to left, a step being a
+//! derivative along one axis or a pointwise multiplication by a coefficient.
+//!
+//! Each derivative step is one call of the kernels ([`kernel::derivatives`]) with the
+//! stencil of its axis and order; an operator whose terms are all plain derivatives (a
+//! Laplacian-like sum) is one [`kernel::sum`] pass into the output. The arithmetic is findiff's:
+//! a product is a composition (`(A * B)(f) = A(B(f))`, edges included), a coefficient
+//! multiplies the value it is applied to, and terms are added left to right.
+
+use std::ops::{Add, Mul, Neg, Sub};
+
+use ndarray::{Array, ArrayRef, ArrayView, Axis, CowArray, Dimension, IxDyn, Zip};
+use num_traits::Float;
+
+use crate::alloc::new_array_like;
+use crate::element::{GradientElement, GradientFloat};
+use crate::error::GradientError;
+use crate::kernel::{self, Term};
+use crate::options::GradientOptions;
+use crate::plan::{AxesPlan, FixedOrder, check_output_shape};
+use crate::stencil::AxisStencil;
+
+/// A linear differential operator: derivatives along any axes and of any order, their
+/// products (mixed partials), sums and differences, scalar and array coefficients, and the
+/// identity. findiff's `Diff`, `Coef` and `Identity` expressions.
+///
+/// Build one with [`Operator::derivative`], [`Operator::identity`], [`Operator::coefficient`]
+/// and [`Operator::field`], combined with `*` (composition: `(a * b)(f) = a(b(f))`), `+`, `-`
+/// and unary `-`; then [`apply`](Operator::apply) it to arrays. The spacing, coordinates,
+/// accuracy order and boundary of each axis come from the [`GradientOptions`] given to
+/// `apply`, exactly as for [`gradient_with`](crate::ArrayGradientExt::gradient_with) (so a
+/// first derivative has NumPy's edges unless an accuracy order is given: findiff's default
+/// `acc=2` is `.accuracy(2)`); the derivative orders come from the operator.
+///
+/// Products are distributed over sums (`c * (a + b)` is computed as `c * a + c * b`) and
+/// adjacent derivatives along one axis merge into one stencil, as in findiff; an operator
+/// that nests sums inside products can therefore round differently from findiff's
+/// evaluation of the same expression (never by more than the rounding of the extra terms).
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{Array2, Axis};
+/// use ndarray_gradient::{GradientOptions, Operator};
+///
+/// // findiff: d2_dxdy = Diff(0, h) * Diff(1, h); d2_dxdy(f)
+/// let h = 0.1;
+/// let f = Array2::from_shape_fn((20, 30), |(i, j)| (i as f64 * h) * (j as f64 * h).powi(2));
+/// let d2_dxdy = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+/// let g = d2_dxdy.apply(&f, &GradientOptions::new().spacing(h)).unwrap();
+/// // ∂²(x y²)/∂x∂y = 2y, exact for a second-order scheme on a quadratic
+/// assert!((g[[7, 12]] - 2.0 * 12.0 * h).abs() < 1e-12);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Operator<'a, R> {
+    terms: Vec<Product<'a, R>>,
+}
+
+/// One term: `±` its steps applied right to left (the last step first).
+#[derive(Clone, Debug)]
+struct Product<'a, R> {
+    subtract: bool,
+    steps: Vec<Step<'a, R>>,
+}
+
+#[derive(Clone, Debug)]
+enum Step<'a, R> {
+    /// The derivative of this order along the axis.
+    Derivative { axis: Axis, order: usize },
+    /// `c * value`.
+    Scalar(R),
+    /// `c[i] * value[i]` at every point, `c` of the input's shape.
+    Field(CowArray<'a, R, IxDyn>),
+}
+
+impl<'a, R: Float> Operator<'a, R> {
+    /// The derivative of order `order` (1 to [`MAX_DERIVATIVE`](crate::MAX_DERIVATIVE)) along
+    /// `axis`: findiff's `Diff(axis) ** order`, one stencil of that order (not repeated first
+    /// derivatives). The order is checked by [`apply`](Self::apply).
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, Operator};
+    ///
+    /// let f = array![1.0, 2.0, 4.0, 7.0, 11.0];
+    /// // With default options, a first derivative is np.gradient(f) (edge order 1) ...
+    /// let d = Operator::derivative(Axis(0), 1);
+    /// assert_eq!(d.apply(&f, &GradientOptions::new()).unwrap(), f.gradient_axis(Axis(0)).unwrap());
+    /// // ... and findiff's default, Diff(0) with acc=2, is accuracy(2)
+    /// let findiff_default = GradientOptions::new().accuracy(2);
+    /// assert_eq!(d.apply(&f, &findiff_default).unwrap(), ndarray::array![0.5, 1.5, 2.5, 3.5, 4.5]);
+    /// ```
+    pub fn derivative(axis: Axis, order: usize) -> Self {
+        Self::of_steps(vec![Step::Derivative { axis, order }])
+    }
+
+    /// The identity: `f` itself (converted to the result's element type). findiff's
+    /// `Identity()`.
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// // (Diff(0)**2 + Identity())(f): f'' + f = 0 for f = sin
+    /// let h = 0.01;
+    /// let f = ndarray::Array1::from_shape_fn(200, |i| (i as f64 * h).sin());
+    /// let op = Operator::derivative(Axis(0), 2) + Operator::identity();
+    /// let r = op.apply(&f, &GradientOptions::new().spacing(h)).unwrap();
+    /// assert!(r.iter().all(|v| v.abs() < 1e-4));
+    /// ```
+    pub fn identity() -> Self {
+        Self::of_steps(Vec::new())
+    }
+
+    /// Multiplication by the constant `c`: findiff's `Coef(c)` (or a number in an
+    /// expression). `Operator::coefficient(c) * op` is `c * op(f)`.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// let f = array![0.0, 1.0, 4.0, 9.0];
+    /// let op = Operator::coefficient(0.5) * Operator::derivative(Axis(0), 2); // Coef(0.5) * Diff(0)**2
+    /// let r = op.apply(&f, &GradientOptions::new()).unwrap();
+    /// assert_eq!(r, array![1.0, 1.0, 1.0, 1.0]);
+    /// ```
+    pub fn coefficient(c: R) -> Self {
+        Self::of_steps(vec![Step::Scalar(c)])
+    }
+
+    /// Pointwise multiplication by an array of the input's shape: findiff's `Coef(a)` with an
+    /// array `a`. `Operator::field(a) * op` is `a * op(f)`, point by point.
+    ///
+    /// # Errors
+    ///
+    /// [`apply`](Self::apply) returns [`GradientError::CoefficientShape`] unless `a` has the
+    /// input's shape.
+    ///
+    /// ```
+    /// use ndarray::{array, Axis};
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// let f = array![0.0, 1.0, 2.0, 3.0];
+    /// let a = array![1.0, 2.0, 3.0, 4.0];
+    /// // (Coef(a) * Diff(0))(f) = a * f'
+    /// let op = Operator::field(a.view()) * Operator::derivative(Axis(0), 1);
+    /// assert_eq!(op.apply(&f, &GradientOptions::new()).unwrap(), a);
+    /// ```
+    pub fn field<D: Dimension>(a: impl Into<CowArray<'a, R, D>>) -> Self {
+        Self::of_steps(vec![Step::Field(a.into().into_dyn())])
+    }
+
+    fn of_steps(steps: Vec<Step<'a, R>>) -> Self {
+        Operator {
+            terms: vec![Product { subtract: false, steps }],
+        }
+    }
+
+    /// The composition `self(other(f))`, distributed over the terms of both (`(a + b) * c`
+    /// is `a * c + b * c`). Adjacent derivatives along one axis merge into one stencil of the
+    /// summed order, as findiff's `Diff(0) * Diff(0)` is `Diff(0) ** 2`.
+    fn compose(self, other: Self) -> Self {
+        let mut terms = Vec::with_capacity(self.terms.len() * other.terms.len());
+        for left in &self.terms {
+            for right in &other.terms {
+                let mut steps = left.steps.clone();
+                for step in right.steps.iter().cloned() {
+                    match (steps.last_mut(), &step) {
+                        (Some(Step::Derivative { axis, order }), Step::Derivative { axis: a, order: m })
+                            if axis == a =>
+                        {
+                            *order += m
+                        }
+                        _ => steps.push(step),
+                    }
+                }
+                terms.push(Product {
+                    subtract: left.subtract != right.subtract,
+                    steps,
+                });
+            }
+        }
+        Operator { terms }
+    }
+
+    /// The stencils of every derivative step of the operator on an array of `shape`, and
+    /// every other argument checked: one `(axis, order)` stencil each, built once.
+    fn plan(
+        &self,
+        shape: &[usize],
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Vec<((Axis, usize), AxisStencil<R>)>, GradientError> {
+        if shape.is_empty() {
+            return Err(GradientError::ZeroDimensional);
+        }
+        if let Some(&axis) = opts.get_axes().and_then(<[Axis]>::first) {
+            return Err(GradientError::ConflictingOptions {
+                axis: axis.index(),
+                option: "axes",
+                with: "operator",
+            });
+        }
+        for axis in (0..shape.len()).map(Axis).chain(opts.configured_axes()) {
+            if opts.settings_of(axis).derivative_given {
+                return Err(GradientError::ConflictingOptions {
+                    axis: axis.index(),
+                    option: "derivative",
+                    with: "operator",
+                });
+            }
+        }
+        let mut stencils: Vec<((Axis, usize), AxisStencil<R>)> = Vec::new();
+        for (t, term) in self.terms.iter().enumerate() {
+            for step in &term.steps {
+                match step {
+                    Step::Derivative { axis, order } => {
+                        if stencils.iter().any(|(key, _)| *key == (*axis, *order)) {
+                            continue;
+                        }
+                        let fixed = FixedOrder {
+                            name: "operator",
+                            derivative: *order,
+                        };
+                        let mut plan = AxesPlan::new(shape, &[*axis], opts, Some(fixed))?;
+                        let (_, stencil) = plan.axes.pop().expect("one axis planned");
+                        stencils.push(((*axis, *order), stencil));
+                    }
+                    Step::Field(a) if a.shape() != shape => {
+                        return Err(GradientError::CoefficientShape {
+                            term: t,
+                            expected: shape.to_vec(),
+                            got: a.shape().to_vec(),
+                        });
+                    }
+                    Step::Field(_) | Step::Scalar(_) => {}
+                }
+            }
+        }
+        Ok(stencils)
+    }
+
+    /// Whether every term is one derivative and nothing else: then the whole operator is one
+    /// [`kernel::sum`] pass.
+    fn is_sum_of_derivatives(&self) -> bool {
+        self.terms
+            .iter()
+            .all(|t| matches!(t.steps[..], [Step::Derivative { .. }]))
+            && !self.terms[0].subtract
+    }
+
+    /// The operator applied to `f`: a new array of `f`'s shape, in `f`'s memory order.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`gradient_with`](crate::ArrayGradientExt::gradient_with) for every axis the
+    /// operator differentiates (an axis out of range, too short for its stencil, bad
+    /// spacing or coordinates, a bad accuracy or derivative order);
+    /// [`GradientError::CoefficientShape`] for a coefficient array of another shape;
+    /// [`GradientError::ConflictingOptions`] for options that set a derivative order or a list
+    /// of axes (the operator gives both); [`GradientError::ZeroDimensional`] for a 0-D array.
+    ///
+    /// ```
+    /// use ndarray::{Array2, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, Operator};
+    ///
+    /// let f = Array2::from_shape_fn((16, 16), |(i, j)| ((i * j) as f64).sin());
+    /// let opts = GradientOptions::new().spacing(0.5).accuracy(4);
+    /// // findiff: (Diff(0, 0.5, acc=4)**2 + Diff(1, 0.5, acc=4)**2)(f), the Laplacian
+    /// let lap = (Operator::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2)).apply(&f, &opts).unwrap();
+    /// assert_eq!(lap, f.laplacian(&opts).unwrap()); // bit for bit
+    /// ```
+    pub fn apply<A, D>(
+        &self,
+        f: &ArrayRef<A, D>,
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement<Real = R>,
+        D: Dimension,
+    {
+        let f = f.view();
+        let stencils = self.plan(f.shape(), opts)?;
+        if self.is_sum_of_derivatives() {
+            return Ok(new_array_like(&f, None, |out| {
+                kernel::sum(&self.derivative_terms(&f, &stencils), out)
+            }));
+        }
+        Ok(self.evaluate(&f, &stencils))
+    }
+
+    /// [`apply`](Self::apply) written into `out` (the input's shape, any layout).
+    ///
+    /// # Errors
+    ///
+    /// As [`apply`](Self::apply), and [`GradientError::OutputShape`]. On error `out` is
+    /// unchanged.
+    ///
+    /// ```
+    /// use ndarray::{array, Array1, Axis};
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// let f = array![0.0, 1.0, 4.0, 9.0, 16.0];
+    /// let mut out = Array1::zeros(5);
+    /// // (Diff(0)**2 - 2 * Identity())(f)
+    /// let op = Operator::derivative(Axis(0), 2) - Operator::coefficient(2.0) * Operator::identity();
+    /// op.apply_into(&f, &GradientOptions::new(), &mut out).unwrap();
+    /// assert_eq!(out, array![2.0, 0.0, -6.0, -16.0, -30.0]);
+    /// ```
+    pub fn apply_into<A, D>(
+        &self,
+        f: &ArrayRef<A, D>,
+        opts: &GradientOptions<'_, R>,
+        out: &mut ArrayRef<A::Output, D>,
+    ) -> Result<(), GradientError>
+    where
+        A: GradientElement<Real = R>,
+        D: Dimension,
+    {
+        let f = f.view();
+        let stencils = self.plan(f.shape(), opts)?;
+        check_output_shape(f.shape(), out.shape(), None, None)?;
+        if self.is_sum_of_derivatives() {
+            kernel::sum(&self.derivative_terms(&f, &stencils), out.view_mut());
+        } else {
+            out.assign(&self.evaluate(&f, &stencils));
+        }
+        Ok(())
+    }
+
+    /// The kernel terms of an operator whose every term is one derivative.
+    fn derivative_terms<'f, A, D: Dimension>(
+        &self,
+        f: &ArrayView<'f, A, D>,
+        stencils: &'f [((Axis, usize), AxisStencil<R>)],
+    ) -> Vec<Term<'f, A, D, R>> {
+        self.terms
+            .iter()
+            .map(|term| {
+                let [Step::Derivative { axis, order }] = term.steps[..] else {
+                    unreachable!("checked by is_sum_of_derivatives")
+                };
+                Term {
+                    subtract: term.subtract,
+                    ..Term::new(f.clone(), axis, stencil_of(stencils, axis, order))
+                }
+            })
+            .collect()
+    }
+
+    /// The general case: each term into its own array, added left to right.
+    fn evaluate<A, D>(
+        &self,
+        f: &ArrayView<'_, A, D>,
+        stencils: &[((Axis, usize), AxisStencil<R>)],
+    ) -> Array<A::Output, D>
+    where
+        A: GradientElement<Real = R>,
+        D: Dimension,
+    {
+        let mut sum: Option<Array<A::Output, D>> = None;
+        for term in &self.terms {
+            let value = evaluate_product(&term.steps, f, stencils);
+            sum = Some(match sum {
+                None if term.subtract => value.mapv_into(|v| v.scale(-R::one())),
+                None => value,
+                Some(mut acc) => {
+                    let add = |a: &mut A::Output, &b: &A::Output| *a = if term.subtract { *a - b } else { *a + b };
+                    Zip::from(&mut acc).and(&value).for_each(add);
+                    acc
+                }
+            });
+        }
+        sum.expect("an operator has at least one term")
+    }
+}
+
+fn stencil_of<R>(stencils: &[((Axis, usize), AxisStencil<R>)], axis: Axis, order: usize) -> &AxisStencil<R> {
+    &stencils
+        .iter()
+        .find(|(key, _)| *key == (axis, order))
+        .expect("planned")
+        .1
+}
+
+/// One term's steps applied to `f`, the last step first.
+fn evaluate_product<A, D>(
+    steps: &[Step<'_, A::Real>],
+    f: &ArrayView<'_, A, D>,
+    stencils: &[((Axis, usize), AxisStencil<A::Real>)],
+) -> Array<A::Output, D>
+where
+    A: GradientElement,
+    D: Dimension,
+{
+    let mut value: Option<Array<A::Output, D>> = None;
+    for step in steps.iter().rev() {
+        value = Some(match (step, value) {
+            (Step::Derivative { axis, order }, None) => derivative(f, *axis, stencil_of(stencils, *axis, *order)),
+            (Step::Derivative { axis, order }, Some(v)) => {
+                derivative(&v.view(), *axis, stencil_of(stencils, *axis, *order))
+            }
+            (Step::Scalar(c), v) => {
+                let v = v.unwrap_or_else(|| f.mapv(A::to_output));
+                v.mapv_into(|x| x.scale(*c))
+            }
+            (Step::Field(c), v) => {
+                let mut v = v.unwrap_or_else(|| f.mapv(A::to_output));
+                let c = c.view().into_dimensionality::<D>().expect("checked by plan");
+                Zip::from(&mut v).and(&c).for_each(|x, &c| *x = x.scale(c));
+                v
+            }
+        });
+    }
+    value.unwrap_or_else(|| f.mapv(A::to_output))
+}
+
+/// The derivative of `f` along `axis` into a new array.
+fn derivative<A: GradientElement, D: Dimension>(
+    f: &ArrayView<'_, A, D>,
+    axis: Axis,
+    stencil: &AxisStencil<A::Real>,
+) -> Array<A::Output, D> {
+    new_array_like(f, None, |out| {
+        kernel::derivatives(&[Term::new(f.view(), axis, stencil)], vec![out])
+    })
+}
+
+impl<'a, R: Float> Mul for Operator<'a, R> {
+    type Output = Operator<'a, R>;
+    /// The composition `self(rhs(f))`: findiff's `*` of two expressions.
+    fn mul(self, rhs: Self) -> Self {
+        self.compose(rhs)
+    }
+}
+
+impl<'a, R: Float> Add for Operator<'a, R> {
+    type Output = Operator<'a, R>;
+    /// The sum `self(f) + rhs(f)`, terms added left to right.
+    fn add(mut self, rhs: Self) -> Self {
+        self.terms.extend(rhs.terms);
+        self
+    }
+}
+
+impl<'a, R: Float> Sub for Operator<'a, R> {
+    type Output = Operator<'a, R>;
+    /// The difference `self(f) - rhs(f)`.
+    fn sub(self, rhs: Self) -> Self {
+        self + -rhs
+    }
+}
+
+impl<'a, R: Float> Neg for Operator<'a, R> {
+    type Output = Operator<'a, R>;
+    /// `-self(f)`.
+    fn neg(mut self) -> Self {
+        for term in &mut self.terms {
+            term.subtract = !term.subtract;
+        }
+        self
+    }
+}
