@@ -10,13 +10,13 @@
 
 use std::ops::{Add, Mul, Neg, Sub};
 
-use ndarray::{Array, ArrayRef, ArrayView, Axis, CowArray, Dimension, IxDyn, Zip};
+use ndarray::{Array, ArrayRef, ArrayView, ArrayViewMut, Axis, CowArray, Dimension, IxDyn, Slice, Zip};
 use num_traits::Float;
 
-use crate::alloc::new_array_like;
+use crate::alloc::{alloc_like, new_array_like};
 use crate::element::{GradientElement, GradientFloat};
 use crate::error::GradientError;
-use crate::kernel::{self, Term};
+use crate::kernel::{self, Slot, Term, route};
 use crate::options::GradientOptions;
 use crate::plan::{AxesPlan, FixedOrder, check_output_shape};
 use crate::stencil::AxisStencil;
@@ -322,10 +322,31 @@ impl<'a, R: Float> Operator<'a, R> {
         check_output_shape(f.shape(), out.shape(), None, None)?;
         if self.is_sum_of_derivatives() {
             kernel::sum(&self.derivative_terms(&f, &stencils), out.view_mut());
+        } else if let Some(run) = self.single_product(&stencils) {
+            compose_into(&run, f, out.view_mut());
         } else {
             out.assign(&self.evaluate(&f, &stencils));
         }
         Ok(())
+    }
+
+    /// The derivatives of an operator that is one product of derivatives (a mixed partial),
+    /// outermost first, with their stencils.
+    fn single_product<'s>(
+        &self,
+        stencils: &'s [((Axis, usize), AxisStencil<R>)],
+    ) -> Option<Vec<(Axis, &'s AxisStencil<R>)>> {
+        let [term] = &self.terms[..] else { return None };
+        if term.subtract || term.steps.is_empty() {
+            return None;
+        }
+        term.steps
+            .iter()
+            .map(|step| match step {
+                Step::Derivative { axis, order } => Some((*axis, stencil_of(stencils, *axis, *order))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The kernel terms of an operator whose every term is one derivative.
@@ -383,7 +404,8 @@ fn stencil_of<R>(stencils: &[((Axis, usize), AxisStencil<R>)], axis: Axis, order
         .1
 }
 
-/// One term's steps applied to `f`, the last step first.
+/// One term's steps applied to `f`, the last step first: each run of derivatives composed
+/// ([`compose_into`]), each coefficient multiplied in place.
 fn evaluate_product<A, D>(
     steps: &[Step<'_, A::Real>],
     f: &ArrayView<'_, A, D>,
@@ -394,36 +416,96 @@ where
     D: Dimension,
 {
     let mut value: Option<Array<A::Output, D>> = None;
-    for step in steps.iter().rev() {
-        value = Some(match (step, value) {
-            (Step::Derivative { axis, order }, None) => derivative(f, *axis, stencil_of(stencils, *axis, *order)),
-            (Step::Derivative { axis, order }, Some(v)) => {
-                derivative(&v.view(), *axis, stencil_of(stencils, *axis, *order))
-            }
-            (Step::Scalar(c), v) => {
-                let v = v.unwrap_or_else(|| f.mapv(A::to_output));
-                v.mapv_into(|x| x.scale(*c))
-            }
-            (Step::Field(c), v) => {
-                let mut v = v.unwrap_or_else(|| f.mapv(A::to_output));
+    let mut rest = steps;
+    while let Some(last) = rest.last() {
+        if let Step::Derivative { .. } = last {
+            // The run of derivatives at the end of `rest`, outermost first.
+            let start = rest
+                .iter()
+                .rposition(|s| !matches!(s, Step::Derivative { .. }))
+                .map_or(0, |i| i + 1);
+            let run: Vec<(Axis, &AxisStencil<A::Real>)> = rest[start..]
+                .iter()
+                .map(|s| match s {
+                    Step::Derivative { axis, order } => (*axis, stencil_of(stencils, *axis, *order)),
+                    _ => unreachable!("a run of derivatives"),
+                })
+                .collect();
+            value = Some(match &value {
+                None => new_array_like(f, None, |out| compose_into(&run, f.clone(), out)),
+                Some(v) => new_array_like(&v.view(), None, |out| compose_into(&run, v.view(), out)),
+            });
+            rest = &rest[..start];
+            continue;
+        }
+        let mut v = value.take().unwrap_or_else(|| f.mapv(A::to_output));
+        match last {
+            Step::Scalar(c) => v.mapv_inplace(|x| x.scale(*c)),
+            Step::Field(c) => {
                 let c = c.view().into_dimensionality::<D>().expect("checked by plan");
                 Zip::from(&mut v).and(&c).for_each(|x, &c| *x = x.scale(c));
-                v
             }
-        });
+            Step::Derivative { .. } => unreachable!("handled above"),
+        }
+        value = Some(v);
+        rest = &rest[..rest.len() - 1];
     }
     value.unwrap_or_else(|| f.mapv(A::to_output))
 }
 
-/// The derivative of `f` along `axis` into a new array.
-fn derivative<A: GradientElement, D: Dimension>(
-    f: &ArrayView<'_, A, D>,
-    axis: Axis,
-    stencil: &AxisStencil<A::Real>,
-) -> Array<A::Output, D> {
-    new_array_like(f, None, |out| {
-        kernel::derivatives(&[Term::new(f.view(), axis, stencil)], vec![out])
-    })
+/// The derivatives of `steps` (outermost first) applied to `f`, the last first, into `out`.
+///
+/// Two or more along different axes, the outer one not periodic and not repeated inside: the
+/// array is cut across the outer axis into blocks of [`route::composed_block`] planes; each
+/// block's inner derivatives are computed for the block and the samples its outer stencil reads
+/// beyond it (its halo, [`AxisStencil::reach`]) into a buffer reused from block to block, and
+/// the outer derivative of the block is taken from that buffer with the block's window of the
+/// stencil ([`AxisStencil::window`]), as a [`BlockPlan`](crate::BlockPlan) block is. Every point
+/// keeps its whole-array rule and operands, so the result is the same bits as composing whole
+/// arrays, which is what the other cases do.
+fn compose_into<A, S, D>(
+    steps: &[(Axis, &AxisStencil<A::Real>)],
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let [(axis, outer), inner @ ..] = steps else {
+        unreachable!("at least one derivative")
+    };
+    let (axis, outer) = (*axis, *outer);
+    if inner.is_empty() {
+        return kernel::derivatives(&[Term::new(f, axis, outer)], vec![out]);
+    }
+    let n = f.len_of(axis);
+    if outer.periodic || inner.iter().any(|(a, _)| *a == axis) || n == 0 {
+        let temp = new_array_like(&f, None, |t| compose_into(inner, f.view(), t));
+        return kernel::derivatives(&[Term::new(temp.view(), axis, outer)], vec![out]);
+    }
+    let width = outer.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
+    let block = route::composed_block(n, f.len() / n, width);
+    let longest = (0..n)
+        .step_by(block)
+        .filter_map(|s| outer.reach(s, block.min(n - s)))
+        .map(|(lo, hi)| (hi - lo + 1) as usize)
+        .max()
+        .unwrap_or(0);
+    let mut buffer: Array<A::Output, D> = alloc_like(&f, Some((axis, longest)));
+    for s in (0..n).step_by(block) {
+        let e = (s + block).min(n);
+        let (lo, hi) = outer.reach(s, e - s).expect("a block of points");
+        let (lo, hi) = (lo as usize, hi as usize + 1);
+        let mut temp = buffer.slice_axis_mut(axis, Slice::from(0..hi - lo));
+        compose_into(inner, f.slice_axis(axis, Slice::from(lo..hi)), temp.view_mut());
+        let window = outer.window(lo as isize, hi - lo);
+        let term = Term {
+            first: s - lo,
+            ..Term::new(temp.view(), axis, &window)
+        };
+        kernel::derivatives(&[term], vec![out.slice_axis_mut(axis, Slice::from(s..e))]);
+    }
 }
 
 impl<'a, R: Float> Mul for Operator<'a, R> {

@@ -21,6 +21,8 @@ mod halo;
 mod npy_mmap;
 #[path = "numpy_parity.rs"]
 mod numpy_parity;
+#[path = "operators.rs"]
+mod operators;
 #[path = "properties.rs"]
 mod properties;
 #[path = "stencils.rs"]

@@ -110,6 +110,22 @@ pub(crate) const ONE_LOOP_TAPS: usize = 9;
 /// Points per slab of [`Walk::Slabs`]: the two slab-sized accumulators stay in the L2 cache.
 pub(crate) const SLAB: usize = 1 << 16;
 
+/// Points of the intermediate result a composed derivative (a mixed partial, `∂a ∂b f`) holds
+/// at once: the inner derivative is computed for a block of planes across the outer axis (and
+/// its halo), and the outer derivative of that block written out, so the intermediate stays in
+/// the last-level cache instead of making a round trip through memory.
+pub(crate) const COMPOSED_BLOCK_POINTS: usize = 1 << 19;
+
+/// The planes per block of a composed derivative along an axis of `len` planes of `plane`
+/// points each, whose outer stencil reads `width` planes beyond a block: [`COMPOSED_BLOCK_POINTS`]
+/// worth, but at least four times the width, so that the planes computed twice (the halos of
+/// neighbouring blocks) stay a small part of the work.
+pub(crate) fn composed_block(len: usize, plane: usize, width: usize) -> usize {
+    (COMPOSED_BLOCK_POINTS / plane.max(1))
+        .max(4 * width)
+        .clamp(1, len.max(1))
+}
+
 /// How a call walks memory. See the [module documentation](self) for when each is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Walk {

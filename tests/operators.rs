@@ -1,0 +1,301 @@
+//! `Operator` (issue 17): findiff's operator algebra, checked against the crate's own calls
+//! composed by hand (same bits: the operator runs the same stencils in the same order) and
+//! every bad argument a typed error. findiff parity is in `findiff_operators.rs`.
+
+use ndarray::{Array, Array1, Array2, Array3, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder, array, s};
+use ndarray_gradient::{ArrayGradientExt, Boundary, GradientError, GradientOptions, Operator};
+use num_complex::Complex64;
+
+fn same_bits<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> bool {
+    a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+fn d<'a>(axis: usize, order: usize) -> Operator<'a, f64> {
+    Operator::derivative(Axis(axis), order)
+}
+
+fn smooth3(shape: (usize, usize, usize)) -> Array3<f64> {
+    Array3::from_shape_fn(shape, |(i, j, k)| {
+        let (x, y, z) = (i as f64 * 0.05, j as f64 * 0.07, k as f64 * 0.03);
+        (x * 1.3 + y).sin() * (z - y * 0.5).cos() + x * y * z
+    })
+}
+
+/// The derivative of order `m` along `axis` with `opts`: one `gradient_axis_with` call.
+fn partial<D: Dimension>(f: &Array<f64, D>, axis: usize, m: usize, opts: &GradientOptions<'_, f64>) -> Array<f64, D> {
+    f.gradient_axis_with(Axis(axis), &opts.clone().axis_derivative(Axis(axis), m))
+        .unwrap()
+}
+
+/// A mixed partial is the composition of the one-axis calls, bit for bit: blocked across the
+/// outer axis (arrays large enough for several blocks) or not, in any layout, with every kind
+/// of axis.
+#[test]
+fn mixed_partials_are_the_composed_calls() {
+    let x1: Array1<f64> = Array1::from_shape_fn(60, |j| j as f64 * 0.07 + (j as f64 * 0.9).sin() * 0.02);
+    let cases: Vec<(&str, GradientOptions<'_, f64>)> = vec![
+        ("numpy edges", GradientOptions::new().spacing(0.3)),
+        ("accuracy 2", GradientOptions::new().spacing(0.3).accuracy(2)),
+        (
+            "accuracy 6",
+            GradientOptions::new().axis_spacing(Axis(0), 0.2).accuracy(6),
+        ),
+        (
+            "coordinates inner",
+            GradientOptions::new().coordinates(Axis(1), &x1).accuracy(4),
+        ),
+        ("periodic inner", GradientOptions::new().periodic(Axis(1)).accuracy(4)),
+        ("periodic outer", GradientOptions::new().periodic(Axis(0)).accuracy(2)),
+    ];
+    // 300 planes of 60 × 40: several blocks across axis 0.
+    let f = smooth3((300, 60, 40));
+    for (name, opts) in &cases {
+        for (outer, inner) in [(0, 1), (1, 0), (0, 2), (2, 1)] {
+            let op = d(outer, 1) * d(inner, 1);
+            let expected = partial(&partial(&f, inner, 1, opts), outer, 1, opts);
+            let got = op.apply(&f, opts).unwrap();
+            assert!(same_bits(&got, &expected), "{name}: ∂{outer}∂{inner}");
+            // Fortran order and a strided view, and into an output of either order.
+            let fo = {
+                let mut a = Array3::zeros(f.raw_dim().f());
+                a.assign(&f);
+                a
+            };
+            assert!(same_bits(&op.apply(&fo, opts).unwrap(), &expected), "{name}: F order");
+            let mut wide = Array3::zeros((300, 60, 80));
+            wide.slice_mut(s![.., .., ..;2]).assign(&f);
+            assert!(
+                same_bits(&op.apply(&wide.slice(s![.., .., ..;2]), opts).unwrap(), &expected),
+                "{name}: strided"
+            );
+            let mut out = Array3::from_elem(f.raw_dim().f(), f64::NAN);
+            op.apply_into(&f, opts, &mut out).unwrap();
+            assert!(
+                same_bits(&out.as_standard_layout().to_owned(), &expected),
+                "{name}: into"
+            );
+        }
+    }
+    // Orders above one and three factors.
+    let opts = GradientOptions::new().spacing(0.5).accuracy(4);
+    let expected = partial(&partial(&f, 1, 1, &opts), 0, 2, &opts);
+    assert!(same_bits(&(d(0, 2) * d(1, 1)).apply(&f, &opts).unwrap(), &expected));
+    let expected = partial(&partial(&partial(&f, 2, 1, &opts), 1, 1, &opts), 0, 1, &opts);
+    assert!(same_bits(
+        &(d(0, 1) * d(1, 1) * d(2, 1)).apply(&f, &opts).unwrap(),
+        &expected
+    ));
+    // The outer axis again inside (not blocked): ∂0 ∂1 ∂0.
+    let expected = partial(&partial(&partial(&f, 0, 1, &opts), 1, 1, &opts), 0, 1, &opts);
+    assert!(same_bits(
+        &(d(0, 1) * d(1, 1) * d(0, 1)).apply(&f, &opts).unwrap(),
+        &expected
+    ));
+}
+
+/// A 2-D mixed partial over many blocks of a long outer axis, and short axes down to the
+/// stencil's minimum, where one block reads the whole axis.
+#[test]
+fn mixed_partials_of_long_and_short_axes() {
+    let opts = GradientOptions::new().accuracy(4);
+    for shape in [(20_000, 40), (6, 6), (6, 300), (1000, 6)] {
+        let f = Array2::from_shape_fn(shape, |(i, j)| ((i * 31 + j * 17) % 23) as f64 - 0.5 * j as f64);
+        let expected = partial(&partial(&f, 1, 1, &opts), 0, 1, &opts);
+        assert!(
+            same_bits(&(d(0, 1) * d(1, 1)).apply(&f, &opts).unwrap(), &expected),
+            "{shape:?}"
+        );
+    }
+}
+
+/// Adjacent derivatives along one axis merge into one stencil of the summed order (findiff's
+/// `Diff(0) * Diff(0)` is `Diff(0)**2`), not two first derivatives.
+#[test]
+fn same_axis_products_merge() {
+    let f = Array1::from_shape_fn(40, |i| (i as f64 * 0.2).sin());
+    let opts = GradientOptions::new().accuracy(4);
+    let merged = (d(0, 1) * d(0, 1)).apply(&f, &opts).unwrap();
+    assert!(same_bits(&merged, &partial(&f, 0, 2, &opts)));
+    assert!(!same_bits(&merged, &partial(&partial(&f, 0, 1, &opts), 0, 1, &opts)));
+}
+
+/// Sums, differences and negation add the terms left to right, as the separate calls would
+/// be added; a sum of plain derivatives (one kernel pass) and the general evaluation agree.
+#[test]
+fn sums_are_the_terms_added_in_order() {
+    let f = smooth3((30, 20, 25));
+    let opts = GradientOptions::new().spacing(0.25).accuracy(4).periodic(Axis(2));
+    let (a, b, c) = (
+        partial(&f, 0, 2, &opts),
+        partial(&f, 1, 1, &opts),
+        partial(&f, 2, 3, &opts),
+    );
+    let expected = (&a - &b) + &c;
+    let op = d(0, 2) - d(1, 1) + d(2, 3);
+    assert!(same_bits(&op.apply(&f, &opts).unwrap(), &expected));
+    // The same sum through the general path (an identity term times zero forces it).
+    let general = d(0, 2) - d(1, 1) + d(2, 3) + Operator::coefficient(0.0) * Operator::identity();
+    assert!(same_bits(&general.apply(&f, &opts).unwrap(), &(&expected + 0.0)));
+    // Negation: -(∂0²) - ∂1 is (-a) - b.
+    let neg = (-d(0, 2) - d(1, 1)).apply(&f, &opts).unwrap();
+    assert!(same_bits(&neg, &(&a.mapv(|v| -v) - &b)));
+    // The Laplacian as an operator is the Laplacian, bit for bit.
+    let lap = (d(0, 2) + d(1, 2) + d(2, 2)).apply(&f, &opts).unwrap();
+    assert!(same_bits(&lap, &f.laplacian(&opts).unwrap()));
+}
+
+/// Coefficients multiply the value they are applied to, `c * value` as findiff's `Coef(c) *`
+/// (NumPy's `c * array`), before or between derivatives (the flux form `∂0 (a ∂1 f)`).
+#[test]
+fn coefficients_multiply_pointwise() {
+    let f = Array2::from_shape_fn((24, 18), |(i, j)| ((i as f64) * 0.3).cos() + (j as f64 * 0.2).powi(2));
+    let a = Array2::from_shape_fn((24, 18), |(i, j)| 1.0 + 0.1 * i as f64 - 0.03 * j as f64);
+    let opts = GradientOptions::new().accuracy(2).spacing(0.1);
+    // Coef(a) * Diff(0)**2 + Diff(1) + Identity
+    let op = Operator::field(a.view()) * d(0, 2) + d(1, 1) + Operator::identity();
+    let expected = (&a * &partial(&f, 0, 2, &opts) + &partial(&f, 1, 1, &opts)) + &f;
+    assert!(same_bits(&op.apply(&f, &opts).unwrap(), &expected));
+    // Coef(2.5) * Diff(0) - Diff(1)**2
+    let op = Operator::coefficient(2.5) * d(0, 1) - d(1, 2);
+    let expected = partial(&f, 0, 1, &opts).mapv(|v| 2.5 * v) - partial(&f, 1, 2, &opts);
+    assert!(same_bits(&op.apply(&f, &opts).unwrap(), &expected));
+    // Diff(0) * Coef(a) * Diff(1): the flux form
+    let op = d(0, 1) * Operator::field(a.view()) * d(1, 1);
+    let expected = partial(&(&a * &partial(&f, 1, 1, &opts)), 0, 1, &opts);
+    assert!(same_bits(&op.apply(&f, &opts).unwrap(), &expected));
+    // An owned coefficient array, and a coefficient of a product of sums distributed.
+    let op = Operator::field(a.clone()) * (d(0, 1) + d(1, 1));
+    let expected = &a * &partial(&f, 0, 1, &opts) + &a * &partial(&f, 1, 1, &opts);
+    assert!(same_bits(&op.apply(&f, &opts).unwrap(), &expected));
+}
+
+/// Integer and complex inputs: integers are read as `f64` (as the gradient reads them), and a
+/// complex mixed partial is the composed complex calls.
+#[test]
+fn integer_and_complex_inputs() {
+    let fi = Array2::from_shape_fn((9, 11), |(i, j)| (i * i * j) as i32 - 40);
+    let ff = fi.mapv(f64::from);
+    let opts = GradientOptions::new().accuracy(4);
+    let op = d(0, 1) * d(1, 1) + Operator::identity();
+    assert!(same_bits(
+        &op.apply(&fi, &opts).unwrap(),
+        &op.apply(&ff, &opts).unwrap()
+    ));
+    let fc = Array2::from_shape_fn((9, 11), |(i, j)| Complex64::new(i as f64 * 0.5, (j * i) as f64));
+    let got = (d(0, 1) * d(1, 1)).apply(&fc, &opts).unwrap();
+    let inner = fc.gradient_axis_with(Axis(1), &opts).unwrap();
+    let expected = inner.gradient_axis_with(Axis(0), &opts).unwrap();
+    assert!(
+        got.iter()
+            .zip(&expected)
+            .all(|(x, y)| x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits())
+    );
+}
+
+/// Every bad argument is a typed error naming what to fix, and `apply_into` leaves its output
+/// unchanged on error.
+#[test]
+fn bad_arguments_are_errors() {
+    let f = Array2::from_shape_fn((6, 7), |(i, j)| (i + j) as f64);
+    let opts = GradientOptions::new();
+    let wrong = Array1::<f64>::zeros(7);
+    let cases: Vec<(Operator<'_, f64>, GradientOptions<'_, f64>, GradientError)> = vec![
+        (
+            d(2, 1),
+            opts.clone(),
+            GradientError::AxisOutOfBounds { axis: 2, ndim: 2 },
+        ),
+        (
+            d(0, 0),
+            opts.clone(),
+            GradientError::InvalidDerivative { derivative: 0 },
+        ),
+        (
+            d(0, 1) * d(1, 9),
+            opts.clone(),
+            GradientError::InvalidDerivative { derivative: 9 },
+        ),
+        (
+            d(0, 1) + Operator::field(wrong.view()) * d(1, 1),
+            opts.clone(),
+            GradientError::CoefficientShape {
+                term: 1,
+                expected: vec![6, 7],
+                got: vec![7],
+            },
+        ),
+        (
+            d(0, 1),
+            opts.clone().axes([Axis(1)]),
+            GradientError::ConflictingOptions {
+                axis: 1,
+                option: "axes",
+                with: "operator",
+            },
+        ),
+        (
+            d(0, 1),
+            opts.clone().axis_derivative(Axis(1), 2),
+            GradientError::ConflictingOptions {
+                axis: 1,
+                option: "derivative",
+                with: "operator",
+            },
+        ),
+        (
+            d(1, 2),
+            opts.clone().edge_order(ndarray_gradient::EdgeOrder::Second),
+            GradientError::ConflictingOptions {
+                axis: 1,
+                option: "edge_order",
+                with: "operator",
+            },
+        ),
+        (
+            d(0, 1) * d(1, 1),
+            opts.clone().accuracy(8),
+            GradientError::AxisTooShort {
+                axis: 0,
+                len: 6,
+                min: 12,
+            },
+        ),
+        (
+            d(1, 1),
+            opts.clone()
+                .axis_boundary(Axis(1), Boundary::Periodic)
+                .coordinates(Axis(1), array![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+            GradientError::PeriodRequired { axis: 1 },
+        ),
+    ];
+    for (op, opts, expected) in cases {
+        let err = op.apply(&f, &opts).unwrap_err();
+        assert_eq!(err, expected, "{op:?}");
+        assert!(!err.to_string().is_empty());
+        let mut out = Array2::from_elem((6, 7), 3.5);
+        assert_eq!(op.apply_into(&f, &opts, &mut out).unwrap_err(), expected);
+        assert!(out.iter().all(|&v| v == 3.5));
+    }
+    let mut out = Array2::from_elem((7, 6), 3.5);
+    assert_eq!(
+        d(0, 1).apply_into(&f, &opts, &mut out).unwrap_err(),
+        GradientError::OutputShape {
+            output: None,
+            axis: None,
+            expected: vec![6, 7],
+            got: vec![7, 6]
+        }
+    );
+    let zero_d = ArrayD::<f64>::zeros(IxDyn(&[]));
+    assert_eq!(
+        Operator::identity().apply(&zero_d, &opts).unwrap_err(),
+        GradientError::ZeroDimensional
+    );
+    let msg = GradientError::ConflictingOptions {
+        axis: 1,
+        option: "axes",
+        with: "operator",
+    }
+    .to_string();
+    assert!(msg.contains("remove axes"), "{msg}");
+}
