@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ndarray::{Array, Array1, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder};
-use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions, with_parallel_threshold};
+use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientOptions, Operator, with_parallel_threshold};
 use num_complex::Complex64;
 
 /// Median and minimum time of one call of `f`, over samples repeated until `budget` is spent
@@ -223,6 +223,14 @@ fn all_cases() -> Vec<Case> {
             schedules(&mut cases, &format!("laplacian/{tag}"), n, move || {
                 with_static(&fl, |a| black_box(a.laplacian(&GradientOptions::new()).is_ok()));
             });
+            // Operators (issue 17): the mixed partial ∂²/∂x₀∂x₁.
+            for p in [2, 4] {
+                let fm = f.clone();
+                schedules(&mut cases, &format!("mixed01_acc{p}/{tag}"), n, move || {
+                    let op = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+                    black_box(op.apply(&*fm, &GradientOptions::new().accuracy(p)).unwrap());
+                });
+            }
         }
         // Other element types, C order, last axis.
         let f = field(IxDyn(&shape), false);

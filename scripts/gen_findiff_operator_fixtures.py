@@ -5,7 +5,7 @@ algebra: mixed partials, sums, differences, scalar and array coefficients, flux 
 
 How to run (paths are derived from this file's location):
 
-    /tmp/venv-findiff/bin/python scripts/gen_findiff_operator_fixtures.py [--out NAME.npz]
+    python scripts/gen_findiff_operator_fixtures.py [--out NAME.npz]   # with scripts/requirements.txt installed
 
 Same requirements as ``scripts/gen_findiff_fixtures.py`` (findiff 0.16.0 exactly, NumPy,
 mpmath), whose stencil machinery this script imports (``AxisScheme``, ``fornberg``,
@@ -195,7 +195,8 @@ class Term:
         if self.inner is not None:
             (k0, m0), (k1, m1) = self.factors
             d = f"d{k0}^{m0}[a]d{k1}^{m1}"
-        c = f"{self.coef:g}*" if self.coef is not None else "a*" if self.field is not None else ""
+        c = f"({self.coef:g})*" if self.coef is not None and self.coef < 0 else \
+            f"{self.coef:g}*" if self.coef is not None else "a*" if self.field is not None else ""
         return ("-" if self.sign < 0 else "+") + c + (d or "I")
 
 

@@ -16,8 +16,9 @@ use num_traits::Float;
 use crate::alloc::{alloc_like, new_array_like};
 use crate::element::{GradientElement, GradientFloat};
 use crate::error::GradientError;
-use crate::kernel::{self, Slot, Term, route};
+use crate::kernel::{self, Slot, Term, route, split};
 use crate::options::GradientOptions;
+use crate::parallel::with_parallel_threshold;
 use crate::plan::{AxesPlan, FixedOrder, check_output_shape};
 use crate::stencil::AxisStencil;
 
@@ -186,11 +187,7 @@ impl<'a, R: Float> Operator<'a, R> {
 
     /// The stencils of every derivative step of the operator on an array of `shape`, and
     /// every other argument checked: one `(axis, order)` stencil each, built once.
-    fn plan(
-        &self,
-        shape: &[usize],
-        opts: &GradientOptions<'_, R>,
-    ) -> Result<Vec<((Axis, usize), AxisStencil<R>)>, GradientError> {
+    fn plan(&self, shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Stencils<R>, GradientError> {
         if shape.is_empty() {
             return Err(GradientError::ZeroDimensional);
         }
@@ -210,12 +207,12 @@ impl<'a, R: Float> Operator<'a, R> {
                 });
             }
         }
-        let mut stencils: Vec<((Axis, usize), AxisStencil<R>)> = Vec::new();
+        let mut stencils = Stencils(Vec::new());
         for (t, term) in self.terms.iter().enumerate() {
             for step in &term.steps {
                 match step {
                     Step::Derivative { axis, order } => {
-                        if stencils.iter().any(|(key, _)| *key == (*axis, *order)) {
+                        if stencils.0.iter().any(|(key, _)| *key == (*axis, *order)) {
                             continue;
                         }
                         let fixed = FixedOrder {
@@ -224,7 +221,7 @@ impl<'a, R: Float> Operator<'a, R> {
                         };
                         let mut plan = AxesPlan::new(shape, &[*axis], opts, Some(fixed))?;
                         let (_, stencil) = plan.axes.pop().expect("one axis planned");
-                        stencils.push(((*axis, *order), stencil));
+                        stencils.0.push(((*axis, *order), stencil));
                     }
                     Step::Field(a) if a.shape() != shape => {
                         return Err(GradientError::CoefficientShape {
@@ -332,10 +329,7 @@ impl<'a, R: Float> Operator<'a, R> {
 
     /// The derivatives of an operator that is one product of derivatives (a mixed partial),
     /// outermost first, with their stencils.
-    fn single_product<'s>(
-        &self,
-        stencils: &'s [((Axis, usize), AxisStencil<R>)],
-    ) -> Option<Vec<(Axis, &'s AxisStencil<R>)>> {
+    fn single_product<'s>(&self, stencils: &'s Stencils<R>) -> Option<Vec<(Axis, &'s AxisStencil<R>)>> {
         let [term] = &self.terms[..] else { return None };
         if term.subtract || term.steps.is_empty() {
             return None;
@@ -353,7 +347,7 @@ impl<'a, R: Float> Operator<'a, R> {
     fn derivative_terms<'f, A, D: Dimension>(
         &self,
         f: &ArrayView<'f, A, D>,
-        stencils: &'f [((Axis, usize), AxisStencil<R>)],
+        stencils: &'f Stencils<R>,
     ) -> Vec<Term<'f, A, D, R>> {
         self.terms
             .iter()
@@ -370,11 +364,7 @@ impl<'a, R: Float> Operator<'a, R> {
     }
 
     /// The general case: each term into its own array, added left to right.
-    fn evaluate<A, D>(
-        &self,
-        f: &ArrayView<'_, A, D>,
-        stencils: &[((Axis, usize), AxisStencil<R>)],
-    ) -> Array<A::Output, D>
+    fn evaluate<A, D>(&self, f: &ArrayView<'_, A, D>, stencils: &Stencils<R>) -> Array<A::Output, D>
     where
         A: GradientElement<Real = R>,
         D: Dimension,
@@ -396,8 +386,12 @@ impl<'a, R: Float> Operator<'a, R> {
     }
 }
 
-fn stencil_of<R>(stencils: &[((Axis, usize), AxisStencil<R>)], axis: Axis, order: usize) -> &AxisStencil<R> {
+/// The stencil of every `(axis, order)` derivative of an operator on one shape, built once.
+struct Stencils<R>(Vec<((Axis, usize), AxisStencil<R>)>);
+
+fn stencil_of<R>(stencils: &Stencils<R>, axis: Axis, order: usize) -> &AxisStencil<R> {
     &stencils
+        .0
         .iter()
         .find(|(key, _)| *key == (axis, order))
         .expect("planned")
@@ -409,7 +403,7 @@ fn stencil_of<R>(stencils: &[((Axis, usize), AxisStencil<R>)], axis: Axis, order
 fn evaluate_product<A, D>(
     steps: &[Step<'_, A::Real>],
     f: &ArrayView<'_, A, D>,
-    stencils: &[((Axis, usize), AxisStencil<A::Real>)],
+    stencils: &Stencils<A::Real>,
 ) -> Array<A::Output, D>
 where
     A: GradientElement,
@@ -485,17 +479,22 @@ fn compose_into<A, S, D>(
         return kernel::derivatives(&[Term::new(temp.view(), axis, outer)], vec![out]);
     }
     let width = outer.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
-    let block = route::composed_block(n, f.len() / n, width);
+    let (block, parallel) = route::composed_blocks(n, f.len() / n, width, crate::parallel::threshold());
     let longest = (0..n)
         .step_by(block)
         .filter_map(|s| outer.reach(s, block.min(n - s)))
         .map(|(lo, hi)| (hi - lo + 1) as usize)
         .max()
         .unwrap_or(0);
-    let mut buffer: Array<A::Output, D> = alloc_like(&f, Some((axis, longest)));
-    for s in (0..n).step_by(block) {
-        let e = (s + block).min(n);
-        let (lo, hi) = outer.reach(s, e - s).expect("a block of points");
+    let blocks: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
+        .axis_chunks_iter_mut(axis, block)
+        .enumerate()
+        .map(|(b, o)| (b * block, o))
+        .collect();
+    // One buffer per thread, reused for its blocks.
+    let buffer = || alloc_like::<A, A::Output, D>(&f, Some((axis, longest)));
+    let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {
+        let (lo, hi) = outer.reach(s, out.len_of(axis)).expect("a block of points");
         let (lo, hi) = (lo as usize, hi as usize + 1);
         let mut temp = buffer.slice_axis_mut(axis, Slice::from(0..hi - lo));
         compose_into(inner, f.slice_axis(axis, Slice::from(lo..hi)), temp.view_mut());
@@ -504,7 +503,16 @@ fn compose_into<A, S, D>(
             first: s - lo,
             ..Term::new(temp.view(), axis, &window)
         };
-        kernel::derivatives(&[term], vec![out.slice_axis_mut(axis, Slice::from(s..e))]);
+        kernel::derivatives(&[term], vec![out]);
+    };
+    if parallel {
+        // The blocks are the parallel work: each one's walks stay on its thread.
+        split::for_each_block(blocks, buffer, |b, block| {
+            with_parallel_threshold(usize::MAX, || run(b, block))
+        });
+    } else {
+        let mut b = buffer();
+        blocks.into_iter().for_each(|block| run(&mut b, block));
     }
 }
 

@@ -299,3 +299,134 @@ fn bad_arguments_are_errors() {
     .to_string();
     assert!(msg.contains("remove axes"), "{msg}");
 }
+
+/// findiff 0.16 parity of operator expressions (mixed partials of every axis kind, sums with
+/// scalar and array coefficients, flux forms), read from the fixtures that
+/// `scripts/gen_findiff_operator_fixtures.py` wrote (its docstring has the key schema).
+///
+/// Each case holds findiff's result (`out`), the exact value of the same scheme (`exact`:
+/// rational arithmetic with no rounding between the steps, rounded once) and `scale`, the
+/// composed sum of `|w|` times the previous pass's scale (`|f|` for the first). This crate is
+/// held to `exact` within `K * EPS * scale`, where `K` adds up, over the passes of every term,
+/// the single-derivative allowance of `findiff_parity::tolerance_k` (`W + m + 4` for a stencil
+/// of `W` terms and order `m`, plus `2 W + 16` on coordinates); one more per coefficient and per
+/// added term. An error of `K₁ EPS scale₁` in one pass becomes at most `K₁ EPS Σ|w| scale₁ =
+/// K₁ EPS scale₂` through the next, which is why the allowances add up. It is held to findiff's
+/// `out` within `(K + fd_err) * EPS * scale`, `fd_err` being findiff's own measured error
+/// (its weights come from a linear solve: up to 877 EPS * scale on these cases). Each case also
+/// runs on a Fortran-ordered copy, which must give the same bits.
+#[test]
+fn findiff_parity_of_expressions() {
+    use crate::fixture::Fixture;
+    const EPS: f64 = f64::EPSILON;
+    /// findiff 0.16's stencil width for derivative order m and accuracy p, the most terms of
+    /// one point on a uniform (or periodic) axis and on a coordinate axis.
+    fn terms(m: usize, p: usize, coordinates: bool) -> usize {
+        let nc = 2 * m.div_ceil(2) - 1 + p;
+        let nf = if m.is_multiple_of(2) { nc + 1 } else { nc };
+        if coordinates {
+            nf.max(2 * (nf / 2) + 1)
+        } else {
+            nf.max(nc)
+        }
+    }
+    let mut fx = Fixture::open("findiff_operator_exprs.npz");
+    let cases = fx.cases("nterms");
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let (mut worst_exact, mut worst_findiff) = (0.0f64, 0.0f64);
+    for case in &cases {
+        let key = |field: &str| format!("{case}__{field}");
+        let f: ArrayD<f64> = fx.read(&key("f"));
+        let p = fx.int(&key("acc")) as usize;
+        let periodic: Vec<i64> = fx.read::<i64>(&key("periodic")).into_iter().collect();
+        let mut coords = vec![false; f.ndim()];
+        let mut opts = GradientOptions::new().accuracy(p);
+        for k in 0..f.ndim() {
+            if fx.has(&key(&format!("h{k}"))) {
+                opts = opts.axis_spacing(Axis(k), fx.float(&key(&format!("h{k}"))));
+            } else {
+                let x: ArrayD<f64> = fx.read(&key(&format!("x{k}")));
+                opts = opts.coordinates(Axis(k), x.into_dimensionality::<ndarray::Ix1>().unwrap());
+                coords[k] = true;
+            }
+            if periodic[k] == 1 {
+                opts = opts.periodic(Axis(k));
+            }
+        }
+        let mut op: Option<Operator<'_, f64>> = None;
+        let mut k_total = 0.0;
+        for j in 0..fx.int(&key("nterms")) {
+            let t = |field: &str| key(&format!("t{j}_{field}"));
+            let factors: ArrayD<i64> = fx.read(&t("factors"));
+            let factors: Vec<(usize, usize)> = factors.outer_iter().map(|r| (r[0] as usize, r[1] as usize)).collect();
+            for &(axis, m) in &factors {
+                let w = terms(m, p, coords[axis]);
+                k_total += (w + m + 4) as f64 + if coords[axis] { (2 * w + 16) as f64 } else { 0.0 };
+            }
+            let derivative = |&(axis, m): &(usize, usize)| Operator::derivative(Axis(axis), m);
+            let mut term = if fx.has(&t("inner_field")) {
+                let a: ArrayD<f64> = fx.read(&t("inner_field"));
+                k_total += 1.0;
+                derivative(&factors[0]) * Operator::field(a) * derivative(&factors[1])
+            } else {
+                factors
+                    .iter()
+                    .map(derivative)
+                    .reduce(|a, b| a * b)
+                    .unwrap_or_else(Operator::identity)
+            };
+            if fx.has(&t("coef")) {
+                term = Operator::coefficient(fx.float(&t("coef"))) * term;
+                k_total += 1.0;
+            } else if fx.has(&t("field")) {
+                let a: ArrayD<f64> = fx.read(&t("field"));
+                term = Operator::field(a) * term;
+                k_total += 1.0;
+            }
+            let sign = fx.int(&t("sign"));
+            op = Some(match op {
+                None => {
+                    assert_eq!(sign, 1, "{case}: the first term is added");
+                    term
+                }
+                Some(sum) => {
+                    k_total += 1.0;
+                    if sign == 1 { sum + term } else { sum - term }
+                }
+            });
+        }
+        let op = op.expect("a term");
+        let got = op.apply(&f, &opts).unwrap();
+        let (exact, scale, out): (ArrayD<f64>, ArrayD<f64>, ArrayD<f64>) =
+            (fx.read(&key("exact")), fx.read(&key("scale")), fx.read(&key("out")));
+        let fd_err = fx.float(&key("fd_err"));
+        for (i, (((g, e), s), o)) in got.iter().zip(&exact).zip(&scale).zip(&out).enumerate() {
+            let unit = EPS * s.max(f64::MIN_POSITIVE);
+            let (to_exact, to_findiff) = ((g - e).abs() / unit, (g - o).abs() / unit);
+            assert!(
+                to_exact <= k_total,
+                "{case}[{i}]: {g} vs exact {e}: {to_exact} EPS*scale > K = {k_total}"
+            );
+            assert!(
+                to_findiff <= k_total + fd_err,
+                "{case}[{i}]: {g} vs findiff {o}: {to_findiff} EPS*scale > {k_total} + {fd_err}"
+            );
+            worst_exact = worst_exact.max(to_exact);
+            worst_findiff = worst_findiff.max(to_findiff);
+        }
+        let mut fortran = ArrayD::zeros(f.raw_dim().f());
+        fortran.assign(&f);
+        assert!(
+            same_bits(&op.apply(&fortran, &opts).unwrap(), &got),
+            "{case}: Fortran order"
+        );
+    }
+    // The measured worst is 1.66 EPS*scale (a float64 model of the scheme in the generator:
+    // 1.7); `K` is far looser than that on wide stencils, so this catches a change of the
+    // summation that `K` would let through.
+    println!(
+        "{} cases: worst {worst_exact:.2} EPS*scale from exact, {worst_findiff:.2} from findiff",
+        cases.len()
+    );
+    assert!(worst_exact < 8.0, "worst {worst_exact} EPS*scale from the exact values");
+}

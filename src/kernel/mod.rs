@@ -63,7 +63,7 @@ mod planes;
 pub(crate) mod route;
 mod rows;
 mod slabs;
-mod split;
+pub(crate) mod split;
 mod taps;
 #[cfg(test)]
 pub(crate) mod tests;

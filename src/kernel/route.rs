@@ -120,10 +120,14 @@ pub(crate) const COMPOSED_BLOCK_POINTS: usize = 1 << 19;
 /// points each, whose outer stencil reads `width` planes beyond a block: [`COMPOSED_BLOCK_POINTS`]
 /// worth, but at least four times the width, so that the planes computed twice (the halos of
 /// neighbouring blocks) stay a small part of the work.
-pub(crate) fn composed_block(len: usize, plane: usize, width: usize) -> usize {
-    (COMPOSED_BLOCK_POINTS / plane.max(1))
+/// Whether the blocks run on rayon's threads (each block's walks then on its thread alone):
+/// when the array has `threshold` points or more ([`crate::with_parallel_threshold`]) and there
+/// are several blocks.
+pub(crate) fn composed_blocks(len: usize, plane: usize, width: usize, threshold: usize) -> (usize, bool) {
+    let block = (COMPOSED_BLOCK_POINTS / plane.max(1))
         .max(4 * width)
-        .clamp(1, len.max(1))
+        .clamp(1, len.max(1));
+    (block, len * plane >= threshold && block < len)
 }
 
 /// How a call walks memory. See the [module documentation](self) for when each is taken.

@@ -5,7 +5,7 @@
 /// Runs `run(state, block)` for every block, each block with a `state` made by `init` (row
 /// buffers, say) and reused for the next blocks of the same thread. One block runs on the
 /// calling thread.
-pub(super) fn for_each_block<T: Send, B>(
+pub(crate) fn for_each_block<T: Send, B>(
     blocks: Vec<T>,
     init: impl Fn() -> B + Sync + Send,
     run: impl Fn(&mut B, T) + Sync + Send,
