@@ -3,6 +3,9 @@
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, RemoveAxis};
 
 use crate::alloc::{as_f32_view, new_array_like};
+use num_traits::Float;
+
+use crate::derived::{self, Hessian};
 use crate::diff;
 use crate::dims::{self, GradientDim};
 use crate::element::{DiffElement, GradientElement, IntoF32};
@@ -541,6 +544,69 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
         A: GradientElement,
         D: RemoveAxis;
 
+    /// Every second partial derivative `∂²f/∂xᵢ∂xⱼ` along the axes of `opts` (all by default),
+    /// each distinct one computed once: a [`Hessian`]. The diagonal entries are
+    /// second-derivative stencils (findiff's `Diff(i)**2`); entry `(i, j)`, `i < j`, is
+    /// `∂ᵢ(∂ⱼ f)`, findiff's `Diff(i) * Diff(j)` (edges included), as
+    /// [`Operator`](crate::Operator) composes it. Spacing, coordinates, accuracy and boundary
+    /// per axis as in [`gradient_with`](Self::gradient_with); give an accuracy order for
+    /// findiff's default edges (`acc=2`: `.accuracy(2)`).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`gradient_with`](Self::gradient_with) for each axis, for first and second
+    /// derivatives; [`GradientError::ConflictingOptions`] for a derivative order in `opts` (the
+    /// Hessian fixes its own) or an edge order (second derivatives take their edges from the
+    /// accuracy order).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array3, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, Operator};
+    ///
+    /// let f = Array3::from_shape_fn((8, 9, 10), |(i, j, k)| ((i * j + k) as f64 * 0.1).sin());
+    /// let opts = GradientOptions::new().spacing(0.1).accuracy(4);
+    /// let h = f.hessian(&opts).unwrap();
+    /// assert_eq!(h.into_entries().len(), 6); // (0,0) (0,1) (0,2) (1,1) (1,2) (2,2)
+    /// // Entry (0, 2) is findiff's (Diff(0, 0.1, acc=4) * Diff(2, 0.1, acc=4))(f), bit for bit.
+    /// let h = f.hessian(&opts).unwrap();
+    /// let d02 = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(2), 1);
+    /// assert_eq!(h.get(2, 0), &d02.apply(&f, &opts).unwrap());
+    /// ```
+    fn hessian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Hessian<A::Output, D>, GradientError>
+    where
+        A: GradientElement;
+
+    /// The gradient magnitude `√(Σₖ (∂f/∂xₖ)²)` over the axes of `opts` (all by default), in
+    /// one pass that reads `f` about once and writes one array: NumPy's
+    /// `np.sqrt(sum(g**2 for g in np.gradient(f)))` without the per-axis arrays, bit for bit
+    /// (the squares added in axis order). Every option of [`gradient_with`](Self::gradient_with)
+    /// applies. Real element types (integers read as `f64`); no axes give zeros.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient_with`](Self::gradient_with).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // f = 3x + 4y: |∇f| = 5
+    /// let f = Array2::from_shape_fn((50, 60), |(i, j)| 3.0 * i as f64 + 4.0 * j as f64);
+    /// let m = f.gradient_magnitude(&GradientOptions::new()).unwrap();
+    /// assert!(m.iter().all(|&v| v == 5.0));
+    /// // The same bits as the gradient's arrays combined
+    /// let [gy, gx] = f.gradient().unwrap();
+    /// assert_eq!(m, (&gy * &gy + &gx * &gx).mapv(f64::sqrt));
+    /// ```
+    fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        A::Output: Float;
+
     /// The `n`-th discrete difference along `axis`: `np.diff(a, n, axis)`.
     ///
     /// Computed as `n` repeated first differences, as NumPy does, so floating-point results
@@ -815,6 +881,21 @@ where
         }))
     }
 
+    fn hessian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Hessian<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        derived::hessian(self.view(), opts)
+    }
+
+    fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        A::Output: Float,
+    {
+        derived::gradient_magnitude(self.view(), opts)
+    }
+
     fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>
     where
         A: DiffElement,
@@ -1005,6 +1086,21 @@ where
         D: RemoveAxis,
     {
         <ArrayRef<A, D> as ArrayGradientExt<A, D>>::scalar_curl(self, opts)
+    }
+
+    fn hessian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Hessian<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::hessian(self, opts)
+    }
+
+    fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
+    where
+        A: GradientElement,
+        A::Output: Float,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::gradient_magnitude(self, opts)
     }
 
     fn diff(&self, n: usize, axis: Axis) -> Result<Array<A, D>, GradientError>

@@ -292,6 +292,7 @@
 #[allow(unsafe_code)]
 mod alloc;
 mod coefficients;
+mod derived;
 mod diff;
 mod dims;
 mod element;
@@ -315,6 +316,7 @@ mod stencil;
 pub mod zarr;
 
 pub use coefficients::{Coefficients, Stencil, coefficients, fornberg_weights};
+pub use derived::Hessian;
 pub use dims::GradientDim;
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};

@@ -19,7 +19,7 @@ use crate::error::GradientError;
 use crate::kernel::{self, Slot, Term, route, split};
 use crate::options::GradientOptions;
 use crate::parallel::with_parallel_threshold;
-use crate::plan::{AxesPlan, FixedOrder, check_output_shape};
+use crate::plan::{AxesPlan, FixedOrder, check_output_shape, refuse_derivative};
 use crate::stencil::AxisStencil;
 
 /// A linear differential operator: derivatives along any axes and of any order, their
@@ -152,6 +152,30 @@ impl<'a, R: Float> Operator<'a, R> {
         Self::of_steps(vec![Step::Field(a.into().into_dyn())])
     }
 
+    /// The directional derivative along `v`: `Σₖ v[k] ∂f/∂xₖ`, the terms added in axis order
+    /// (findiff: `Coef(v[0]) * Diff(0) + Coef(v[1]) * Diff(1) + …`). `v` is used as given, not
+    /// normalised; an empty `v` is the zero operator. Axis `k` of `v` must exist in the array
+    /// the operator is applied to ([`GradientError::AxisOutOfBounds`]).
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// // f = 3x + 4y: its derivative along (0.6, 0.8) is 0.6 * 3 + 0.8 * 4 = 5
+    /// let f = Array2::from_shape_fn((6, 7), |(i, j)| 3.0 * i as f64 + 4.0 * j as f64);
+    /// let d = Operator::directional(&[0.6, 0.8]).apply(&f, &GradientOptions::new()).unwrap();
+    /// assert!(d.iter().all(|&v| (v - 5.0).abs() < 1e-12));
+    /// ```
+    pub fn directional(v: &[R]) -> Self {
+        let terms = v
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| Self::coefficient(c) * Self::derivative(Axis(k), 1));
+        terms
+            .reduce(|a, b| a + b)
+            .unwrap_or_else(|| Self::coefficient(R::zero()) * Self::identity())
+    }
+
     fn of_steps(steps: Vec<Step<'a, R>>) -> Self {
         Operator {
             terms: vec![Product { subtract: false, steps }],
@@ -198,30 +222,13 @@ impl<'a, R: Float> Operator<'a, R> {
                 with: "operator",
             });
         }
-        for axis in (0..shape.len()).map(Axis).chain(opts.configured_axes()) {
-            if opts.settings_of(axis).derivative_given {
-                return Err(GradientError::ConflictingOptions {
-                    axis: axis.index(),
-                    option: "derivative",
-                    with: "operator",
-                });
-            }
-        }
-        let mut stencils = Stencils(Vec::new());
+        refuse_derivative(opts, shape.len(), "operator")?;
+        let mut stencils = Stencils::new();
         for (t, term) in self.terms.iter().enumerate() {
             for step in &term.steps {
                 match step {
                     Step::Derivative { axis, order } => {
-                        if stencils.0.iter().any(|(key, _)| *key == (*axis, *order)) {
-                            continue;
-                        }
-                        let fixed = FixedOrder {
-                            name: "operator",
-                            derivative: *order,
-                        };
-                        let mut plan = AxesPlan::new(shape, &[*axis], opts, Some(fixed))?;
-                        let (_, stencil) = plan.axes.pop().expect("one axis planned");
-                        stencils.0.push(((*axis, *order), stencil));
+                        stencils.add(shape, opts, *axis, *order, "operator")?;
                     }
                     Step::Field(a) if a.shape() != shape => {
                         return Err(GradientError::CoefficientShape {
@@ -387,9 +394,39 @@ impl<'a, R: Float> Operator<'a, R> {
 }
 
 /// The stencil of every `(axis, order)` derivative of an operator on one shape, built once.
-struct Stencils<R>(Vec<((Axis, usize), AxisStencil<R>)>);
+pub(crate) struct Stencils<R>(Vec<((Axis, usize), AxisStencil<R>)>);
 
-fn stencil_of<R>(stencils: &Stencils<R>, axis: Axis, order: usize) -> &AxisStencil<R> {
+impl<R: Float> Stencils<R> {
+    pub(crate) fn new() -> Self {
+        Stencils(Vec::new())
+    }
+
+    /// Plans the derivative of `order` along `axis` of an array of `shape`, unless planned:
+    /// every argument checked as `gradient_with` checks it, the order fixed by the caller
+    /// (`name`, for the error of a derivative order given in the options).
+    pub(crate) fn add(
+        &mut self,
+        shape: &[usize],
+        opts: &GradientOptions<'_, R>,
+        axis: Axis,
+        order: usize,
+        name: &'static str,
+    ) -> Result<(), GradientError> {
+        if self.0.iter().any(|(key, _)| *key == (axis, order)) {
+            return Ok(());
+        }
+        let fixed = FixedOrder {
+            name,
+            derivative: order,
+        };
+        let mut plan = AxesPlan::new(shape, &[axis], opts, Some(fixed))?;
+        let (_, stencil) = plan.axes.pop().expect("one axis planned");
+        self.0.push(((axis, order), stencil));
+        Ok(())
+    }
+}
+
+pub(crate) fn stencil_of<R>(stencils: &Stencils<R>, axis: Axis, order: usize) -> &AxisStencil<R> {
     &stencils
         .0
         .iter()
@@ -457,7 +494,7 @@ where
 /// stencil ([`AxisStencil::window`]), as a [`BlockPlan`](crate::BlockPlan) block is. Every point
 /// keeps its whole-array rule and operands, so the result is the same bits as composing whole
 /// arrays, which is what the other cases do.
-fn compose_into<A, S, D>(
+pub(crate) fn compose_into<A, S, D>(
     steps: &[(Axis, &AxisStencil<A::Real>)],
     f: ArrayView<'_, A, D>,
     mut out: ArrayViewMut<'_, S, D>,

@@ -205,3 +205,22 @@ pub(crate) fn check_output_shape(
     }
     Ok(())
 }
+
+/// `Err(ConflictingOptions)` when `opts` give a derivative order to an operation that fixes
+/// its own.
+pub(crate) fn refuse_derivative<R: Float>(
+    opts: &GradientOptions<'_, R>,
+    ndim: usize,
+    name: &'static str,
+) -> Result<(), GradientError> {
+    for axis in (0..ndim).map(Axis).chain(opts.configured_axes()) {
+        if opts.settings_of(axis).derivative_given {
+            return Err(GradientError::ConflictingOptions {
+                axis: axis.index(),
+                option: "derivative",
+                with: name,
+            });
+        }
+    }
+    Ok(())
+}

@@ -430,3 +430,158 @@ fn findiff_parity_of_expressions() {
     );
     assert!(worst_exact < 8.0, "worst {worst_exact} EPS*scale from the exact values");
 }
+
+/// The Hessian's entries are the second-derivative calls (diagonal) and the composed first
+/// derivatives `∂ᵢ(∂ⱼ f)` (above it), bit for bit, on every kind of axis, in any layout; `get`
+/// is symmetric; the axes of the options choose and order the rows.
+#[test]
+fn hessian_entries_are_the_composed_calls() {
+    let f = smooth3((300, 30, 40));
+    let x2 = Array1::from_shape_fn(40, |k| (k as f64 * 0.05).powf(1.3));
+    let fo = {
+        let mut a = Array3::zeros(f.raw_dim().f());
+        a.assign(&f);
+        a
+    };
+    for opts in [
+        GradientOptions::new().spacing(0.2).accuracy(2),
+        GradientOptions::new()
+            .accuracy(4)
+            .coordinates(Axis(2), &x2)
+            .periodic(Axis(1)),
+        GradientOptions::new().accuracy(6).periodic(Axis(0)),
+    ] {
+        let h = f.hessian(&opts).unwrap();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.axes(), &[Axis(0), Axis(1), Axis(2)]);
+        for i in 0..3 {
+            for j in 0..3 {
+                let expected = if i == j {
+                    partial(&f, i, 2, &opts)
+                } else {
+                    let (a, b) = (i.min(j), i.max(j));
+                    partial(&partial(&f, b, 1, &opts), a, 1, &opts)
+                };
+                assert!(same_bits(h.get(i, j), &expected), "({i}, {j})");
+            }
+        }
+        assert_eq!(
+            fo.hessian(&opts)
+                .unwrap()
+                .into_entries()
+                .iter()
+                .zip(h.clone().into_entries())
+                .filter(|(a, b)| !same_bits(a, b))
+                .count(),
+            0
+        );
+        assert_eq!(h.into_entries().len(), 6);
+    }
+    // Axes [2, 0]: row 0 is axis 2, entry (0, 1) is ∂2(∂0 f).
+    let opts = GradientOptions::new().accuracy(2).axes([Axis(2), Axis(0)]);
+    let h = f.hessian(&opts).unwrap();
+    assert_eq!(h.axes(), &[Axis(2), Axis(0)]);
+    let plain = GradientOptions::new().accuracy(2);
+    assert!(same_bits(
+        h.get(1, 0),
+        &partial(&partial(&f, 0, 1, &plain), 2, 1, &plain)
+    ));
+    // The options that do not fit a Hessian.
+    assert_eq!(
+        f.hessian(&GradientOptions::new().derivative(2)).unwrap_err(),
+        GradientError::ConflictingOptions {
+            axis: 0,
+            option: "derivative",
+            with: "hessian"
+        }
+    );
+    assert_eq!(
+        f.hessian(&GradientOptions::new().edge_order(ndarray_gradient::EdgeOrder::Second))
+            .unwrap_err(),
+        GradientError::ConflictingOptions {
+            axis: 0,
+            option: "edge_order",
+            with: "hessian"
+        }
+    );
+    assert_eq!(
+        Array1::<f64>::zeros(2).hessian(&GradientOptions::new()).unwrap_err(),
+        GradientError::AxisTooShort {
+            axis: 0,
+            len: 2,
+            min: 4
+        }
+    );
+}
+
+/// The fused gradient magnitude is `√(Σ g²)` of the gradient's arrays, the squares added in
+/// axis order, bit for bit: across several blocks and on one thread or two, cut along an axis
+/// that does not wrap (all of them wrapping: whole arrays), with a stencil's halo along the cut
+/// axis (accuracy 6, coordinates), in any layout, for integers and `f32`, over a subset of axes.
+#[test]
+fn gradient_magnitude_is_the_gradient_combined() {
+    fn combined<D: Dimension>(f: &Array<f64, D>, opts: &GradientOptions<'_, f64>) -> Array<f64, D> {
+        let g = f.gradient_axes_with(opts).unwrap();
+        let mut sum = g[0].mapv(|v| v * v);
+        for gk in &g[1..] {
+            sum.zip_mut_with(gk, |s, &v| *s = *s + v * v);
+        }
+        sum.mapv(f64::sqrt)
+    }
+    let f = smooth3((300, 30, 40));
+    let x0 = Array1::from_shape_fn(300, |i| i as f64 * 0.01 + (i as f64).sin() * 0.002);
+    let cases = [
+        GradientOptions::new(),
+        GradientOptions::new().accuracy(6).spacing(0.3),
+        GradientOptions::new().coordinates(Axis(0), &x0).accuracy(4),
+        GradientOptions::new().periodic(Axis(0)),
+        GradientOptions::new().periodic_all(),
+        GradientOptions::new()
+            .axes([Axis(2), Axis(0)])
+            .edge_order(ndarray_gradient::EdgeOrder::Second),
+    ];
+    let fo = {
+        let mut a = Array3::zeros(f.raw_dim().f());
+        a.assign(&f);
+        a
+    };
+    for (c, opts) in cases.iter().enumerate() {
+        let expected = combined(&f, opts);
+        for threshold in [0, usize::MAX] {
+            let got = ndarray_gradient::with_parallel_threshold(threshold, || f.gradient_magnitude(opts)).unwrap();
+            assert!(same_bits(&got, &expected), "case {c}, threshold {threshold}");
+        }
+        assert!(
+            same_bits(&fo.gradient_magnitude(opts).unwrap(), &expected),
+            "case {c}: F order"
+        );
+        // A strided view (coordinates of the whole axis 0 do not fit it).
+        if c != 2 {
+            let strided = f.slice(s![..;2, .., ..]);
+            let expected = combined(&strided.to_owned(), opts);
+            assert!(
+                same_bits(&strided.gradient_magnitude(opts).unwrap(), &expected),
+                "case {c}: strided"
+            );
+        }
+    }
+    // Integers read as f64; f32 in f32.
+    let fi = Array2::from_shape_fn((70, 90), |(i, j)| (i * j % 17) as i16 - 8);
+    let ff = fi.mapv(f64::from);
+    assert!(same_bits(
+        &fi.gradient_magnitude(&GradientOptions::new()).unwrap(),
+        &combined(&ff, &GradientOptions::new())
+    ));
+    let f32s = Array2::from_shape_fn((70, 90), |(i, j)| (i as f32 * 0.1).sin() * j as f32);
+    let [g0, g1] = f32s.gradient().unwrap();
+    let expected = (&g0 * &g0 + &g1 * &g1).mapv(f32::sqrt);
+    assert_eq!(f32s.gradient_magnitude(&GradientOptions::new()).unwrap(), expected);
+    // No axes: the square root of an empty sum.
+    let none = f.gradient_magnitude(&GradientOptions::new().axes([])).unwrap();
+    assert!(none.iter().all(|&v| v == 0.0) && none.shape() == f.shape());
+    assert_eq!(
+        f.gradient_magnitude(&GradientOptions::new().axes([Axis(3)]))
+            .unwrap_err(),
+        GradientError::AxisOutOfBounds { axis: 3, ndim: 3 }
+    );
+}

@@ -317,6 +317,11 @@ struct Model {
 
 impl Model {
     fn of(ops: &[Op]) -> Self {
+        Self::of_kept(ops, |_| true)
+    }
+
+    /// The model of the ops that `keep` keeps (the others are not called).
+    fn of_kept(ops: &[Op], keep: impl Fn(&Op) -> bool) -> Self {
         let mut m = Model {
             spacing: 1.0,
             axis_spacing: BTreeMap::new(),
@@ -329,7 +334,7 @@ impl Model {
             boundary: None,
             axis_boundary: BTreeMap::new(),
         };
-        for (i, op) in ops.iter().enumerate() {
+        for (i, op) in ops.iter().enumerate().filter(|(_, op)| keep(op)) {
             match op {
                 Op::Spacing(h) => m.spacing = *h,
                 Op::AxisSpacing(a, _, _) => {
@@ -653,8 +658,13 @@ impl Case {
     }
 
     fn options(&self) -> GradientOptions<'_, f64> {
+        self.options_kept(|_| true)
+    }
+
+    /// The options of the ops that `keep` keeps (the others are not called).
+    fn options_kept(&self, keep: impl Fn(&Op) -> bool) -> GradientOptions<'_, f64> {
         let mut o = GradientOptions::new();
-        for (i, op) in self.ops.iter().enumerate() {
+        for (i, op) in self.ops.iter().enumerate().filter(|(_, op)| keep(op)) {
             o = match op {
                 Op::Spacing(h) => o.spacing(*h),
                 Op::AxisSpacing(a, SpacingSpec::Uniform(h), plain) => {
@@ -700,14 +710,26 @@ fn gen_case(u: &mut Unstructured) -> AResult<Case> {
         _ => Call::Laplacian,
     };
     let model = Model::of(&ops);
+    let orders: Vec<Vec<usize>> = (0..ndim)
+        .map(|a| {
+            vec![if matches!(call, Call::Laplacian) {
+                2
+            } else {
+                model.axis_derivative.get(&a).copied().or(model.derivative).unwrap_or(1)
+            }]
+        })
+        .collect();
+    finish_case(u, ops, model, call, &orders)
+}
+
+/// The shape (lengths biased to the minimum of a stencil of one of `orders[a]` along axis `a`),
+/// coordinate arrays and periods of a case whose options and call are chosen.
+fn finish_case(u: &mut Unstructured, ops: Vec<Op>, model: Model, call: Call, orders: &[Vec<usize>]) -> AResult<Case> {
     // Lengths: small, or the (nominal) minimum of the axis's stencil ± 1.
+    let ndim = orders.len();
     let mut shape = Vec::with_capacity(ndim);
     for a in 0..ndim {
-        let derivative = if matches!(call, Call::Laplacian) {
-            2
-        } else {
-            model.axis_derivative.get(&a).copied().or(model.derivative).unwrap_or(1)
-        };
+        let derivative = *u.choose(&orders[a])?;
         let accuracy = model.axis_accuracy.get(&a).copied().or(model.accuracy);
         let periodic = match model.axis_boundary.get(&a).copied().or(model.boundary) {
             Some(i) => match &ops[i] {
@@ -1010,10 +1032,9 @@ fn into(f: ArrayViewD<'_, f64>, call: Call, opts: &GradientOptions<'_, f64>, cou
     }
 }
 
-fn check(u: &mut Unstructured) -> AResult<()> {
-    let case = gen_case(u)?;
-    let opts = case.options();
-    let size: usize = case.shape.iter().product();
+/// An array of `shape`: mostly multiples of 1/4 in [-16, 16], sometimes a special value.
+fn gen_array(u: &mut Unstructured, shape: &[usize]) -> AResult<ArrayD<f64>> {
+    let size: usize = shape.iter().product();
     let mut values = Vec::with_capacity(size);
     for _ in 0..size {
         values.push(if u.ratio(1, 16)? {
@@ -1022,7 +1043,13 @@ fn check(u: &mut Unstructured) -> AResult<()> {
             f64::from(u.int_in_range(-64..=64i32)?) / 4.0
         });
     }
-    let f = ArrayD::from_shape_vec(IxDyn(&case.shape), values).expect("shape");
+    Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("shape"))
+}
+
+fn check(u: &mut Unstructured) -> AResult<()> {
+    let case = gen_case(u)?;
+    let opts = case.options();
+    let f = gen_array(u, &case.shape)?;
     let ndim = case.shape.len();
 
     // 1-2: no panic, and Err exactly when the oracle says so.
@@ -1232,3 +1259,134 @@ fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let _ = check(&mut u);
 });
+
+// The `Operator` part (issue 17): a random operator applied with random options.
+
+/// One factor of a product.
+#[derive(Clone, Debug)]
+enum Factor {
+    /// `Operator::derivative(Axis(axis), order)`.
+    Derivative(usize, usize),
+    /// `Operator::identity()`.
+    Identity,
+}
+
+/// How a coefficient array's shape differs from the input's.
+#[derive(Clone, Copy, Debug)]
+enum ShapeChange {
+    Same,
+    /// One point more along this axis.
+    Longer(usize),
+    /// One point fewer along this axis (the same shape if it has none).
+    Shorter(usize),
+    /// A length-1 axis appended.
+    ExtraAxis,
+    /// The last axis dropped.
+    DropAxis,
+}
+
+impl ShapeChange {
+    fn apply(self, shape: &[usize]) -> Vec<usize> {
+        let mut s = shape.to_vec();
+        match self {
+            ShapeChange::Same => {}
+            ShapeChange::Longer(a) if a < s.len() => s[a] += 1,
+            ShapeChange::Shorter(a) if a < s.len() => s[a] = s[a].saturating_sub(1),
+            ShapeChange::Longer(_) | ShapeChange::Shorter(_) | ShapeChange::ExtraAxis => s.push(1),
+            ShapeChange::DropAxis => {
+                s.pop();
+            }
+        }
+        s
+    }
+}
+
+#[derive(Clone, Debug)]
+enum CoefSpec {
+    /// `Operator::coefficient(c)`.
+    Scalar(f64),
+    /// `Operator::field(a)`, `a` of the input's shape (or not), in a random layout.
+    Field(ShapeChange),
+}
+
+/// One term: `±` a product of factors, a coefficient among them.
+#[derive(Clone, Debug)]
+struct TermSpec {
+    /// Joined to the terms before it with `-` (else `+`); not used for the first term.
+    minus: bool,
+    /// Unary `-` of the product.
+    negated: bool,
+    factors: Vec<Factor>,
+    /// The coefficient and its place among the factors (0: the leftmost, applied last).
+    coef: Option<(usize, CoefSpec)>,
+}
+
+/// A step of a term as the operator holds it: identities dropped, adjacent derivatives along
+/// one axis merged into one of the summed order (`None`: the sum overflows).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StepSpec {
+    Derivative(usize, Option<usize>),
+    Scalar(f64),
+    /// The coefficient array of this term.
+    Field,
+}
+
+impl TermSpec {
+    fn generate(u: &mut Unstructured, ndim: usize) -> AResult<Self> {
+        let minus = u.ratio(1, 3)?;
+        let negated = u.ratio(1, 4)?;
+        let n = u.int_in_range(0..=3usize)?;
+        let mut factors = Vec::with_capacity(n);
+        for _ in 0..n {
+            factors.push(if u.ratio(1, 10)? {
+                Factor::Identity
+            } else {
+                Factor::Derivative(gen_axis(u, ndim)?, gen_operator_order(u)?)
+            });
+        }
+        let coef = match u.int_in_range(0..=5u8)? {
+            0 | 1 => Some(CoefSpec::Scalar(real(u)?)),
+            2 => Some(CoefSpec::Field(match u.int_in_range(0..=9u8)? {
+                0 => ShapeChange::Longer(u.int_in_range(0..=ndim.saturating_sub(1))?),
+                1 => ShapeChange::Shorter(u.int_in_range(0..=ndim.saturating_sub(1))?),
+                2 => ShapeChange::ExtraAxis,
+                3 => ShapeChange::DropAxis,
+                _ => ShapeChange::Same,
+            })),
+            _ => None,
+        };
+        let coef = match coef {
+            Some(c) => Some((u.int_in_range(0..=factors.len())?, c)),
+            None => None,
+        };
+        Ok(TermSpec {
+            minus,
+            negated,
+            factors,
+            coef,
+        })
+    }
+
+    /// The steps of the term, outermost (leftmost) first.
+    fn steps(&self) -> Vec<StepSpec> {
+        let mut items: Vec<StepSpec> = Vec::new();
+        for i in 0..=self.factors.len() {
+            if let Some((at, c)) = &self.coef
+                && *at == i
+            {
+                items.push(match c {
+                    CoefSpec::Scalar(c) => StepSpec::Scalar(*c),
+                    CoefSpec::Field(_) => StepSpec::Field,
+                });
+            }
+            match self.factors.get(i) {
+                Some(Factor::Derivative(a, m)) => match items.last_mut() {
+                    Some(StepSpec::Derivative(b, order)) if b == a => *order = order.and_then(|o| o.checked_add(*m)),
+                    _ => items.push(StepSpec::Derivative(*a, Some(*m))),
+                },
+                Some(Factor::Identity) | None => {}
+            }
+        }
+        items
+    }
+}

@@ -830,3 +830,37 @@ fn block(f: &ArrayD<f64>, plan: &crate::BlockPlan<f64>, start: [usize; 2], block
     let mut refs: Vec<_> = outs.iter_mut().map(|o| &mut **o).collect();
     plan.compute(with_halo.into_dyn(), &start, &block, &mut refs).unwrap();
 }
+
+/// The blocks of a composed derivative (a mixed partial): `COMPOSED_BLOCK_POINTS` of planes per
+/// block, never fewer than four stencil widths (the halo planes computed twice stay a quarter of
+/// the work at most), never more than the axis; on rayon's threads only when the array reaches
+/// the threshold and there are several blocks.
+#[test]
+fn composed_blocks_of_a_grid_of_shapes() {
+    use super::route::{COMPOSED_BLOCK_POINTS, composed_blocks};
+    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
+    // (planes, points per plane, stencil width, threshold) -> (planes per block, parallel)
+    let cases = [
+        // 256³ across axis 0, accuracy 2 (width 2): 8 planes of 65,536 points.
+        ((256, 1 << 16, 2, threshold), (8, true)),
+        // Accuracy 4 (width 4): four widths, 16 planes, outweigh the 8 of the point budget.
+        ((256, 1 << 16, 4, threshold), (16, true)),
+        // 4096² across axis 0: 128 rows of 4,096.
+        ((4096, 4096, 2, threshold), (128, true)),
+        // Serial by the threshold.
+        ((4096, 4096, 2, usize::MAX), (128, false)),
+        // One block holds the whole axis: nothing to split.
+        ((64, 64, 2, 0), (64, false)),
+        // Planes larger than the budget: still four widths of them.
+        ((100, COMPOSED_BLOCK_POINTS * 2, 2, threshold), (8, true)),
+        // An axis shorter than four widths: one block.
+        ((5, 10, 4, 0), (5, false)),
+    ];
+    for ((len, plane, width, threshold), expected) in cases {
+        assert_eq!(
+            composed_blocks(len, plane, width, threshold),
+            expected,
+            "{len} planes of {plane}, width {width}"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Quantities derived from several derivatives that users reach for: the Hessian (every second
+//! partial, the symmetric ones computed once) and the gradient magnitude (fused: the input read
+//! once, one array written, the per-axis derivatives held a block at a time).
+
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
+use num_traits::Float;
+
+use crate::alloc::{alloc_like, new_array_like};
+use crate::element::GradientElement;
+use crate::error::GradientError;
+use crate::kernel::{self, Term, route, split};
+use crate::layout::outermost_axis;
+use crate::operator::{Stencils, compose_into, stencil_of};
+use crate::options::GradientOptions;
+use crate::parallel::{threshold, with_parallel_threshold};
+use crate::plan::{AxesPlan, refuse_derivative};
+use crate::stencil::AxisStencil;
+
+/// The second partial derivatives `∂²f/∂xᵢ∂xⱼ` of an array along its axes (all, or those of
+/// [`GradientOptions::axes`]), from [`ArrayGradientExt::hessian`](crate::ArrayGradientExt::hessian).
+/// Each of the `n (n + 1) / 2` distinct entries is computed once and stored once;
+/// [`get`](Self::get) gives entry `(i, j)` or `(j, i)` alike.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::Array2;
+/// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+///
+/// // f = x² y on a unit grid: H = [[2y, 2x], [2x, 0]]
+/// let f = Array2::from_shape_fn((6, 7), |(i, j)| (i * i * j) as f64);
+/// let h = f.hessian(&GradientOptions::new().accuracy(2)).unwrap();
+/// assert_eq!(h.len(), 2);
+/// assert_eq!(h.get(0, 1)[[3, 4]], 6.0);
+/// assert_eq!(h.get(1, 0)[[3, 4]], 6.0); // the same array
+/// assert_eq!(h.get(0, 0)[[3, 4]], 8.0);
+/// assert_eq!(h.get(1, 1)[[3, 4]], 0.0);
+/// ```
+#[derive(Clone)]
+pub struct Hessian<T, D> {
+    axes: Vec<Axis>,
+    /// The upper triangle, row by row: (0, 0), (0, 1), …, (0, n − 1), (1, 1), …
+    entries: Vec<Array<T, D>>,
+}
+
+impl<T: std::fmt::Debug, D: Dimension> std::fmt::Debug for Hessian<T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hessian")
+            .field("axes", &self.axes)
+            .field("entries", &self.entries)
+            .finish()
+    }
+}
+
+impl<T: PartialEq, D: Dimension> PartialEq for Hessian<T, D> {
+    fn eq(&self, other: &Self) -> bool {
+        self.axes == other.axes && self.entries == other.entries
+    }
+}
+
+impl<T, D: Dimension> Hessian<T, D> {
+    /// The number of axes `n`: the Hessian is `n × n`.
+    pub fn len(&self) -> usize {
+        self.axes.len()
+    }
+
+    /// Whether no axis was differentiated (never: a Hessian has at least one axis).
+    pub fn is_empty(&self) -> bool {
+        self.axes.is_empty()
+    }
+
+    /// The array axes of the rows and columns, in order.
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    /// Entry `(i, j)`: `∂²f/∂xᵢ∂xⱼ` for the `i`-th and `j`-th axes of [`axes`](Self::axes).
+    ///
+    /// # Panics
+    ///
+    /// If `i` or `j` is not below [`len`](Self::len), as indexing does.
+    pub fn get(&self, i: usize, j: usize) -> &Array<T, D> {
+        let n = self.axes.len();
+        assert!(i < n && j < n, "entry ({i}, {j}) of a {n} × {n} Hessian");
+        let (i, j) = (i.min(j), i.max(j));
+        &self.entries[i * n - i * (i + 1) / 2 + j]
+    }
+
+    /// The distinct entries, the upper triangle row by row: `(0, 0), (0, 1), …, (0, n − 1),
+    /// (1, 1), …, (n − 1, n − 1)`.
+    pub fn into_entries(self) -> Vec<Array<T, D>> {
+        self.entries
+    }
+}
+
+/// The Hessian of `f` (see [`Hessian`]): the diagonal entries are second-derivative stencils
+/// (findiff's `Diff(i)**2`), entry `(i, j)`, `i < j`, the composition `∂ᵢ(∂ⱼ f)` (findiff's
+/// `Diff(i) * Diff(j)`), blocked as [`compose_into`] does.
+pub(crate) fn hessian<A, D>(
+    f: ArrayView<'_, A, D>,
+    opts: &GradientOptions<'_, A::Real>,
+) -> Result<Hessian<A::Output, D>, GradientError>
+where
+    A: GradientElement,
+    D: Dimension,
+{
+    if f.ndim() == 0 {
+        return Err(GradientError::ZeroDimensional);
+    }
+    refuse_derivative(opts, f.ndim(), "hessian")?;
+    // The axes checked as for `gradient_with`; the derivative orders are the Hessian's own.
+    let axes: Vec<Axis> = AxesPlan::new(f.shape(), &axes_of(opts, f.ndim()), opts, None)?
+        .axes
+        .into_iter()
+        .map(|(axis, _)| axis)
+        .collect();
+    let mut stencils = Stencils::new();
+    for &axis in &axes {
+        stencils.add(f.shape(), opts, axis, 1, "hessian")?;
+        stencils.add(f.shape(), opts, axis, 2, "hessian")?;
+    }
+    let mut entries = Vec::with_capacity(axes.len() * (axes.len() + 1) / 2);
+    for (i, &a) in axes.iter().enumerate() {
+        for &b in &axes[i..] {
+            let steps: Vec<(Axis, &AxisStencil<A::Real>)> = if a == b {
+                vec![(a, stencil_of(&stencils, a, 2))]
+            } else {
+                vec![(a, stencil_of(&stencils, a, 1)), (b, stencil_of(&stencils, b, 1))]
+            };
+            entries.push(new_array_like(&f, None, |out| compose_into(&steps, f.view(), out)));
+        }
+    }
+    Ok(Hessian { axes, entries })
+}
+
+/// The gradient magnitude `√(Σₖ (∂f/∂xₖ)²)` over the axes of `opts`, the squares added in axis
+/// order, in one pass: the array is cut into blocks across an axis along which no stencil wraps
+/// (the outermost in memory of those), each block's derivatives are computed into buffers that
+/// stay in cache (the halo of a stencil along the cut axis read from `f`, as
+/// [`BlockPlan`](crate::BlockPlan) does), and combined into the output. The same bits as
+/// `gradient_with` followed by the same arithmetic.
+pub(crate) fn gradient_magnitude<A, D>(
+    f: ArrayView<'_, A, D>,
+    opts: &GradientOptions<'_, A::Real>,
+) -> Result<Array<A::Output, D>, GradientError>
+where
+    A: GradientElement,
+    A::Output: Float,
+    D: Dimension,
+{
+    let plan = AxesPlan::of_options(f.shape(), opts, None)?;
+    // A zeroed output: the combination below writes it by `Zip`, not through a kernel walk (and
+    // fresh zeroed pages cost the same as uninitialised ones).
+    let mut out: Array<A::Output, D> = alloc_like(&f, None);
+    let wraps = |k: usize| plan.axes.iter().any(|(a, st)| a.index() == k && st.periodic);
+    let mut strides: Vec<isize> = f.strides().to_vec();
+    for (k, s) in strides.iter_mut().enumerate() {
+        if wraps(k) {
+            *s = 0; // never the cut axis
+        }
+    }
+    let shape: Vec<usize> = (0..f.ndim())
+        .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
+        .collect();
+    if plan.axes.is_empty() {
+        return Ok(out); // the square root of an empty sum
+    }
+    let Some(cut) = outermost_axis(&shape, &strides, None) else {
+        // Every axis longer than one point wraps (or none is longer): whole arrays.
+        let grads = crate::gradient::gradient_owned(f.view(), &plan);
+        combine(&grads.iter().map(|g| g.view()).collect::<Vec<_>>(), out.view_mut());
+        return Ok(out);
+    };
+    let n = f.len_of(cut);
+    let on_cut = plan.axes.iter().find(|(a, _)| *a == cut).map(|(_, st)| st);
+    let width = on_cut
+        .and_then(|st| st.reach(n / 2, 1))
+        .map_or(0, |(lo, hi)| (hi - lo) as usize);
+    // Each block holds one buffer per axis: the point budget is shared between them.
+    let (block, parallel) = route::composed_blocks(n, f.len() / n * plan.axes.len(), width, threshold());
+    let blocks: Vec<(usize, ArrayViewMut<'_, A::Output, D>)> = out
+        .axis_chunks_iter_mut(cut, block)
+        .enumerate()
+        .map(|(b, o)| (b * block, o))
+        .collect();
+    let buffers = || -> Vec<Array<A::Output, D>> {
+        let one = f.slice_axis(cut, Slice::from(0..block));
+        (0..plan.axes.len()).map(|_| alloc_like(&one, None)).collect()
+    };
+    let run = |buffers: &mut Vec<Array<A::Output, D>>, (s, out): (usize, ArrayViewMut<'_, A::Output, D>)| {
+        let e = s + out.len_of(cut);
+        let windows: Vec<Option<(usize, AxisStencil<A::Real>)>> = plan
+            .axes
+            .iter()
+            .map(|(axis, st)| {
+                (*axis == cut).then(|| {
+                    let (lo, hi) = st.reach(s, e - s).expect("a block of points");
+                    let (lo, hi) = (lo as usize, hi as usize + 1);
+                    (lo, st.window(lo as isize, hi - lo))
+                })
+            })
+            .collect();
+        let terms: Vec<Term<'_, A, D, A::Real>> = plan
+            .axes
+            .iter()
+            .zip(&windows)
+            .map(|((axis, st), window)| match window {
+                Some((lo, w)) => Term {
+                    first: s - lo,
+                    ..Term::new(f.slice_axis(cut, Slice::from(*lo..*lo + w.len)), *axis, w)
+                },
+                None => Term::new(f.slice_axis(cut, Slice::from(s..e)), *axis, st),
+            })
+            .collect();
+        let views: Vec<ArrayViewMut<'_, A::Output, D>> = buffers
+            .iter_mut()
+            .map(|b| b.slice_axis_mut(cut, Slice::from(0..e - s)))
+            .collect();
+        kernel::derivatives(&terms, views);
+        let grads: Vec<ArrayView<'_, A::Output, D>> = buffers
+            .iter()
+            .map(|b| b.slice_axis(cut, Slice::from(0..e - s)))
+            .collect();
+        combine(&grads, out);
+    };
+    if parallel {
+        split::for_each_block(blocks, buffers, |b, block| {
+            with_parallel_threshold(usize::MAX, || run(b, block))
+        });
+    } else {
+        let mut b = buffers();
+        blocks.into_iter().for_each(|block| run(&mut b, block));
+    }
+    Ok(out)
+}
+
+/// `out = √(g₀² + g₁² + …)`, the squares added in order.
+fn combine<T: Float, D: Dimension>(grads: &[ArrayView<'_, T, D>], mut out: ArrayViewMut<'_, T, D>) {
+    let (first, rest) = grads.split_first().expect("at least one axis");
+    Zip::from(&mut out).and(first).for_each(|o, &g| *o = g * g);
+    for g in rest {
+        Zip::from(&mut out).and(g).for_each(|o, &g| *o = *o + g * g);
+    }
+    out.mapv_inplace(Float::sqrt);
+}
+
+/// The axes of `opts`, all of an array of `ndim` axes by default.
+fn axes_of<R: Float>(opts: &GradientOptions<'_, R>, ndim: usize) -> Vec<Axis> {
+    opts.get_axes()
+        .map_or_else(|| (0..ndim).map(Axis).collect(), <[Axis]>::to_vec)
+}
