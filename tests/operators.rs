@@ -524,7 +524,7 @@ fn gradient_magnitude_is_the_gradient_combined() {
         let g = f.gradient_axes_with(opts).unwrap();
         let mut sum = g[0].mapv(|v| v * v);
         for gk in &g[1..] {
-            sum.zip_mut_with(gk, |s, &v| *s = *s + v * v);
+            sum.zip_mut_with(gk, |s, &v| *s += v * v);
         }
         sum.mapv(f64::sqrt)
     }

@@ -1390,3 +1390,213 @@ impl TermSpec {
         items
     }
 }
+
+/// A derivative order of a factor: mostly 1 to 3, sometimes 0 to 9 (0 and 9 are refused) or
+/// the extremes.
+fn gen_operator_order(u: &mut Unstructured) -> AResult<usize> {
+    Ok(match u.int_in_range(0..=15u8)? {
+        0 => u.int_in_range(0..=9usize)?,
+        1 => *u.choose(&[0, MAX_DERIVATIVE, MAX_DERIVATIVE + 1, usize::MAX])?,
+        2..=5 => u.int_in_range(2..=3usize)?,
+        _ => 1,
+    })
+}
+
+/// 1 to 3 terms.
+#[derive(Clone, Debug)]
+struct OperatorSpec {
+    terms: Vec<TermSpec>,
+}
+
+impl OperatorSpec {
+    fn generate(u: &mut Unstructured, ndim: usize) -> AResult<Self> {
+        let n = u.int_in_range(1..=3usize)?;
+        let terms = (0..n).map(|_| TermSpec::generate(u, ndim)).collect::<AResult<_>>()?;
+        Ok(OperatorSpec { terms })
+    }
+
+    /// Whether term `t` is subtracted (its sign once the `-`s are counted).
+    fn subtracted(&self, t: usize) -> bool {
+        self.terms[t].negated != (t > 0 && self.terms[t].minus)
+    }
+
+    /// The orders of the derivatives along `axis` (merged), for the lengths of the shape.
+    fn orders_along(&self, axis: usize) -> Vec<usize> {
+        let mut orders: Vec<usize> = self
+            .terms
+            .iter()
+            .flat_map(|t| t.steps())
+            .filter_map(|s| match s {
+                StepSpec::Derivative(a, Some(m)) if a == axis => Some(m),
+                _ => None,
+            })
+            .collect();
+        if orders.is_empty() {
+            orders.push(1);
+        }
+        orders
+    }
+
+    /// The operator, with `fields[t]` the coefficient array of term `t` (owned when `owned`).
+    fn build<'a>(&self, fields: &'a [Option<Laid>], owned: bool) -> Operator<'a, f64> {
+        let mut op: Option<Operator<'a, f64>> = None;
+        for (t, term) in self.terms.iter().enumerate() {
+            let mut factors: Vec<Operator<'a, f64>> = term
+                .factors
+                .iter()
+                .map(|f| match f {
+                    Factor::Derivative(a, m) => Operator::derivative(Axis(*a), *m),
+                    Factor::Identity => Operator::identity(),
+                })
+                .collect();
+            if let Some((at, c)) = &term.coef {
+                factors.insert(
+                    *at,
+                    match c {
+                        CoefSpec::Scalar(c) => Operator::coefficient(*c),
+                        CoefSpec::Field(_) => {
+                            let a = fields[t].as_ref().expect("a coefficient array").view();
+                            if owned {
+                                Operator::field(a.to_owned())
+                            } else {
+                                Operator::field(a)
+                            }
+                        }
+                    },
+                );
+            }
+            let product = factors.into_iter().reduce(|a, b| a * b).unwrap_or_else(Operator::identity);
+            let product = if term.negated { -product } else { product };
+            op = Some(match op {
+                None => product,
+                Some(sum) if term.minus => sum - product,
+                Some(sum) => sum + product,
+            });
+        }
+        op.expect("at least one term")
+    }
+
+    /// A single product of derivatives with no coefficient and no sign, no two adjacent factors
+    /// along one axis (so none merge): its `(axis, order)` factors, outermost first.
+    fn plain_mixed_partial(&self) -> Option<Vec<(usize, usize)>> {
+        let [term] = &self.terms[..] else { return None };
+        if term.negated || term.coef.is_some() {
+            return None;
+        }
+        let factors: Vec<(usize, usize)> = term
+            .factors
+            .iter()
+            .filter_map(|f| match f {
+                Factor::Derivative(a, m) => Some((*a, *m)),
+                Factor::Identity => None,
+            })
+            .collect();
+        let unmerged = factors.windows(2).all(|w| w[0].0 != w[1].0);
+        (!factors.is_empty() && unmerged).then_some(factors)
+    }
+}
+
+fn same_result(a: &OpOutcome, b: &OpOutcome) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => bits_equal(&a.view(), &b.view()),
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn why_result(a: &OpOutcome, b: &OpOutcome) -> String {
+    match (a, b) {
+        (Ok(a), Ok(b)) => first_difference(&a.view(), &b.view()),
+        (a, b) => format!("{:?} vs {:?}", a.as_ref().err(), b.as_ref().err()),
+    }
+}
+
+/// Equal bits, except that any two NaNs are equal (for references computed with the harness's
+/// own arithmetic, where the NaN an operation returns may depend on the operand order the
+/// compiler picked).
+fn bits_equal_any_nan(a: &ArrayViewD<'_, f64>, b: &ArrayViewD<'_, f64>) -> bool {
+    a.shape() == b.shape()
+        && a
+            .iter()
+            .zip(b.iter())
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+}
+
+type OpOutcome = Result<ArrayD<f64>, GradientError>;
+
+/// `apply` on an array of any dimension type.
+fn op_apply<D: Dimension>(op: &Operator<'_, f64>, f: ArrayView<'_, f64, D>, opts: &GradientOptions<'_, f64>) -> OpOutcome {
+    op.apply(&f, opts).map(|g| g.into_dyn())
+}
+
+/// `apply_into` an output of `layout` pre-filled with the sentinel: the output read back, or the
+/// error after checking that the output is untouched.
+fn op_into(op: &Operator<'_, f64>, f: ArrayViewD<'_, f64>, opts: &GradientOptions<'_, f64>, layout: Layout) -> OpOutcome {
+    let blank = ArrayD::from_elem(f.raw_dim(), f64::from_bits(SENTINEL));
+    let mut out = Laid::new(blank.view(), layout);
+    match op.apply_into(&f, opts, &mut out.view_mut()) {
+        Ok(()) => Ok(from_logical(out.view())),
+        Err(e) => {
+            assert!(
+                out.buf.iter().all(|v| v.to_bits() == SENTINEL),
+                "apply_into failed with {e:?} but changed its output"
+            );
+            Err(e)
+        }
+    }
+}
+
+/// The derivative of `order` along `axis` as one `gradient_axis_with` call.
+fn partial(f: &ArrayD<f64>, axis: usize, order: usize, opts: &GradientOptions<'_, f64>) -> OpOutcome {
+    f.gradient_axis_with(Axis(axis), &opts.clone().axis_derivative(Axis(axis), order))
+}
+
+/// The operator evaluated as its documentation describes it, from the crate's one-axis calls
+/// and the harness's own arithmetic: each term's steps right to left (a derivative is
+/// `gradient_axis_with` with that axis's derivative order, a coefficient `c * value`), the
+/// terms added left to right (a first term subtracted is `-1 * value`). With whether the
+/// harness did any arithmetic (else the result is the crate's calls alone).
+fn by_hand(
+    spec: &OperatorSpec,
+    f: &ArrayD<f64>,
+    fields: &[Option<ArrayD<f64>>],
+    opts: &GradientOptions<'_, f64>,
+) -> Result<(ArrayD<f64>, bool), GradientError> {
+    let mut sum: Option<ArrayD<f64>> = None;
+    let mut arithmetic = false;
+    for (t, term) in spec.terms.iter().enumerate() {
+        let mut value = f.clone();
+        for step in term.steps().iter().rev() {
+            value = match *step {
+                StepSpec::Derivative(a, m) => partial(&value, a, m.expect("checked by the caller"), opts)?,
+                StepSpec::Scalar(c) => {
+                    arithmetic = true;
+                    value.mapv(|x| c * x)
+                }
+                StepSpec::Field => {
+                    arithmetic = true;
+                    let c = fields[t].as_ref().expect("a coefficient array");
+                    let mut v = value;
+                    ndarray::Zip::from(&mut v).and(c).for_each(|x, &c| *x = c * *x);
+                    v
+                }
+            };
+        }
+        let subtract = spec.subtracted(t);
+        sum = Some(match sum {
+            None if subtract => {
+                arithmetic = true;
+                value.mapv(|x| -1.0 * x)
+            }
+            None => value,
+            Some(mut acc) => {
+                arithmetic = true;
+                ndarray::Zip::from(&mut acc)
+                    .and(&value)
+                    .for_each(|a, &b| *a = if subtract { *a - b } else { *a + b });
+                acc
+            }
+        });
+    }
+    Ok((sum.expect("at least one term"), arithmetic))
+}
