@@ -223,7 +223,23 @@ fn all_cases() -> Vec<Case> {
             schedules(&mut cases, &format!("laplacian/{tag}"), n, move || {
                 with_static(&fl, |a| black_box(a.laplacian(&GradientOptions::new()).is_ok()));
             });
-            // Operators (issue 17): the mixed partial ∂²/∂x₀∂x₁.
+            // Operators (issue 17): the Hessian (its floor: one fresh copy per distinct entry),
+            // the fused gradient magnitude (floor: one copy) and the mixed partial ∂²/∂x₀∂x₁.
+            let fh = f.clone();
+            schedules(&mut cases, &format!("hessian/{tag}"), n, move || {
+                black_box(fh.hessian(&GradientOptions::new().accuracy(2)).unwrap());
+            });
+            let fh = f.clone();
+            let entries = shape.len() * (shape.len() + 1) / 2;
+            cases.push(case(format!("hessian_floor/{tag}"), n, move || {
+                black_box(with_parallel_threshold(usize::MAX, || {
+                    (0..entries).map(|_| fresh_copy(&fh)).collect::<Vec<_>>()
+                }));
+            }));
+            let fg = f.clone();
+            schedules(&mut cases, &format!("magnitude/{tag}"), n, move || {
+                black_box(fg.gradient_magnitude(&GradientOptions::new()).unwrap());
+            });
             for p in [2, 4] {
                 let fm = f.clone();
                 schedules(&mut cases, &format!("mixed01_acc{p}/{tag}"), n, move || {

@@ -172,12 +172,7 @@ where
         return Ok(out);
     };
     let n = f.len_of(cut);
-    let on_cut = plan.axes.iter().find(|(a, _)| *a == cut).map(|(_, st)| st);
-    let width = on_cut
-        .and_then(|st| st.reach(n / 2, 1))
-        .map_or(0, |(lo, hi)| (hi - lo) as usize);
-    // Each block holds one buffer per axis: the point budget is shared between them.
-    let (block, parallel) = route::composed_blocks(n, f.len() / n * plan.axes.len(), width, threshold());
+    let (block, parallel) = route::magnitude_blocks(n, f.len() / n * plan.axes.len(), threshold());
     let blocks: Vec<(usize, ArrayViewMut<'_, A::Output, D>)> = out
         .axis_chunks_iter_mut(cut, block)
         .enumerate()
@@ -234,14 +229,52 @@ where
     Ok(out)
 }
 
-/// `out = √(g₀² + g₁² + …)`, the squares added in order.
+/// `out = √(g₀² + g₁² + …)`, the squares added in order (one pass for up to three axes).
 fn combine<T: Float, D: Dimension>(grads: &[ArrayView<'_, T, D>], mut out: ArrayViewMut<'_, T, D>) {
+    // Contiguous blocks of the same strides (the usual case): loops over slices, which the
+    // compiler vectorises (square roots included: IEEE's, correctly rounded in any width).
+    let same = grads.iter().all(|g| g.strides() == out.strides());
+    if let (true, Some(o)) = (same, out.as_slice_memory_order_mut()) {
+        let slices: Option<Vec<&[T]>> = grads.iter().map(|g| g.as_slice_memory_order()).collect();
+        if let Some(slices) = slices {
+            crate::simd::wide(
+                #[inline(always)]
+                || combine_slices(o, &slices),
+            );
+            return;
+        }
+    }
+    // Any other layout (not made by this module, which allocates its blocks and buffers
+    // contiguous): the same arithmetic through `Zip`.
     let (first, rest) = grads.split_first().expect("at least one axis");
     Zip::from(&mut out).and(first).for_each(|o, &g| *o = g * g);
     for g in rest {
         Zip::from(&mut out).and(g).for_each(|o, &g| *o = *o + g * g);
     }
     out.mapv_inplace(Float::sqrt);
+}
+
+/// [`combine`] on slices, for [`crate::simd::wide`] to compile with wider vectors.
+#[inline(always)]
+fn combine_slices<T: Float>(o: &mut [T], slices: &[&[T]]) {
+    match *slices {
+        [a] => o.iter_mut().zip(a).for_each(|(o, &a)| *o = (a * a).sqrt()),
+        [a, b] => o
+            .iter_mut()
+            .zip(a.iter().zip(b))
+            .for_each(|(o, (&a, &b))| *o = (a * a + b * b).sqrt()),
+        [a, b, c] => o
+            .iter_mut()
+            .zip(a.iter().zip(b).zip(c))
+            .for_each(|(o, ((&a, &b), &c))| *o = (a * a + b * b + c * c).sqrt()),
+        _ => {
+            o.iter_mut().zip(slices[0]).for_each(|(o, &g)| *o = g * g);
+            for g in &slices[1..] {
+                o.iter_mut().zip(*g).for_each(|(o, &g)| *o = *o + g * g);
+            }
+            o.iter_mut().for_each(|o| *o = o.sqrt());
+        }
+    }
 }
 
 /// The axes of `opts`, all of an array of `ndim` axes by default.

@@ -576,6 +576,12 @@ fn gradient_magnitude_is_the_gradient_combined() {
     let [g0, g1] = f32s.gradient().unwrap();
     let expected = (&g0 * &g0 + &g1 * &g1).mapv(f32::sqrt);
     assert_eq!(f32s.gradient_magnitude(&GradientOptions::new()).unwrap(), expected);
+    // Four axes: the squares added one axis at a time.
+    let f4 = ndarray::Array4::from_shape_fn((9, 8, 7, 6), |(i, j, k, l)| ((i * j + k * l) as f64 * 0.3).sin());
+    assert!(same_bits(
+        &f4.gradient_magnitude(&GradientOptions::new()).unwrap(),
+        &combined(&f4, &GradientOptions::new())
+    ));
     // No axes: the square root of an empty sum.
     let none = f.gradient_magnitude(&GradientOptions::new().axes([])).unwrap();
     assert!(none.iter().all(|&v| v == 0.0) && none.shape() == f.shape());

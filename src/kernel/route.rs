@@ -130,6 +130,20 @@ pub(crate) fn composed_blocks(len: usize, plane: usize, width: usize, threshold:
     (block, len * plane >= threshold && block < len)
 }
 
+/// Points of the per-axis derivatives a block of the gradient magnitude holds at once (all
+/// axes together): small enough that they and the block's output stay in the L2 cache while
+/// they are combined.
+pub(crate) const MAGNITUDE_BLOCK_POINTS: usize = 1 << 16;
+
+/// The planes per block of the gradient magnitude along an axis of `len` planes whose
+/// derivatives take `points` points per plane (all axes together), and whether the blocks run
+/// on rayon's threads (as [`composed_blocks`]). A block's halo along the cut axis is only read,
+/// not computed, so a block may be a single plane.
+pub(crate) fn magnitude_blocks(len: usize, points: usize, threshold: usize) -> (usize, bool) {
+    let block = (MAGNITUDE_BLOCK_POINTS / points.max(1)).clamp(1, len.max(1));
+    (block, len * points >= threshold && block < len)
+}
+
 /// How a call walks memory. See the [module documentation](self) for when each is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Walk {
