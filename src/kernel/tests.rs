@@ -864,3 +864,24 @@ fn composed_blocks_of_a_grid_of_shapes() {
         );
     }
 }
+
+/// The blocks of the gradient magnitude: `MAGNITUDE_BLOCK_POINTS` of per-axis derivatives (all
+/// axes together) per block, one plane at least, the axis at most; parallel as composed blocks.
+#[test]
+fn magnitude_blocks_of_a_grid_of_shapes() {
+    use super::route::magnitude_blocks;
+    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
+    let cases = [
+        // 4096², two axes: 8 rows of 2 × 4,096 derivative points.
+        ((4096, 2 * 4096, threshold), (8, true)),
+        // 256³, three axes: a plane holds more than the budget, one plane per block.
+        ((256, 3 * 65536, threshold), (1, true)),
+        // 64³ on one thread.
+        ((64, 3 * 4096, usize::MAX), (5, false)),
+        // Small: one block, nothing to split.
+        ((10, 2 * 10, 0), (10, false)),
+    ];
+    for ((len, points, threshold), expected) in cases {
+        assert_eq!(magnitude_blocks(len, points, threshold), expected, "{len} planes of {points}");
+    }
+}
