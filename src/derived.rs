@@ -1,8 +1,8 @@
 //! Quantities derived from several derivatives that users reach for: the Hessian (every second
-//! partial, the symmetric ones computed once) and the gradient magnitude (fused: the input read
+//! partial, the symmetric ones computed once), the Jacobian of a vector field, and the gradient magnitude (fused: the input read
 //! once, one array written, the per-axis derivatives held a block at a time).
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, RemoveAxis, Slice, Zip};
 use num_traits::Float;
 
 use crate::alloc::{alloc_like, new_array_like};
@@ -13,7 +13,7 @@ use crate::layout::outermost_axis;
 use crate::operator::{Stencils, compose_into, stencil_of};
 use crate::options::GradientOptions;
 use crate::parallel::{threshold, with_parallel_threshold};
-use crate::plan::{AxesPlan, refuse_derivative};
+use crate::plan::{AxesPlan, FixedOrder, refuse_derivative};
 use crate::stencil::AxisStencil;
 
 /// The second partial derivatives `∂²f/∂xᵢ∂xⱼ` of an array along its axes (all, or those of
@@ -131,6 +131,34 @@ where
         }
     }
     Ok(Hessian { axes, entries })
+}
+
+/// The Jacobian `J[c, k] = ∂F_c/∂x_k` of a field of shape `(components, n₀, …)` over the
+/// spatial axes of `opts` (numbered without the component axis, as for the divergence): an
+/// array of shape `(components, axes, n₀, …)`, each `(c, k)` entry laid out like a component.
+pub(crate) fn jacobian<A, D>(
+    field: ArrayView<'_, A, D>,
+    opts: &GradientOptions<'_, A::Real>,
+) -> Result<Array<A::Output, D::Larger>, GradientError>
+where
+    A: GradientElement,
+    D: RemoveAxis,
+{
+    let plan = AxesPlan::of_options(&field.shape()[1..], opts, Some(FixedOrder::JACOBIAN))?;
+    let model = field.view().insert_axis(Axis(1));
+    Ok(new_array_like(&model, Some((Axis(1), plan.axes.len())), |out| {
+        let mut out = out.into_dyn();
+        for (c, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
+            let outs = row
+                .axis_iter_mut(Axis(0))
+                .map(|o| {
+                    o.into_dimensionality::<D::Smaller>()
+                        .expect("a component's dimensionality")
+                })
+                .collect();
+            crate::gradient::gradient_to(field.index_axis(Axis(0), c), &plan, outs);
+        }
+    }))
 }
 
 /// The gradient magnitude `√(Σₖ (∂f/∂xₖ)²)` over the axes of `opts`, the squares added in axis

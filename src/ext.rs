@@ -578,6 +578,43 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     where
         A: GradientElement;
 
+    /// The Jacobian `J[c, k] = ∂F_c/∂x_k` of a vector field stored with its components along a
+    /// leading axis: `self` has shape `(components, n₀, …)`, the result `(components, axes,
+    /// n₀, …)`, one row per component and one column per spatial axis of `opts` (all by
+    /// default). NumPy: `np.stack([np.stack(np.gradient(F[c])) for c in range(len(F))])`.
+    ///
+    /// **Axis numbers in `opts` are spatial axes**, as for [`divergence`](Self::divergence) and
+    /// [`curl`](Self::curl): `Axis(0)` is the field's array axis 1. (Assembling a Jacobian from
+    /// [`gradient_with`](Self::gradient_with) on the whole field counts the component axis too,
+    /// and options reused between the two put every setting one axis off.)
+    ///
+    /// # Errors
+    ///
+    /// Those of [`gradient_with`](Self::gradient_with) for the spatial axes; a derivative order
+    /// other than 1 in `opts` is [`GradientError::ConflictingOptions`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array3, Axis, s};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // F = (x y, x + 3y) on a grid of spacing 0.5 along spatial axis 0 (x) and 1 along y.
+    /// let field = Array3::from_shape_fn((2, 6, 7), |(c, i, j)| {
+    ///     let (x, y) = (i as f64 * 0.5, j as f64);
+    ///     if c == 0 { x * y } else { x + 3.0 * y }
+    /// });
+    /// let j = field.jacobian(&GradientOptions::new().axis_spacing(Axis(0), 0.5)).unwrap();
+    /// assert_eq!(j.shape(), &[2, 2, 6, 7]);
+    /// assert_eq!(j[[0, 0, 2, 3]], 3.0); // ∂(xy)/∂x = y
+    /// assert_eq!(j[[0, 1, 2, 3]], 1.0); // ∂(xy)/∂y = x
+    /// assert!(j.slice(s![1, 1, .., ..]).iter().all(|&v| v == 3.0));
+    /// ```
+    fn jacobian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis;
+
     /// The gradient magnitude `√(Σₖ (∂f/∂xₖ)²)` over the axes of `opts` (all by default), in
     /// one pass that reads `f` about once and writes one array: NumPy's
     /// `np.sqrt(sum(g**2 for g in np.gradient(f)))` without the per-axis arrays, bit for bit
@@ -888,6 +925,14 @@ where
         derived::hessian(self.view(), opts)
     }
 
+    fn jacobian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        derived::jacobian(self.view(), opts)
+    }
+
     fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
     where
         A: GradientElement,
@@ -1093,6 +1138,14 @@ where
         A: GradientElement,
     {
         <ArrayRef<A, D> as ArrayGradientExt<A, D>>::hessian(self, opts)
+    }
+
+    fn jacobian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Larger>, GradientError>
+    where
+        A: GradientElement,
+        D: RemoveAxis,
+    {
+        <ArrayRef<A, D> as ArrayGradientExt<A, D>>::jacobian(self, opts)
     }
 
     fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>

@@ -26,6 +26,10 @@ impl FixedOrder {
         name: "divergence",
         derivative: 1,
     };
+    pub(crate) const JACOBIAN: FixedOrder = FixedOrder {
+        name: "jacobian",
+        derivative: 1,
+    };
     pub(crate) const CURL: FixedOrder = FixedOrder {
         name: "curl",
         derivative: 1,

@@ -591,3 +591,51 @@ fn gradient_magnitude_is_the_gradient_combined() {
         GradientError::AxisOutOfBounds { axis: 3, ndim: 3 }
     );
 }
+
+/// The Jacobian's row `c` is the gradient of component `c` with the same options (spatial axis
+/// numbers), bit for bit, in any layout; the options' axes choose and order the columns.
+#[test]
+fn jacobian_rows_are_the_components_gradients() {
+    let field = ndarray::Array4::from_shape_fn((3, 20, 15, 12), |(c, i, j, k)| {
+        ((c + 1) as f64 * i as f64 * 0.1).sin() + (j * k) as f64 * 0.01 * (c as f64 - 1.0)
+    });
+    let x1 = Array1::from_shape_fn(15, |j| (j as f64 * 0.2).powf(1.1));
+    let fortran = {
+        let mut a = ndarray::Array4::zeros(field.raw_dim().f());
+        a.assign(&field);
+        a
+    };
+    for opts in [
+        GradientOptions::new(),
+        GradientOptions::new()
+            .accuracy(4)
+            .coordinates(Axis(1), &x1)
+            .periodic(Axis(2)),
+        GradientOptions::new()
+            .axes([Axis(2), Axis(0)])
+            .axis_spacing(Axis(0), 0.25),
+    ] {
+        for f in [&field, &fortran] {
+            let j = f.jacobian(&opts).unwrap();
+            for c in 0..3 {
+                let g = field.index_axis(Axis(0), c).gradient_axes_with(&opts).unwrap();
+                assert_eq!(j.shape()[1], g.len());
+                for (k, gk) in g.iter().enumerate() {
+                    assert!(same_bits(&j.slice(s![c, k, .., .., ..]).to_owned(), gk), "J[{c}, {k}]");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        field.jacobian(&GradientOptions::new().derivative(2)).unwrap_err(),
+        GradientError::ConflictingOptions {
+            axis: 0,
+            option: "derivative",
+            with: "jacobian"
+        }
+    );
+    assert_eq!(
+        field.jacobian(&GradientOptions::new().axes([Axis(3)])).unwrap_err(),
+        GradientError::AxisOutOfBounds { axis: 3, ndim: 3 }
+    );
+}

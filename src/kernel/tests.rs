@@ -882,6 +882,10 @@ fn magnitude_blocks_of_a_grid_of_shapes() {
         ((10, 2 * 10, 0), (10, false)),
     ];
     for ((len, points, threshold), expected) in cases {
-        assert_eq!(magnitude_blocks(len, points, threshold), expected, "{len} planes of {points}");
+        assert_eq!(
+            magnitude_blocks(len, points, threshold),
+            expected,
+            "{len} planes of {points}"
+        );
     }
 }
