@@ -81,6 +81,14 @@
 //!   options are spatial**: `Axis(0)` is the field's axis 1 (its first axis after the
 //!   components), whereas [`gradient_with`](ArrayGradientExt::gradient_with) on the same array
 //!   counts every axis.
+//! - **Operators of any shape** ([`Operator`]): findiff's `Diff`, `Coef` and `Identity`
+//!   algebra: mixed partials (`Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1),
+//!   1)`, a composition edges included, computed block by block without a whole intermediate
+//!   array), sums, differences, scalar and array coefficients, directional derivatives. And the
+//!   quantities built from them: [`hessian`](ArrayGradientExt::hessian) (each distinct second
+//!   partial once, a [`Hessian`]), [`jacobian`](ArrayGradientExt::jacobian) of a vector field
+//!   (spatial axis numbers, as the divergence), and the fused
+//!   [`gradient_magnitude`](ArrayGradientExt::gradient_magnitude) (one pass, one output).
 //! - **Coefficients**: [`coefficients(m, p)`](coefficients()) gives the centred and one-sided
 //!   stencils as exact rationals rounded once (findiff's `coefficients(deriv=m, acc=p)`),
 //!   [`fornberg_weights`] the weights at any offsets.
