@@ -119,6 +119,9 @@ where
         stencils.add(f.shape(), opts, axis, 1, "hessian")?;
         stencils.add(f.shape(), opts, axis, 2, "hessian")?;
     }
+    if let Some(entries) = hessian_in_blocks(&f, &axes, &stencils) {
+        return Ok(Hessian { axes, entries });
+    }
     let mut entries = Vec::with_capacity(axes.len() * (axes.len() + 1) / 2);
     for (i, &a) in axes.iter().enumerate() {
         for &b in &axes[i..] {
@@ -131,6 +134,152 @@ where
         }
     }
     Ok(Hessian { axes, entries })
+}
+
+/// Every entry of the Hessian in one sweep over `f`: cut into blocks across an axis `c` along
+/// which no stencil wraps (the outermost in memory of those), each block computes the first
+/// derivatives `gⱼ = ∂ⱼ f` once, over the block and the halo the first-derivative stencil of
+/// `c` reads, into buffers that stay in cache, and every entry of the block from them: `∂ᵢ gⱼ`
+/// (along `c` through the block's window of the stencil, as [`compose_into`] does), and the
+/// diagonal from `f`. Each value has the operands and stencil of the entry-by-entry
+/// computation, so the same bits. `None` when every axis wraps (or has one point).
+fn hessian_in_blocks<A, D>(
+    f: &ArrayView<'_, A, D>,
+    axes: &[Axis],
+    stencils: &Stencils<A::Real>,
+) -> Option<Vec<Array<A::Output, D>>>
+where
+    A: GradientElement,
+    D: Dimension,
+{
+    let st = |axis: Axis, m: usize| stencil_of(stencils, axis, m);
+    let wraps = |k: usize| axes.iter().any(|a| a.index() == k && st(*a, 1).periodic);
+    let strides: Vec<isize> = (0..f.ndim())
+        .map(|k| if wraps(k) { 0 } else { f.strides()[k] })
+        .collect();
+    let shape: Vec<usize> = (0..f.ndim())
+        .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
+        .collect();
+    let c = outermost_axis(&shape, &strides, None)?;
+    let n = f.len_of(c);
+    let cut_is_axis = axes.contains(&c);
+    let reach = |m: usize, s: usize, len: usize| -> (usize, usize) {
+        if cut_is_axis {
+            let (lo, hi) = st(c, m).reach(s, len).expect("a block of points");
+            (lo as usize, hi as usize + 1)
+        } else {
+            (s, s + len)
+        }
+    };
+    let width = if cut_is_axis {
+        st(c, 1).reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize)
+    } else {
+        0
+    };
+    let count = axes.len() * (axes.len() + 1) / 2;
+    let (block, parallel) = route::composed_blocks(n, f.len() / n * axes.len(), width, threshold());
+    let longest = (0..n)
+        .step_by(block)
+        .map(|s| {
+            let (lo, hi) = reach(1, s, block.min(n - s));
+            hi - lo
+        })
+        .max()
+        .unwrap_or(0);
+    // Zeroed outputs: written block by block below, through the kernels.
+    let mut entries: Vec<Array<A::Output, D>> = (0..count).map(|_| alloc_like(f, None)).collect();
+    let mut chunks: Vec<_> = entries.iter_mut().map(|e| e.axis_chunks_iter_mut(c, block)).collect();
+    type Block<'o, T, D> = (usize, Vec<ArrayViewMut<'o, T, D>>);
+    let blocks: Vec<Block<'_, A::Output, D>> = (0..n.div_ceil(block))
+        .map(|b| {
+            (
+                b * block,
+                chunks
+                    .iter_mut()
+                    .map(|it| it.next().expect("one chunk per block"))
+                    .collect(),
+            )
+        })
+        .collect();
+    // Per thread: the first derivatives over a block and its halo along `c`.
+    let buffers = || -> Vec<Array<A::Output, D>> { axes.iter().map(|_| alloc_like(f, Some((c, longest)))).collect() };
+    let run = |g: &mut Vec<Array<A::Output, D>>, (s, outs): Block<'_, A::Output, D>| {
+        let e = s + outs[0].len_of(c);
+        let (lo, hi) = reach(1, s, e - s);
+        // gⱼ over [lo, hi) along c; g_c itself over the block only (its window).
+        let window_c1 = cut_is_axis.then(|| st(c, 1).window(lo as isize, hi - lo));
+        let inputs: Vec<Term<'_, A, D, A::Real>> = axes
+            .iter()
+            .map(|&j| match (&window_c1, j == c) {
+                (Some(w), true) => Term {
+                    first: s - lo,
+                    ..Term::new(f.slice_axis(c, Slice::from(lo..hi)), c, w)
+                },
+                _ => Term::new(f.slice_axis(c, Slice::from(lo..hi)), j, st(j, 1)),
+            })
+            .collect();
+        let views: Vec<ArrayViewMut<'_, A::Output, D>> = axes
+            .iter()
+            .zip(g.iter_mut())
+            .map(|(&j, b)| {
+                let len = if j == c { e - s } else { hi - lo };
+                b.slice_axis_mut(c, Slice::from(0..len))
+            })
+            .collect();
+        kernel::derivatives(&inputs, views);
+        // gⱼ restricted to the block (g_c is the block already).
+        let on_block = |j: usize| -> ArrayView<'_, A::Output, D> {
+            if axes[j] == c {
+                g[j].slice_axis(c, Slice::from(0..e - s))
+            } else {
+                g[j].slice_axis(c, Slice::from(s - lo..e - lo))
+            }
+        };
+        let (lo2, hi2) = reach(2, s, e - s);
+        let window_c2 = cut_is_axis.then(|| st(c, 2).window(lo2 as isize, hi2 - lo2));
+        let mut terms: Vec<Term<'_, A::Output, D, A::Real>> = Vec::with_capacity(count);
+        let mut diagonal: Vec<Term<'_, A, D, A::Real>> = Vec::new();
+        let mut diagonal_outs = Vec::new();
+        let mut mixed_outs = Vec::new();
+        let mut outs = outs.into_iter();
+        for (p, &a) in axes.iter().enumerate() {
+            #[allow(clippy::needless_range_loop)] // q names both an axis and its buffer
+            for q in p..axes.len() {
+                let out = outs.next().expect("one output per entry");
+                if p == q {
+                    diagonal.push(match (&window_c2, a == c) {
+                        (Some(w), true) => Term {
+                            first: s - lo2,
+                            ..Term::new(f.slice_axis(c, Slice::from(lo2..hi2)), c, w)
+                        },
+                        _ => Term::new(f.slice_axis(c, Slice::from(s..e)), a, st(a, 2)),
+                    });
+                    diagonal_outs.push(out);
+                    continue;
+                }
+                terms.push(match (&window_c1, a == c) {
+                    // ∂c gq: the window of c's stencil over gq's block and halo.
+                    (Some(w), true) => Term {
+                        first: s - lo,
+                        ..Term::new(g[q].slice_axis(c, Slice::from(0..hi - lo)), c, w)
+                    },
+                    _ => Term::new(on_block(q), a, st(a, 1)),
+                });
+                mixed_outs.push(out);
+            }
+        }
+        kernel::derivatives(&diagonal, diagonal_outs);
+        kernel::derivatives(&terms, mixed_outs);
+    };
+    if parallel {
+        split::for_each_block(blocks, buffers, |g, block| {
+            with_parallel_threshold(usize::MAX, || run(g, block))
+        });
+    } else {
+        let mut g = buffers();
+        blocks.into_iter().for_each(|block| run(&mut g, block));
+    }
+    Some(entries)
 }
 
 /// The Jacobian `J[c, k] = ∂F_c/∂x_k` of a field of shape `(components, n₀, …)` over the

@@ -450,6 +450,8 @@ fn hessian_entries_are_the_composed_calls() {
             .coordinates(Axis(2), &x2)
             .periodic(Axis(1)),
         GradientOptions::new().accuracy(6).periodic(Axis(0)),
+        // Every axis wraps: entry by entry, no blocks.
+        GradientOptions::new().accuracy(2).periodic_all(),
     ] {
         let h = f.hessian(&opts).unwrap();
         assert_eq!(h.len(), 3);
@@ -477,6 +479,21 @@ fn hessian_entries_are_the_composed_calls() {
         );
         assert_eq!(h.into_entries().len(), 6);
     }
+    // On one thread the same bits; axes that leave out the outermost axis (the blocks are cut
+    // along an axis no entry differentiates).
+    let opts = GradientOptions::new().accuracy(4);
+    let h = f.hessian(&opts).unwrap();
+    let serial = ndarray_gradient::with_parallel_threshold(usize::MAX, || f.hessian(&opts)).unwrap();
+    assert!(
+        h.clone()
+            .into_entries()
+            .iter()
+            .zip(serial.into_entries())
+            .all(|(a, b)| same_bits(a, &b))
+    );
+    let h = f.hessian(&opts.clone().axes([Axis(2), Axis(1)])).unwrap();
+    assert!(same_bits(h.get(0, 1), &partial(&partial(&f, 1, 1, &opts), 2, 1, &opts)));
+    assert!(same_bits(h.get(1, 1), &partial(&f, 1, 2, &opts)));
     // Axes [2, 0]: row 0 is axis 2, entry (0, 1) is ∂2(∂0 f).
     let opts = GradientOptions::new().accuracy(2).axes([Axis(2), Axis(0)]);
     let h = f.hessian(&opts).unwrap();
