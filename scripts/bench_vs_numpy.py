@@ -105,7 +105,8 @@ def axis_of(parts):
 
 # Case kinds that NumPy has no call for (findiff's only, or none).
 # NumPy has no threaded copy: the parallel floors have no NumPy column.
-NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel")
+NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel",
+            "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor")
 
 
 def numpy_callable(case, cache):
@@ -137,6 +138,10 @@ def numpy_callable(case, cache):
     if kind == "gradient":
         f = array(name, order)
         return lambda: np.gradient(f)
+    if kind == "magnitude":
+        # The gradient magnitude as NumPy users write it (the squares added in axis order).
+        f = array(name, order)
+        return lambda: np.sqrt(sum(g * g for g in np.gradient(f)))
     axis = int(parts[3].removeprefix("axis")) if len(parts) > 3 and parts[3].startswith("axis") else None
     if kind in ("gradient_axis", "gradient_axis_dyn", "gradient_axis_into"):
         f = array(name, order)
@@ -192,11 +197,22 @@ def findiff_callable(case, cache):
         return None
     parts = case.split("/")
     kind = parts[0]
-    if kind not in ("acc2", "acc4", "acc8", "deriv2", "coords_acc4", "periodic", "laplacian"):
+    if kind not in ("acc2", "acc4", "acc8", "deriv2", "coords_acc4", "periodic", "laplacian",
+                    "mixed01_acc2", "mixed01_acc4", "hessian"):
         return None
     name, order = parts[1], parts[2]
     f = cached_array(cache, name, order)
     axis = axis_of(parts)
+    if kind.startswith("mixed01_acc"):
+        p = int(kind.removeprefix("mixed01_acc"))
+        op = findiff.Diff(0, 1.0, acc=p) * findiff.Diff(1, 1.0, acc=p)
+        return lambda: op(f)
+    if kind == "hessian":
+        # findiff has no Hessian: its operators for each distinct entry, Diff(i)**2 on the diagonal.
+        n = f.ndim
+        ops = [findiff.Diff(i, 1.0, acc=2) ** 2 if i == j else findiff.Diff(i, 1.0, acc=2) * findiff.Diff(j, 1.0, acc=2)
+               for i in range(n) for j in range(i, n)]
+        return lambda: [op(f) for op in ops]
     if kind.startswith("acc"):
         op = findiff.Diff(axis, 1.0, acc=int(kind[3:]))
     elif kind == "deriv2":
@@ -217,7 +233,9 @@ np.gradient(f, x, axis=k) for coordinates; edge_order=2 for edge2 and acc2; np.d
 np.gradient(np.pad(f, 1 on axis k, mode="wrap"), axis=k)[1:-1 on axis k] for periodic;
 np.gradient(f_u8.astype(np.float32), axis=0) for u8_f32 and u8_convert_f32; f.copy() / np.copyto for copy* / assign; one f.copy() per axis for copies.
 findiff column (findiff {version}): Diff(k, 1.0, acc=p) for acc{{p}}; Diff(k, 1.0, acc=2)**2 for deriv2;
-Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for periodic; Laplacian(h=[1.0]*ndim, acc=2) for laplacian.
+Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for periodic; Laplacian(h=[1.0]*ndim, acc=2) for laplacian;
+Diff(0, 1.0, acc=p) * Diff(1, 1.0, acc=p) for mixed01_acc{{p}}; for hessian, Diff(i)**2 and Diff(i) * Diff(j), i < j, at acc=2.
+NumPy: np.sqrt(sum(g * g for g in np.gradient(f))) for magnitude. hessian's floor is one fresh copy per distinct entry.
 "/ Rust" columns are the peer's time over this crate's (above 1: this crate is faster); Rust / floor is this
 crate's time over its own fresh allocation plus one copy of the same array (`f.diff(0, Axis(0))`, allocated as
 the crate's results are; the output's element type; one copy per output, the `copies` row, for gradient());
@@ -308,6 +326,8 @@ def floor_key(case):
         return f"copy_complex128/{parts[1]}/C"
     if parts[0] == "gradient":
         return f"copies/{parts[1]}/{parts[2]}"
+    if parts[0] == "hessian":
+        return f"hessian_floor/{parts[1]}/{parts[2]}"
     return f"copy/{parts[1]}/{parts[2]}"
 
 
