@@ -195,7 +195,7 @@ impl<'a, R: Float> Operator<'a, R> {
                         (Some(Step::Derivative { axis, order }), Step::Derivative { axis: a, order: m })
                             if axis == a =>
                         {
-                            *order += m
+                            *order = order.saturating_add(*m)
                         }
                         _ => steps.push(step),
                     }

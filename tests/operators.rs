@@ -656,3 +656,15 @@ fn jacobian_rows_are_the_components_gradients() {
         GradientError::AxisOutOfBounds { axis: 3, ndim: 3 }
     );
 }
+
+/// Merged orders that would overflow saturate and are refused by `apply` (the fuzz target found
+/// `usize::MAX + 2` wrapping to a first derivative).
+#[test]
+fn merged_orders_never_wrap() {
+    let f = array![1.0, 2.0, 4.0, 7.0, 11.0];
+    let op = d(0, usize::MAX) * d(0, 2);
+    assert_eq!(
+        op.apply(&f, &GradientOptions::new()).unwrap_err(),
+        GradientError::InvalidDerivative { derivative: usize::MAX }
+    );
+}
