@@ -12,7 +12,7 @@ use crate::kernel::{self, Term, route, split};
 use crate::layout::outermost_axis;
 use crate::operator::{Stencils, compose_into, stencil_of};
 use crate::options::GradientOptions;
-use crate::parallel::{threshold, with_parallel_threshold};
+use crate::parallel::threshold;
 use crate::plan::{AxesPlan, FixedOrder, refuse_derivative};
 use crate::stencil::AxisStencil;
 
@@ -271,14 +271,7 @@ where
         kernel::derivatives(&diagonal, diagonal_outs);
         kernel::derivatives(&terms, mixed_outs);
     };
-    if parallel {
-        split::for_each_block(blocks, buffers, |g, block| {
-            with_parallel_threshold(usize::MAX, || run(g, block))
-        });
-    } else {
-        let mut g = buffers();
-        blocks.into_iter().for_each(|block| run(&mut g, block));
-    }
+    split::for_each_outer_block(parallel, blocks, buffers, run);
     Some(entries)
 }
 
@@ -395,14 +388,7 @@ where
             .collect();
         combine(&grads, out);
     };
-    if parallel {
-        split::for_each_block(blocks, buffers, |b, block| {
-            with_parallel_threshold(usize::MAX, || run(b, block))
-        });
-    } else {
-        let mut b = buffers();
-        blocks.into_iter().for_each(|block| run(&mut b, block));
-    }
+    split::for_each_outer_block(parallel, blocks, buffers, run);
     Ok(out)
 }
 

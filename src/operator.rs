@@ -18,7 +18,6 @@ use crate::element::{GradientElement, GradientFloat};
 use crate::error::GradientError;
 use crate::kernel::{self, Slot, Term, route, split};
 use crate::options::GradientOptions;
-use crate::parallel::with_parallel_threshold;
 use crate::plan::{AxesPlan, FixedOrder, check_output_shape, refuse_derivative};
 use crate::stencil::AxisStencil;
 
@@ -542,15 +541,7 @@ pub(crate) fn compose_into<A, S, D>(
         };
         kernel::derivatives(&[term], vec![out]);
     };
-    if parallel {
-        // The blocks are the parallel work: each one's walks stay on its thread.
-        split::for_each_block(blocks, buffer, |b, block| {
-            with_parallel_threshold(usize::MAX, || run(b, block))
-        });
-    } else {
-        let mut b = buffer();
-        blocks.into_iter().for_each(|block| run(&mut b, block));
-    }
+    split::for_each_outer_block(parallel, blocks, buffer, run);
 }
 
 impl<'a, R: Float> Mul for Operator<'a, R> {

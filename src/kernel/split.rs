@@ -20,3 +20,25 @@ pub(crate) fn for_each_block<T: Send, B>(
         run(&mut state, block);
     }
 }
+
+/// The blocks of a call cut outside the kernels (a composed derivative, the Hessian's sweep,
+/// the gradient magnitude), with `state` per thread: on rayon's threads when `parallel`, each
+/// block's own walks then kept on its thread (the blocks are the parallel work), else one after
+/// the other on the calling thread with one `state`.
+pub(crate) fn for_each_outer_block<T: Send, B>(
+    parallel: bool,
+    blocks: Vec<T>,
+    init: impl Fn() -> B + Sync + Send,
+    run: impl Fn(&mut B, T) + Sync + Send,
+) {
+    if parallel {
+        for_each_block(blocks, init, |state, block| {
+            crate::parallel::with_parallel_threshold(usize::MAX, || run(state, block))
+        });
+    } else {
+        let mut state = init();
+        for block in blocks {
+            run(&mut state, block);
+        }
+    }
+}
