@@ -2,9 +2,10 @@
 //! algebra): a sum of terms, each a chain of steps applied right to left, a step being a
 //! derivative along one axis or a pointwise multiplication by a coefficient.
 //!
-//! Each derivative step is one call of the kernels ([`kernel::derivatives`]) with the
-//! stencil of its axis and order; an operator whose terms are all plain derivatives (a
-//! Laplacian-like sum) is one [`kernel::sum`] pass into the output. The arithmetic is findiff's:
+//! Each derivative step runs through the kernels ([`kernel::derivatives`]) with the stencil of
+//! its axis and order; a chain of derivatives is computed block by block across its outer axis
+//! ([`compose_into`]), and an operator whose terms are all plain derivatives (a Laplacian-like
+//! sum) is one [`kernel::sum`] pass into the output. The arithmetic is findiff's:
 //! a product is a composition (`(A * B)(f) = A(B(f))`, edges included), a coefficient
 //! multiplies the value it is applied to, and terms are added left to right.
 
@@ -486,7 +487,7 @@ where
 /// The derivatives of `steps` (outermost first) applied to `f`, the last first, into `out`.
 ///
 /// Two or more along different axes, the outer one not periodic and not repeated inside: the
-/// array is cut across the outer axis into blocks of [`route::composed_block`] planes; each
+/// array is cut across the outer axis into blocks of [`route::composed_blocks`] planes; each
 /// block's inner derivatives are computed for the block and the samples its outer stencil reads
 /// beyond it (its halo, [`AxisStencil::reach`]) into a buffer reused from block to block, and
 /// the outer derivative of the block is taken from that buffer with the block's window of the
