@@ -153,14 +153,7 @@ where
     D: Dimension,
 {
     let st = |axis: Axis, m: usize| stencil_of(stencils, axis, m);
-    let wraps = |k: usize| axes.iter().any(|a| a.index() == k && st(*a, 1).periodic);
-    let strides: Vec<isize> = (0..f.ndim())
-        .map(|k| if wraps(k) { 0 } else { f.strides()[k] })
-        .collect();
-    let shape: Vec<usize> = (0..f.ndim())
-        .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
-        .collect();
-    let c = outermost_axis(&shape, &strides, None)?;
+    let c = cut_axis(f, |k| axes.iter().any(|a| a.index() == k && st(*a, 1).periodic))?;
     let n = f.len_of(c);
     let cut_is_axis = axes.contains(&c);
     let reach = |m: usize, s: usize, len: usize| -> (usize, usize) {
@@ -322,20 +315,11 @@ where
     // A zeroed output: the combination below writes it by `Zip`, not through a kernel walk (and
     // fresh zeroed pages cost the same as uninitialised ones).
     let mut out: Array<A::Output, D> = alloc_like(&f, None);
-    let wraps = |k: usize| plan.axes.iter().any(|(a, st)| a.index() == k && st.periodic);
-    let mut strides: Vec<isize> = f.strides().to_vec();
-    for (k, s) in strides.iter_mut().enumerate() {
-        if wraps(k) {
-            *s = 0; // never the cut axis
-        }
-    }
-    let shape: Vec<usize> = (0..f.ndim())
-        .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
-        .collect();
     if plan.axes.is_empty() {
         return Ok(out); // the square root of an empty sum
     }
-    let Some(cut) = outermost_axis(&shape, &strides, None) else {
+    let wraps = |k: usize| plan.axes.iter().any(|(a, st)| a.index() == k && st.periodic);
+    let Some(cut) = cut_axis(&f, wraps) else {
         // Every axis longer than one point wraps (or none is longer): whole arrays.
         let grads = crate::gradient::gradient_owned(f.view(), &plan);
         combine(&grads.iter().map(|g| g.view()).collect::<Vec<_>>(), out.view_mut());
@@ -390,6 +374,17 @@ where
     };
     split::for_each_outer_block(parallel, blocks, buffers, run);
     Ok(out)
+}
+
+/// The axis to cut `f` into blocks across: the outermost in memory of those longer than one
+/// point along which no stencil `wraps` (a block's halo is then read from `f` itself). `None`
+/// when there is none.
+fn cut_axis<A, D: Dimension>(f: &ArrayView<'_, A, D>, wraps: impl Fn(usize) -> bool) -> Option<Axis> {
+    // A wrapping axis counts as one point long, which `outermost_axis` passes over.
+    let shape: Vec<usize> = (0..f.ndim())
+        .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
+        .collect();
+    outermost_axis(&shape, f.strides(), None)
 }
 
 /// `out = √(g₀² + g₁² + …)`, the squares added in order (one pass for up to three axes).
