@@ -20,6 +20,7 @@ use num_traits::Float;
 use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{self, Term};
+use crate::operator::{Operator, OwnedOperator, Stencils};
 use crate::options::GradientOptions;
 use crate::plan::{AxesPlan, FixedOrder, check_output_count, check_output_shape};
 use crate::stencil::AxisStencil;
@@ -107,11 +108,13 @@ pub fn block_number(position: &[usize], grid: &[usize]) -> usize {
 
 /// What a block computes.
 #[derive(Clone, Debug)]
-enum Operation {
+enum Operation<R> {
     /// One output per axis (in the order of the options' axes).
     Gradient,
     /// One output, the sum of the axes' second derivatives.
     Laplacian,
+    /// One output, the operator applied; its stencils (the axes plan is empty).
+    Operator(Box<(OwnedOperator<R>, Stencils<R>)>),
 }
 
 /// A validated computation on the blocks of an array of a given shape: the halo contract.
@@ -142,7 +145,7 @@ enum Operation {
 pub struct BlockPlan<R> {
     shape: Vec<usize>,
     plan: AxesPlan<R>,
-    operation: Operation,
+    operation: Operation<R>,
 }
 
 impl<R: Float> BlockPlan<R> {
@@ -186,6 +189,75 @@ impl<R: Float> BlockPlan<R> {
         })
     }
 
+    /// Any [`Operator`] (mixed partials, sums, coefficients) of an array of shape `shape` with
+    /// `opts`, as [`Operator::apply`]: one output. Coefficient arrays are those of the whole
+    /// array (the plan keeps a copy and takes each block's part of them).
+    ///
+    /// A term that differentiates along two axes reads the corners of the halo too (the
+    /// samples diagonal to the block): see [`reads_corners`](Self::reads_corners).
+    ///
+    /// # Errors
+    ///
+    /// As [`Operator::apply`] on an array of that shape.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{s, Array2, ArrayD, Axis, IxDyn};
+    /// use ndarray_gradient::{BlockPlan, GradientOptions, Operator};
+    ///
+    /// // findiff: Diff(0) * Diff(1) (acc=2) over a 12 × 9 array, computed on its rows 4..8.
+    /// let f = Array2::from_shape_fn((12, 9), |(i, j)| ((i * j) as f64).sin()).into_dyn();
+    /// let d2_dxdy = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+    /// let opts = GradientOptions::new().accuracy(2);
+    /// let plan = BlockPlan::operator(f.shape(), &d2_dxdy, &opts).unwrap();
+    /// assert!(plan.reads_corners());
+    /// let (start, block) = ([4, 0], [4, 9]);
+    /// let halo = plan.halo(&start, &block).unwrap();
+    /// assert_eq!(halo.before, vec![1, 0]);
+    /// let with_halo = f.slice(s![3..9, ..]).into_dyn();
+    /// let mut out = ArrayD::zeros(IxDyn(&block));
+    /// plan.compute(with_halo, &start, &block, &mut [&mut out]).unwrap();
+    /// // The same bits as the whole-array call on those rows.
+    /// let whole = d2_dxdy.apply(&f, &opts).unwrap();
+    /// assert_eq!(out, whole.slice(s![4..8, ..]).into_dyn());
+    /// ```
+    pub fn operator(
+        shape: &[usize],
+        op: &Operator<'_, R>,
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Self, GradientError> {
+        let stencils = op.plan(shape, opts)?;
+        Ok(BlockPlan {
+            shape: shape.to_vec(),
+            plan: AxesPlan { axes: Vec::new() },
+            operation: Operation::Operator(Box::new((OwnedOperator::of(op), stencils))),
+        })
+    }
+
+    /// Whether a block reads the corners of its halo (the samples beyond it along two or more
+    /// axes at once), as an operator with a mixed partial does; otherwise only its faces (the
+    /// samples beyond it along one axis at a time), which is all a gradient or a Laplacian reads.
+    /// A halo exchange that fills faces only (MPI without corners) suffices exactly when this
+    /// is `false`.
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// use ndarray_gradient::{BlockPlan, GradientOptions, Operator};
+    /// let opts = GradientOptions::<f64>::new();
+    /// assert!(!BlockPlan::laplacian(&[8, 8], &opts).unwrap().reads_corners());
+    /// let lap = Operator::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2);
+    /// assert!(!BlockPlan::operator(&[8, 8], &lap, &opts).unwrap().reads_corners());
+    /// let mixed = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+    /// assert!(BlockPlan::operator(&[8, 8], &mixed, &opts).unwrap().reads_corners());
+    /// ```
+    pub fn reads_corners(&self) -> bool {
+        match &self.operation {
+            Operation::Operator(op) => op.0.borrow().reads_corners(),
+            Operation::Gradient | Operation::Laplacian => false,
+        }
+    }
+
     /// The number of output arrays [`compute`](Self::compute) fills.
     ///
     /// ```
@@ -195,7 +267,7 @@ impl<R: Float> BlockPlan<R> {
     pub fn outputs(&self) -> usize {
         match self.operation {
             Operation::Gradient => self.plan.axes.len(),
-            Operation::Laplacian => 1,
+            Operation::Laplacian | Operation::Operator(_) => 1,
         }
     }
 
@@ -232,6 +304,10 @@ impl<R: Float> BlockPlan<R> {
     /// ```
     pub fn halo(&self, start: &[usize], block: &[usize]) -> Result<Halo, GradientError> {
         self.check_block(start, block)?;
+        if let Operation::Operator(op) = &self.operation {
+            let (before, after) = op.0.borrow().block_halo(&op.1, start, block);
+            return Ok(Halo { before, after });
+        }
         let nd = self.shape.len();
         let (mut before, mut after) = (vec![0; nd], vec![0; nd]);
         for (axis, st) in &self.plan.axes {
@@ -327,7 +403,7 @@ impl<R: Float> BlockPlan<R> {
     fn output_name(&self, j: usize) -> (Option<usize>, Option<Axis>) {
         match self.operation {
             Operation::Gradient => (Some(j), self.plan.axes.get(j).map(|(axis, _)| *axis)),
-            Operation::Laplacian => (None, None),
+            Operation::Laplacian | Operation::Operator(_) => (None, None),
         }
     }
 
@@ -363,7 +439,7 @@ impl<R: Float> BlockPlan<R> {
             first: halo.before[axis.index()],
             ..Term::new(input(axis.index()), axis, window)
         };
-        match self.operation {
+        match &self.operation {
             Operation::Gradient => {
                 let (axis, st) = &self.plan.axes[j];
                 let window = window(*axis, st);
@@ -381,6 +457,15 @@ impl<R: Float> BlockPlan<R> {
                     .map(|((axis, _), window)| term(*axis, window))
                     .collect();
                 kernel::sum(&terms, out.view_mut());
+            }
+            Operation::Operator(op) => {
+                let origin: Vec<isize> = start
+                    .iter()
+                    .zip(&halo.before)
+                    .map(|(&s, &b)| s as isize - b as isize)
+                    .collect();
+                op.0.borrow()
+                    .apply_block(&op.1, with_halo, &origin, start, block, out.view_mut());
             }
         }
     }

@@ -11,7 +11,10 @@
 
 use std::ops::{Add, Mul, Neg, Sub};
 
-use ndarray::{Array, ArrayRef, ArrayView, ArrayViewMut, Axis, CowArray, Dimension, IxDyn, Slice, Zip};
+use ndarray::{
+    Array, ArrayD, ArrayRef, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn,
+    Slice, Zip,
+};
 use num_traits::Float;
 
 use crate::alloc::{alloc_like, new_array_like};
@@ -211,7 +214,7 @@ impl<'a, R: Float> Operator<'a, R> {
 
     /// The stencils of every derivative step of the operator on an array of `shape`, and
     /// every other argument checked: one `(axis, order)` stencil each, built once.
-    fn plan(&self, shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Stencils<R>, GradientError> {
+    pub(crate) fn plan(&self, shape: &[usize], opts: &GradientOptions<'_, R>) -> Result<Stencils<R>, GradientError> {
         if shape.is_empty() {
             return Err(GradientError::ZeroDimensional);
         }
@@ -393,7 +396,310 @@ impl<'a, R: Float> Operator<'a, R> {
     }
 }
 
+/// A box of the whole array in global coordinates: its first point on each axis (below 0, or
+/// its points past the end, on a periodic axis whose wrapped samples it holds) and its shape.
+#[derive(Clone, Debug, PartialEq)]
+struct Region {
+    lo: Vec<isize>,
+    len: Vec<usize>,
+}
+
+impl Region {
+    /// `f` (which holds the box whose first point is `origin`) cut to this region.
+    fn cut<'v, T>(&self, f: &ArrayViewD<'v, T>, origin: &[isize]) -> ArrayViewD<'v, T> {
+        let mut v = f.clone();
+        v.slice_each_axis_inplace(|ax| {
+            let k = ax.axis.index();
+            let first = (self.lo[k] - origin[k]) as usize;
+            Slice::from(first..first + self.len[k])
+        });
+        v
+    }
+}
+
+/// Computing an operator on one block of the array from the block plus its halo, the points
+/// keeping their whole-array rules and operands (the same bits as [`Operator::apply`]): what a
+/// [`BlockPlan`](crate::BlockPlan) of an operator runs.
+///
+/// Each step of a term reads a box (its region) that the step after it in the chain (the one
+/// applied before it) must fill: a derivative along `k` widens the box along `k` by the reach
+/// of its stencil over the box's points, corners included when the chain turns to another
+/// axis. The halo of the block is the widest box any term reads.
+impl<R: Float> Operator<'_, R> {
+    /// The regions of a term's steps, outermost first: `[0]` the block, `[i + 1]` what step `i`
+    /// reads.
+    fn regions(steps: &[Step<'_, R>], stencils: &Stencils<R>, start: &[usize], block: &[usize]) -> Vec<Region> {
+        let mut regions = vec![Region {
+            lo: start.iter().map(|&s| s as isize).collect(),
+            len: block.to_vec(),
+        }];
+        for step in steps {
+            let mut next = regions.last().expect("the block").clone();
+            if let Step::Derivative { axis, order } = step {
+                let k = axis.index();
+                if let Some((lo, hi)) = stencil_of(stencils, *axis, *order).reach_unwrapped(next.lo[k], next.len[k]) {
+                    next.len[k] = (hi - lo + 1) as usize;
+                    next.lo[k] = lo;
+                }
+            }
+            regions.push(next);
+        }
+        regions
+    }
+
+    /// The samples the block `start`, `block` reads beyond itself, before and after it on each
+    /// axis: the widest region of any term.
+    pub(crate) fn block_halo(
+        &self,
+        stencils: &Stencils<R>,
+        start: &[usize],
+        block: &[usize],
+    ) -> (Vec<usize>, Vec<usize>) {
+        let nd = start.len();
+        let (mut before, mut after) = (vec![0; nd], vec![0; nd]);
+        if block.contains(&0) {
+            return (before, after);
+        }
+        for term in &self.terms {
+            let read = Self::regions(&term.steps, stencils, start, block)
+                .pop()
+                .expect("the block");
+            for k in 0..nd {
+                let end = (start[k] + block[k]) as isize;
+                before[k] = before[k].max((start[k] as isize - read.lo[k]).max(0) as usize);
+                after[k] = after[k].max((read.lo[k] + read.len[k] as isize - end).max(0) as usize);
+            }
+        }
+        (before, after)
+    }
+
+    /// Whether a term differentiates along two axes: then a block reads the corners of its
+    /// halo (the samples diagonal to it), not only its faces.
+    pub(crate) fn reads_corners(&self) -> bool {
+        self.terms.iter().any(|term| {
+            let mut axes = term.steps.iter().filter_map(|s| match s {
+                Step::Derivative { axis, .. } => Some(*axis),
+                _ => None,
+            });
+            axes.next().is_some_and(|first| axes.any(|a| a != first))
+        })
+    }
+
+    /// The block `start`, `block` of the operator applied to the whole array, into `out` (the
+    /// block's shape), from `with_halo`: the box of the whole array whose first point is
+    /// `origin` and that holds every sample the block reads ([`block_halo`](Self::block_halo)),
+    /// wrapped ones included. The same three cases as [`apply`](Self::apply), in the same
+    /// arithmetic.
+    pub(crate) fn apply_block<A>(
+        &self,
+        stencils: &Stencils<R>,
+        with_halo: &ArrayViewD<'_, A>,
+        origin: &[isize],
+        start: &[usize],
+        block: &[usize],
+        mut out: ArrayViewMutD<'_, A::Output>,
+    ) where
+        A: GradientElement<Real = R>,
+    {
+        if block.contains(&0) {
+            return;
+        }
+        let block_region = Region {
+            lo: start.iter().map(|&s| s as isize).collect(),
+            len: block.to_vec(),
+        };
+        if self.is_sum_of_derivatives() {
+            // One kernel::sum pass, as a Laplacian block: each term reads the block's range on
+            // the other axes and all of `with_halo` along its own, through its window.
+            let held = Region {
+                lo: origin.to_vec(),
+                len: with_halo.shape().to_vec(),
+            };
+            let windows: Vec<AxisStencil<R>> = self
+                .terms
+                .iter()
+                .map(|term| {
+                    let [Step::Derivative { axis, order }] = term.steps[..] else {
+                        unreachable!("checked by is_sum_of_derivatives")
+                    };
+                    let k = axis.index();
+                    stencil_of(stencils, axis, order).window_unwrapped(held.lo[k], held.len[k])
+                })
+                .collect();
+            let terms: Vec<Term<'_, A, IxDyn, R>> = self
+                .terms
+                .iter()
+                .zip(&windows)
+                .map(|(term, window)| {
+                    let [Step::Derivative { axis, .. }] = term.steps[..] else {
+                        unreachable!("checked by is_sum_of_derivatives")
+                    };
+                    let k = axis.index();
+                    let mut read = block_region.clone();
+                    (read.lo[k], read.len[k]) = (held.lo[k], held.len[k]);
+                    Term {
+                        subtract: term.subtract,
+                        first: (start[k] as isize - held.lo[k]) as usize,
+                        ..Term::new(read.cut(with_halo, origin), axis, window)
+                    }
+                })
+                .collect();
+            return kernel::sum(&terms, out);
+        }
+        for (t, term) in self.terms.iter().enumerate() {
+            let regions = Self::regions(&term.steps, stencils, start, block);
+            let value = block_product(&term.steps, stencils, with_halo, origin, &regions);
+            debug_assert_eq!(regions[0], block_region);
+            // As `evaluate`: the first term (negated if subtracted), then each added or subtracted.
+            let subtract = term.subtract;
+            Zip::from(&mut out).and(&value).for_each(|o, &v| {
+                *o = match (t, subtract) {
+                    (0, false) => v,
+                    (0, true) => v.scale(-R::one()),
+                    (_, false) => *o + v,
+                    (_, true) => *o - v,
+                }
+            });
+        }
+    }
+}
+
+/// An operator with its coefficient arrays copied, for a plan that outlives the arrays
+/// ([`BlockPlan::operator`](crate::BlockPlan::operator)); [`borrow`](Self::borrow) gives the
+/// operator back, its coefficients borrowed from here.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnedOperator<R> {
+    terms: Vec<(bool, Vec<OwnedStep<R>>)>,
+}
+
+#[derive(Clone, Debug)]
+enum OwnedStep<R> {
+    Derivative { axis: Axis, order: usize },
+    Scalar(R),
+    Field(ArrayD<R>),
+}
+
+impl<R: Float> OwnedOperator<R> {
+    pub(crate) fn of(op: &Operator<'_, R>) -> Self {
+        let step = |s: &Step<'_, R>| match s {
+            Step::Derivative { axis, order } => OwnedStep::Derivative {
+                axis: *axis,
+                order: *order,
+            },
+            Step::Scalar(c) => OwnedStep::Scalar(*c),
+            Step::Field(c) => OwnedStep::Field(c.to_owned()),
+        };
+        OwnedOperator {
+            terms: op
+                .terms
+                .iter()
+                .map(|t| (t.subtract, t.steps.iter().map(step).collect()))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn borrow(&self) -> Operator<'_, R> {
+        fn step<R: Copy>(s: &OwnedStep<R>) -> Step<'_, R> {
+            match s {
+                OwnedStep::Derivative { axis, order } => Step::Derivative {
+                    axis: *axis,
+                    order: *order,
+                },
+                OwnedStep::Scalar(c) => Step::Scalar(*c),
+                OwnedStep::Field(c) => Step::Field(CowArray::from(c.view())),
+            }
+        }
+        Operator {
+            terms: self
+                .terms
+                .iter()
+                .map(|(subtract, steps)| Product {
+                    subtract: *subtract,
+                    steps: steps.iter().map(step).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One term of a block ([`Operator::apply_block`]): its steps applied to the region they read,
+/// the last step first, each into the region of the step before it.
+fn block_product<A>(
+    steps: &[Step<'_, A::Real>],
+    stencils: &Stencils<A::Real>,
+    with_halo: &ArrayViewD<'_, A>,
+    origin: &[isize],
+    regions: &[Region],
+) -> ArrayD<A::Output>
+where
+    A: GradientElement,
+{
+    let k = steps.len();
+    let input = regions[k].cut(with_halo, origin);
+    let Some(last) = steps.last() else {
+        return input.mapv(A::to_output);
+    };
+    let mut value = region_step(last, stencils, input, &regions[k], &regions[k - 1]);
+    for i in (0..k - 1).rev() {
+        value = region_step(&steps[i], stencils, value.view(), &regions[i + 1], &regions[i]);
+    }
+    value
+}
+
+/// One step from the region `from` (which `f` holds) to the region `to`.
+fn region_step<B>(
+    step: &Step<'_, B::Real>,
+    stencils: &Stencils<B::Real>,
+    f: ArrayViewD<'_, B>,
+    from: &Region,
+    to: &Region,
+) -> ArrayD<B::Output>
+where
+    B: GradientElement,
+{
+    match step {
+        Step::Derivative { axis, order } => {
+            let k = axis.index();
+            let window = stencil_of(stencils, *axis, *order).window_unwrapped(from.lo[k], from.len[k]);
+            let term = Term {
+                first: (to.lo[k] - from.lo[k]) as usize,
+                ..Term::new(f.view(), *axis, &window)
+            };
+            new_array_like(&f, Some((*axis, to.len[k])), |out| {
+                kernel::derivatives(&[term], vec![out])
+            })
+        }
+        Step::Scalar(c) => f.mapv(|x| x.to_output().scale(*c)),
+        Step::Field(c) => {
+            let c = wrapped(c.view(), to);
+            let mut v = f.mapv(B::to_output);
+            Zip::from(&mut v).and(&c).for_each(|x, &c| *x = x.scale(c));
+            v
+        }
+    }
+}
+
+/// The part of a whole-array coefficient `c` at `region`, wrapped around where the region
+/// runs past an end (only on periodic axes).
+fn wrapped<'c, R: Clone>(c: ArrayViewD<'c, R>, region: &Region) -> CowArray<'c, R, IxDyn> {
+    let inside = |k: usize| region.lo[k] >= 0 && region.lo[k] + region.len[k] as isize <= c.len_of(Axis(k)) as isize;
+    if (0..c.ndim()).all(inside) {
+        let origin = vec![0; c.ndim()];
+        return CowArray::from(region.cut(&c, &origin));
+    }
+    let mut a = c.to_owned();
+    for k in 0..c.ndim() {
+        let n = c.len_of(Axis(k)) as isize;
+        let indices: Vec<usize> = (0..region.len[k] as isize)
+            .map(|i| (region.lo[k] + i).rem_euclid(n) as usize)
+            .collect();
+        a = a.select(Axis(k), &indices);
+    }
+    CowArray::from(a)
+}
+
 /// The stencil of every `(axis, order)` derivative of an operator on one shape, built once.
+#[derive(Clone, Debug)]
 pub(crate) struct Stencils<R>(Vec<((Axis, usize), AxisStencil<R>)>);
 
 impl<R: Float> Stencils<R> {

@@ -545,6 +545,88 @@ impl<R: Float> AxisStencil<R> {
         }
     }
 
+    /// The rule of point `p` (`0..len`), whether interior or edge: the interior rule written
+    /// as a [`Rule`] with the same operands in the same order, so that it computes the same
+    /// bits.
+    fn rule_at(&self, p: usize) -> Rule<R> {
+        if (self.lo..self.hi).contains(&p) {
+            return match &self.interior {
+                Interior::Uniform { two_h } => Rule::difference(-1, 1, *two_h),
+                Interior::Taps { offsets, w } => Rule::Weighted {
+                    offsets: offsets.clone(),
+                    w: w.clone(),
+                },
+                Interior::PerPoint { offsets, w } => Rule::Weighted {
+                    offsets: offsets.clone(),
+                    w: w.iter().map(|wj| wj[p - self.lo]).collect(),
+                },
+            };
+        }
+        let at = self.edges.binary_search_by_key(&p, |(q, _)| *q);
+        self.edges[at.expect("every point outside lo..hi has an edge rule")]
+            .1
+            .clone()
+    }
+
+    /// [`window`](Self::window) for any window of a periodic axis, also one whose points run
+    /// past the ends (global point `p` is point `p mod len`, with its rule): for composed
+    /// operators, whose inner derivatives are needed on the halo of an outer one along the
+    /// same periodic axis. Every rule is an edge rule (a point at a time), which only these
+    /// rare chains pay. On an axis that is not periodic, or a window within `0..len`, it is
+    /// `window`.
+    pub(crate) fn window_unwrapped(&self, origin: isize, len: usize) -> AxisStencil<R> {
+        let n = self.len as isize;
+        if !self.periodic || (origin >= 0 && origin + len as isize <= n) {
+            return self.window(origin, len);
+        }
+        let edges = (0..len)
+            .filter_map(|i| {
+                let rule = self.rule_at((origin + i as isize).rem_euclid(n) as usize);
+                let offsets = match &rule {
+                    Rule::Difference { lo, hi, .. } => vec![*lo, *hi],
+                    Rule::Weighted { offsets, .. } => offsets.clone(),
+                };
+                let inside = offsets.iter().all(|&o| (0..len as isize).contains(&(i as isize + o)));
+                inside.then_some((i, rule))
+            })
+            .collect();
+        AxisStencil {
+            len,
+            periodic: false,
+            lo: 0,
+            hi: 0,
+            interior: match &self.interior {
+                Interior::PerPoint { offsets, w } => Interior::PerPoint {
+                    offsets: offsets.clone(),
+                    w: vec![Vec::new(); w.len()],
+                },
+                other => other.clone(),
+            },
+            edges,
+        }
+    }
+
+    /// [`reach`](Self::reach) of the points `start..start + m` given unwrapped (`start` below 0
+    /// or points from `len` on, on a periodic axis): each period's piece shifted by its
+    /// period. The same as `reach` for points within `0..len`.
+    pub(crate) fn reach_unwrapped(&self, start: isize, m: usize) -> Option<(isize, isize)> {
+        let n = self.len as isize;
+        if start >= 0 && start + m as isize <= n || !self.periodic || n == 0 {
+            return self.reach(start.max(0) as usize, m);
+        }
+        let (mut lo, mut hi, mut p) = (isize::MAX, isize::MIN, start);
+        let end = start + m as isize;
+        while p < end {
+            let shift = p.div_euclid(n) * n;
+            let piece = (end - p).min(n - (p - shift));
+            if let Some((a, b)) = self.reach((p - shift) as usize, piece as usize) {
+                (lo, hi) = (lo.min(a + shift), hi.max(b + shift));
+            }
+            p += piece;
+        }
+        (lo <= hi).then_some((lo, hi))
+    }
+
     /// The first and last global sample (unwrapped: below 0 or from `len` on for a periodic
     /// axis) that the output points `start..start + m` read; `None` for no points.
     pub(crate) fn reach(&self, start: usize, m: usize) -> Option<(isize, isize)> {

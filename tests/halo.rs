@@ -2,7 +2,7 @@
 //! halo, equals the same points of the whole-array call bit for bit, for every option set.
 
 use ndarray::{Array1, ArrayD, Axis, IxDyn, SliceInfoElem};
-use ndarray_gradient::{ArrayGradientExt, BlockPlan, EdgeOrder, GradientError, GradientOptions};
+use ndarray_gradient::{ArrayGradientExt, BlockPlan, EdgeOrder, GradientError, GradientOptions, Operator};
 
 fn same_bits(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
     a.shape() == b.shape() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
@@ -66,26 +66,50 @@ fn with_halo(
     })
 }
 
+/// What a plan computes, and the whole-array call it must match.
+enum Computation<'o, 'a> {
+    Gradient,
+    Laplacian,
+    Operator(&'o Operator<'a, f64>),
+}
+
+/// Corners of the halo (samples beyond the block along two or more axes) set to NaN: a plan
+/// that says it reads no corners must give the same bits without them.
+fn poison_corners(input: &mut ArrayD<f64>, block: &[usize], before: &[usize]) {
+    for (idx, v) in input.indexed_iter_mut() {
+        let outside = (0..block.len())
+            .filter(|&k| idx[k] < before[k] || idx[k] >= before[k] + block[k])
+            .count();
+        if outside >= 2 {
+            *v = f64::NAN;
+        }
+    }
+}
+
 fn check(
     f: &ArrayD<f64>,
     opts: &GradientOptions<'_, f64>,
     periodic: &[bool],
-    laplacian: bool,
+    computation: &Computation<'_, '_>,
     rng: &mut Rng,
     label: &str,
 ) {
-    let (plan, whole) = if laplacian {
-        match (BlockPlan::laplacian(f.shape(), opts), f.laplacian(opts)) {
+    let (plan, whole) = match computation {
+        Computation::Laplacian => match (BlockPlan::laplacian(f.shape(), opts), f.laplacian(opts)) {
             (Ok(p), Ok(w)) => (p, vec![w]),
             (Err(a), Err(b)) => return assert_eq!(a, b, "{label}: the plan refuses what the call refuses"),
             (p, w) => panic!("{label}: plan {:?} vs call {:?}", p.err(), w.err()),
-        }
-    } else {
-        match (BlockPlan::gradient(f.shape(), opts), f.gradient_with(opts)) {
+        },
+        Computation::Gradient => match (BlockPlan::gradient(f.shape(), opts), f.gradient_with(opts)) {
             (Ok(p), Ok(w)) => (p, w),
             (Err(a), Err(b)) => return assert_eq!(a, b, "{label}: the plan refuses what the call refuses"),
             (p, w) => panic!("{label}: plan {:?} vs call {:?}", p.err(), w.err()),
-        }
+        },
+        Computation::Operator(op) => match (BlockPlan::operator(f.shape(), op, opts), op.apply(f, opts)) {
+            (Ok(p), Ok(w)) => (p, vec![w]),
+            (Err(a), Err(b)) => return assert_eq!(a, b, "{label}: the plan refuses what the call refuses"),
+            (p, w) => panic!("{label}: plan {:?} vs call {:?}", p.err(), w.err()),
+        },
     };
     assert_eq!(plan.outputs(), whole.len());
     let splits: Vec<Vec<(usize, usize)>> = f.shape().iter().map(|&n| split(n, rng)).collect();
@@ -96,7 +120,10 @@ fn check(
         let start: Vec<usize> = (0..f.ndim()).map(|k| splits[k][counters[k]].0).collect();
         let block: Vec<usize> = (0..f.ndim()).map(|k| splits[k][counters[k]].1).collect();
         let halo = plan.halo(&start, &block).unwrap();
-        let input = with_halo(f, &start, &block, &halo.before, &halo.after, periodic);
+        let mut input = with_halo(f, &start, &block, &halo.before, &halo.after, periodic);
+        if !plan.reads_corners() {
+            poison_corners(&mut input, &block, &halo.before);
+        }
         let mut outs: Vec<ArrayD<f64>> = (0..plan.outputs()).map(|_| ArrayD::zeros(IxDyn(&block))).collect();
         let mut refs: Vec<_> = outs.iter_mut().map(|o| &mut **o).collect();
         plan.compute(input.view(), &start, &block, &mut refs).unwrap();
@@ -175,22 +202,126 @@ fn blocks_equal_the_whole_array_bit_for_bit() {
                 }
                 _ => opts = opts.axis_derivative(Axis(nd - 1), 3).axis_accuracy(Axis(0), 2),
             }
-            for laplacian in [false, true] {
+            for (name, computation) in [
+                ("gradient", Computation::Gradient),
+                ("laplacian", Computation::Laplacian),
+            ] {
                 for _ in 0..3 {
-                    check(
-                        &f,
-                        &opts,
-                        &periodic,
-                        laplacian,
-                        &mut rng,
-                        &format!("{label} laplacian={laplacian}"),
-                    );
+                    check(&f, &opts, &periodic, &computation, &mut rng, &format!("{label} {name}"));
                     cases += 1;
                 }
             }
         }
     }
     assert_eq!(cases, 6 * 10 * 2 * 3);
+}
+
+/// Any operator (issue 17): mixed partials (whose blocks read the corners of their halo),
+/// chains that turn back to an axis (on a periodic axis: inner derivatives needed on wrapped
+/// points), sums and differences, scalar and array coefficients, the identity, over the same
+/// kinds of axes as the gradient.
+#[test]
+fn operator_blocks_equal_the_whole_array_bit_for_bit() {
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    fn d<'a>(axis: usize, m: usize) -> Operator<'a, f64> {
+        Operator::derivative(Axis(axis), m)
+    }
+    let shapes: [&[usize]; 4] = [&[17], &[9, 14], &[12, 5], &[6, 7, 8]];
+    let mut cases = 0;
+    for shape in shapes {
+        let f = field(shape, &mut rng);
+        let c = field(shape, &mut rng);
+        let nd = shape.len();
+        let last = nd - 1;
+        let x0: Array1<f64> = Array1::from_iter((0..shape[0]).map(|i| i as f64 * 0.4 + (i as f64).sin() * 0.1));
+        let operators: Vec<(&str, Operator<'_, f64>)> = vec![
+            ("mixed", d(0, 1) * d(last, 1)),
+            ("mixed of orders 2 and 1", d(last, 2) * d(0, 1)),
+            (
+                "every axis",
+                (0..nd).map(|k| d(k, 1)).reduce(|a, b| a * b).expect("an axis"),
+            ),
+            ("sum with a difference", d(0, 2) - d(last, 1) + d(0, 1)),
+            (
+                "coefficients and identity",
+                Operator::field(c.view()) * d(0, 1) * d(last, 1) - Operator::coefficient(2.5) * Operator::identity()
+                    + Operator::field(c.view()) * d(last, 2),
+            ),
+            (
+                "back to an axis",
+                d(0, 1) * Operator::field(c.view()) * d(last, 1) * d(0, 1),
+            ),
+            ("directional", Operator::directional(&vec![0.6; nd])),
+        ];
+        let variants: Vec<(GradientOptions<'_, f64>, Vec<bool>)> = vec![
+            (GradientOptions::new(), vec![false; nd]),
+            (GradientOptions::new().accuracy(4).spacing(0.3), vec![false; nd]),
+            (
+                GradientOptions::new().coordinates(Axis(0), &x0).accuracy(2),
+                vec![false; nd],
+            ),
+            (GradientOptions::new().periodic(Axis(0)).accuracy(2), {
+                let mut p = vec![false; nd];
+                p[0] = true;
+                p
+            }),
+            (GradientOptions::new().periodic(Axis(last)).accuracy(6), {
+                let mut p = vec![false; nd];
+                p[last] = true;
+                p
+            }),
+            (
+                GradientOptions::new()
+                    .coordinates(Axis(0), &x0)
+                    .period(Axis(0), x0[shape[0] - 1] - x0[0] + 0.5),
+                {
+                    let mut p = vec![false; nd];
+                    p[0] = true;
+                    p
+                },
+            ),
+            // Refused by the plan as by the call: an operator fixes the derivative orders.
+            (GradientOptions::new().derivative(2), vec![false; nd]),
+        ];
+        for (name, op) in &operators {
+            for (v, (opts, periodic)) in variants.iter().enumerate() {
+                for _ in 0..3 {
+                    let label = format!("{shape:?} {name} variant {v}");
+                    check(&f, opts, periodic, &Computation::Operator(op), &mut rng, &label);
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 4 * 7 * 7 * 3);
+}
+
+/// The halo of a mixed partial is the box of its two stencils' reaches: corners included,
+/// wider near the true ends where one-sided stencils reach further; a chain along one
+/// periodic axis reaches as far as its derivatives together.
+#[test]
+fn operator_halos_are_boxes() {
+    let d = |axis: usize, m: usize| Operator::<f64>::derivative(Axis(axis), m);
+    let opts = GradientOptions::new().accuracy(4);
+    let plan = BlockPlan::operator(&[50, 40], &(d(0, 1) * d(1, 1)), &opts).unwrap();
+    assert!(plan.reads_corners());
+    let h = plan.halo(&[20, 10], &[5, 5]).unwrap();
+    assert_eq!((h.before, h.after), (vec![2, 2], vec![2, 2]));
+    let h = plan.halo(&[0, 35], &[1, 5]).unwrap();
+    assert_eq!((h.before, h.after), (vec![0, 2], vec![4, 0]));
+    // ∂0 (c ∂0 f) on a periodic axis: two reaches of 2, wrapped past the start.
+    let c = ArrayD::from_elem(IxDyn(&[50, 40]), 2.0);
+    let chain = d(0, 1) * Operator::field(c.view()) * d(0, 1);
+    let plan = BlockPlan::operator(&[50, 40], &chain, &opts.clone().periodic(Axis(0))).unwrap();
+    assert!(!plan.reads_corners());
+    let h = plan.halo(&[0, 0], &[3, 40]).unwrap();
+    assert_eq!((h.before, h.after), (vec![4, 0], vec![4, 0]));
+    // Bad input is the whole-array call's error.
+    let wrong = ArrayD::from_elem(IxDyn(&[50, 41]), 1.0);
+    let err = BlockPlan::operator(&[50, 40], &(Operator::field(wrong.view()) * d(0, 1)), &opts).unwrap_err();
+    assert!(matches!(err, GradientError::CoefficientShape { .. }), "{err:?}");
+    let err = BlockPlan::operator(&[50, 40], &d(2, 1), &opts).unwrap_err();
+    assert!(matches!(err, GradientError::AxisOutOfBounds { .. }), "{err:?}");
 }
 
 #[test]

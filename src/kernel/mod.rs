@@ -168,9 +168,12 @@ fn into_memory_order<'o, S, D: Dimension>(
 }
 
 /// Whether the row engine can read this term's input by the strides of `out`, a C-contiguous
-/// output (in memory order): see [`route::Layout::contiguous`].
+/// output (in memory order): see [`route::Layout::contiguous`]. The input must have the
+/// output's shape too: a block's input that holds a halo after it only (`first == 0`, longer
+/// along its axis) has the output's strides when that axis is the last, but its lanes are
+/// longer than the output's rows.
 fn rows_can_read<A, S, D: Dimension, R>(t: &Term<'_, A, D, R>, out: &ArrayViewMut<'_, S, D>) -> bool {
-    t.first == 0 && t.f.is_standard_layout() && t.f.strides() == out.strides()
+    t.first == 0 && t.f.shape() == out.shape() && t.f.is_standard_layout() && t.f.strides() == out.strides()
 }
 
 /// The derivative of each term into the output of the same position (each output of the
