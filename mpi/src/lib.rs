@@ -68,7 +68,7 @@ use mpi::traits::*;
 use mpi::{Count, Rank, Tag};
 use ndarray::{ArrayD, ArrayRef, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, IxDyn, Slice};
 use ndarray_gradient::halo::block_number;
-use ndarray_gradient::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
+use ndarray_gradient::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo, Operator};
 use num_traits::Float;
 
 pub use mpi;
@@ -1011,6 +1011,48 @@ impl<'d, R: Float> DistPlan<'d, R> {
         Self::new(decomp, BlockPlan::laplacian(decomp.shape(), opts))
     }
 
+    /// Any [`Operator`] (mixed partials, sums, coefficients) with `opts`: one output, the
+    /// same bits as [`Operator::apply`] on the whole array. An operator with a mixed partial
+    /// reads the corners of the halo, so its plan exchanges them (as
+    /// [`with_corners`](Self::with_corners)); one without exchanges faces only. Coefficient
+    /// arrays are of the global shape, on every rank (each takes its block's part). Collective.
+    ///
+    /// # Errors
+    ///
+    /// As [`gradient`](Self::gradient); [`DistError::Gradient`] for what
+    /// [`Operator::apply`] refuses on the global shape.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use ndarray::Axis;
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    /// use ndarray_gradient_mpi::{Decomposition, DistArray, DistPlan, ProcessGrid};
+    ///
+    /// let universe = ndarray_gradient_mpi::mpi::initialize().unwrap();
+    /// let world = universe.world();
+    /// // findiff: (Diff(0) * Diff(1))(f) at acc=4, on a 64 × 64 array spread over the ranks.
+    /// let decomp = Decomposition::new(&world, &[64, 64], &ProcessGrid::Auto, &[false, false]).unwrap();
+    /// let d2_dxdy = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+    /// let plan = DistPlan::operator(&decomp, &d2_dxdy, &GradientOptions::new().accuracy(4)).unwrap();
+    /// let mut u = DistArray::new(&decomp, plan.halo(), 0.0f64);
+    /// u.block_mut().fill(1.0);
+    /// let out = plan.apply(&mut u).unwrap(); // exchanges faces and corners, then computes
+    /// assert_eq!(out[0].shape(), decomp.block().as_slice());
+    /// ```
+    pub fn operator(
+        decomp: &'d Decomposition,
+        op: &Operator<'_, R>,
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Self, DistError> {
+        let plan = Self::new(decomp, BlockPlan::operator(decomp.shape(), op, opts))?;
+        Ok(if plan.plan.reads_corners() {
+            plan.with_corners()
+        } else {
+            plan
+        })
+    }
+
     fn new(decomp: &'d Decomposition, plan: Result<BlockPlan<R>, GradientError>) -> Result<Self, DistError> {
         let plan = agree(decomp.comm(), plan.map_err(DistError::from))?;
         let local = Self::schedule(decomp, plan);
@@ -1099,8 +1141,9 @@ impl<'d, R: Float> DistPlan<'d, R> {
 
 impl<R: Float> DistPlan<'_, R> {
     /// Also exchange edges and corners (a box stencil: up to `3^ndim − 1` messages per rank),
-    /// for a caller's own stencils that read diagonal neighbours. The core crate's operations
-    /// never read them.
+    /// for a caller's own stencils that read diagonal neighbours. Of the core crate's
+    /// operations only an operator with a mixed partial reads them, and
+    /// [`operator`](Self::operator) asks for them itself.
     #[must_use]
     pub fn with_corners(mut self) -> Self {
         self.corners = true;

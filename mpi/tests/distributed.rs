@@ -15,7 +15,7 @@ use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use ndarray::{Array1, ArrayD, Axis, IxDyn};
-use ndarray_gradient::{ArrayGradientExt, BlockPlan, EdgeOrder, GradientError, GradientOptions};
+use ndarray_gradient::{ArrayGradientExt, BlockPlan, EdgeOrder, GradientError, GradientOptions, Operator};
 use ndarray_gradient_mpi::{Decomposition, DistArray, DistError, DistPlan, ProcessGrid, block_range};
 
 /// A small deterministic generator (xorshift): every rank draws the same numbers.
@@ -82,6 +82,16 @@ enum Op {
     Gradient,
     Derivative,
     Laplacian,
+    /// `c ∂₀∂ₗ − ½ ∂ₗ` (ₗ the last axis; `c` a coefficient array): a mixed partial, whose halo
+    /// has corners, with an array coefficient and a sum (issue 17).
+    Operator,
+}
+
+/// [`Op::Operator`] on arrays of `shape`, its coefficient array `c`.
+fn operator<'c>(c: &'c ArrayD<f64>) -> Operator<'c, f64> {
+    let last = Axis(c.ndim() - 1);
+    Operator::field(c.view()) * Operator::derivative(Axis(0), 1) * Operator::derivative(last, 1)
+        - Operator::coefficient(0.5) * Operator::derivative(last, 1)
 }
 
 #[derive(Default)]
@@ -113,15 +123,18 @@ fn case(
     );
     let decomp = decomp.unwrap();
     let last = Axis(nd - 1);
+    let c = f.mapv(|v| 1.0 + 0.25 * v.sin());
     let plan = match op {
         Op::Gradient => DistPlan::gradient(&decomp, opts),
         Op::Derivative => DistPlan::derivative(&decomp, last, opts),
         Op::Laplacian => DistPlan::laplacian(&decomp, opts),
+        Op::Operator => DistPlan::operator(&decomp, &operator(&c), opts),
     };
     let whole = match op {
         Op::Gradient => f.gradient_with(opts),
         Op::Derivative => f.gradient_with(&opts.clone().axes([last])),
         Op::Laplacian => f.laplacian(opts).map(|l| vec![l]),
+        Op::Operator => operator(&c).apply(f, opts).map(|r| vec![r]),
     };
     let plan = match (plan, whole) {
         (Ok(plan), Ok(whole)) => (plan, whole),
@@ -147,6 +160,7 @@ fn case(
                         Op::Gradient => BlockPlan::gradient(f.shape(), opts),
                         Op::Derivative => BlockPlan::gradient(f.shape(), &opts.clone().axes([last])),
                         Op::Laplacian => BlockPlan::laplacian(f.shape(), opts),
+                        Op::Operator => BlockPlan::operator(f.shape(), &operator(&c), opts),
                     }
                     .unwrap();
                     let (mut start, mut len) = (vec![0; nd], f.shape().to_vec());
@@ -214,8 +228,13 @@ fn case(
         }
     }
     // The exchange: the halo holds the global samples (wrapped), edges and corners only with
-    // corners asked for.
-    for corners in [false, true] {
+    // corners asked for, which an operator with a mixed partial does itself.
+    check_all(
+        world,
+        plan.block_plan().reads_corners() == (op == Op::Operator && nd > 1),
+        &format!("{label}: corners read"),
+    );
+    for corners in [plan.block_plan().reads_corners(), true] {
         let plan = if corners {
             plan.clone().with_corners()
         } else {
@@ -327,7 +346,7 @@ fn main() {
                 // The decomposition as periodic as the options, then periodic on every axis
                 // (harmless where the options are not).
                 for decomp_periodic in [&periodic, &all_periodic] {
-                    for op in [Op::Gradient, Op::Derivative, Op::Laplacian] {
+                    for op in [Op::Gradient, Op::Derivative, Op::Laplacian, Op::Operator] {
                         let label = format!(
                             "shape {shape:?} variant {variant} grid {grid:?} periodic {decomp_periodic:?} {op:?}"
                         );
