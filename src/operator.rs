@@ -851,6 +851,45 @@ pub(crate) fn compose_into<A, S, D>(
     split::for_each_outer_block(parallel, blocks, buffer, run);
 }
 
+/// findiff's notation: `Diff(0) * Diff(1)`, `Diff(0)**2`, `Coef(0.5)`, `Coef(array[20, 30])`
+/// for an array coefficient (its shape), `Identity()`, terms joined by ` + ` and ` - `. For
+/// logs and the description a Zarr run stores with its output.
+///
+/// ```
+/// use ndarray::Axis;
+/// use ndarray_gradient::Operator;
+/// let op = Operator::<f64>::derivative(Axis(0), 2) * Operator::derivative(Axis(1), 1)
+///     - Operator::coefficient(0.5) * Operator::identity();
+/// assert_eq!(op.to_string(), "Diff(0)**2 * Diff(1) - Coef(0.5)");
+/// ```
+impl<R: Float> std::fmt::Display for Operator<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (t, term) in self.terms.iter().enumerate() {
+            match (t, term.subtract) {
+                (0, false) => {}
+                (0, true) => f.write_str("-")?,
+                (_, false) => f.write_str(" + ")?,
+                (_, true) => f.write_str(" - ")?,
+            }
+            if term.steps.is_empty() {
+                f.write_str("Identity()")?;
+            }
+            for (i, step) in term.steps.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" * ")?;
+                }
+                match step {
+                    Step::Derivative { axis, order: 1 } => write!(f, "Diff({})", axis.index())?,
+                    Step::Derivative { axis, order } => write!(f, "Diff({})**{order}", axis.index())?,
+                    Step::Scalar(c) => write!(f, "Coef({})", c.to_f64().unwrap_or(f64::NAN))?,
+                    Step::Field(c) => write!(f, "Coef(array{:?})", c.shape())?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<'a, R: Float> Mul for Operator<'a, R> {
     type Output = Operator<'a, R>;
     /// The composition `self(rhs(f))`: findiff's `*` of two expressions.

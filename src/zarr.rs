@@ -1,9 +1,11 @@
-//! Gradients and Laplacians of Zarr arrays larger than memory, chunk by chunk (feature `zarr`).
+//! Gradients, Laplacians and any [`Operator`] of Zarr arrays larger than memory, chunk by chunk
+//! (feature `zarr`).
 //!
-//! [`gradient`] and [`laplacian`] read a Zarr array (v2 or v3, on the local filesystem, as
-//! zarr-python writes it) and write a new Zarr v3 group holding the result: one array per
-//! differentiated axis named `axis0`, `axis1`, … for the gradient (the number is the input's
-//! axis), one array named `laplacian` for the Laplacian. Each output array is chunked like the
+//! [`gradient`], [`laplacian`] and [`operator`] read a Zarr array (v2 or v3, on the local
+//! filesystem, as zarr-python writes it) and write a new Zarr v3 group holding the result: one
+//! array per differentiated axis named `axis0`, `axis1`, … for the gradient (the number is the
+//! input's axis), one array named `laplacian` for the Laplacian, one named `operator` for an
+//! operator. Each output array is chunked like the
 //! input and uses the input's compression (its array-to-bytes and bytes-to-bytes codecs).
 //!
 //! The work is a loop over the output chunks in C order, cut into one contiguous run per
@@ -15,6 +17,8 @@
 //!
 //! Only the faces of the halo are read (the samples beyond the chunk along one axis at a
 //! time): gradients and Laplacians are sums of one-axis stencils and never read the corners.
+//! An operator with a mixed partial does ([`BlockPlan::reads_corners`]); its corners are read
+//! from the store for each chunk (a halo's thickness along two axes or more).
 //! Each input chunk is decoded once: the face before a chunk is cut from the chunk before it
 //! when that one is decoded; the face after it along axes 1, 2, … comes from the next chunks
 //! of the same thread's run, decoded a little ahead of their turn and kept until it; the face
@@ -97,10 +101,11 @@ use zarrs::storage::byte_range::{ByteRange, ByteRangeIterator};
 use zarrs::storage::{Bytes, MaybeBytes, MaybeBytesIterator, ReadableStorageTraits, StorageError, StoreKey};
 
 use crate::halo::block_number;
-use crate::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
+use crate::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo, Operator};
 
 /// The attribute (of the output group and of each output array) that describes the run, a
-/// JSON object: `operation` (`"gradient"` or `"laplacian"`), `options`, `input` (its path),
+/// JSON object: `operation` (`"gradient"`, `"laplacian"` or `"operator"`, then also `operator`:
+/// the operator in findiff's notation), `options`, `input` (its path),
 /// `input_data_type`, `crate_version`, `complete` (`true` only once every chunk is written),
 /// and on each gradient array `axis` (the input axis it differentiates) and `output` (its
 /// position among the outputs).
@@ -108,8 +113,8 @@ use crate::{BlockPlan, GradientElement, GradientError, GradientOptions, Halo};
 /// `options` holds plain values, its lists indexed by the input's axes:
 /// `axes` (the differentiated axes), `spacing` (a number, or `null` where coordinates were
 /// given), `coordinates` (`true` where they were given), `edge_order` (1 or 2), `accuracy` (a
-/// number, or `null` for NumPy's formulas), `derivative` (2 on every axis for the Laplacian),
-/// `boundary` (`"one_sided"` or `"periodic"`) and `period` (the period given, or `null`: with a
+/// number, or `null` for NumPy's formulas), `derivative` (2 on every axis for the Laplacian,
+/// `null` for an operator, whose orders are its own), `boundary` (`"one_sided"` or `"periodic"`) and `period` (the period given, or `null`: with a
 /// uniform spacing `h` a periodic axis of `n` points has the period `n · h`).
 ///
 /// ```
@@ -514,7 +519,7 @@ pub fn gradient<R: ZarrReal>(
         output: output.as_ref(),
         opts,
         run,
-        laplacian: false,
+        operation: private::Operation::Gradient,
     })
 }
 
@@ -544,7 +549,61 @@ pub fn laplacian<R: ZarrReal>(
         output: output.as_ref(),
         opts,
         run,
-        laplacian: true,
+        operation: private::Operation::Laplacian,
+    })
+}
+
+/// Any [`Operator`] (mixed partials, sums, coefficients) applied to the Zarr array at `input`
+/// with `opts`, written to a new Zarr group at `output` holding one array, `operator`: the
+/// bits of [`Operator::apply`] on the same data. An operator with a mixed partial also reads
+/// the corners of each chunk's halo ([`BlockPlan::reads_corners`]), from the store.
+/// Coefficient arrays are in memory, of the input's shape. The output's attribute
+/// `ndarray_gradient.operator` holds the operator in findiff's notation (its `Display`). As
+/// [`gradient`] otherwise.
+///
+/// # Errors
+///
+/// As [`gradient`]; [`ZarrError::Gradient`] for what [`Operator::apply`] refuses on an array of
+/// the input's shape.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{Array2, Axis};
+/// use ndarray_gradient::{GradientOptions, Operator, zarr};
+/// use zarrs::array::{ArrayBuilder, data_type};
+///
+/// let dir = std::env::temp_dir().join(format!("ndarray-gradient-zarr-op-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// let f = Array2::from_shape_fn((40, 30), |(i, j)| ((i * j) as f64 * 0.01).sin()).into_dyn();
+/// let store = std::sync::Arc::new(zarrs::filesystem::FilesystemStore::new(dir.join("in.zarr"))?);
+/// let array = ArrayBuilder::new(vec![40, 30], vec![16, 16], data_type::float64(), 0.0f64).build(store, "/")?;
+/// array.store_metadata()?;
+/// array.store_array_subset(&array.subset_all(), f.as_slice().unwrap())?;
+///
+/// // findiff: (Diff(0) * Diff(1))(f) with acc=4, chunk by chunk.
+/// let d2_dxdy = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+/// let opts = GradientOptions::new().accuracy(4);
+/// let summary = zarr::operator(dir.join("in.zarr"), dir.join("out.zarr"), &d2_dxdy, &opts, &zarr::ZarrOptions::new())?;
+/// assert_eq!(summary.arrays, ["operator"]);
+/// let out = zarr::read_array::<f64>(dir.join("out.zarr/operator"))?;
+/// assert_eq!(out, d2_dxdy.apply(&f, &opts)?); // the same bits
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn operator<R: ZarrReal>(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    op: &Operator<'_, R>,
+    opts: &GradientOptions<'_, R>,
+    run: &ZarrOptions<'_>,
+) -> Result<Summary, ZarrError> {
+    R::dispatch(&private::Job {
+        input: input.as_ref(),
+        output: output.as_ref(),
+        opts,
+        run,
+        operation: private::Operation::Operator(op),
     })
 }
 
@@ -562,20 +621,27 @@ impl ZarrReal for f32 {}
 mod private {
     use super::*;
 
-    pub struct Job<'a, 'o, R> {
+    pub struct Job<'a, 'o, 'p, R> {
         pub input: &'a Path,
         pub output: &'a Path,
         pub opts: &'a GradientOptions<'o, R>,
         pub run: &'a ZarrOptions<'a>,
-        pub laplacian: bool,
+        pub operation: Operation<'a, 'p, R>,
+    }
+
+    /// What a run computes.
+    pub enum Operation<'a, 'p, R> {
+        Gradient,
+        Laplacian,
+        Operator(&'a Operator<'p, R>),
     }
 
     pub trait Sealed: Sized {
-        fn dispatch(job: &Job<'_, '_, Self>) -> Result<Summary, ZarrError>;
+        fn dispatch(job: &Job<'_, '_, '_, Self>) -> Result<Summary, ZarrError>;
     }
 
     impl Sealed for f64 {
-        fn dispatch(job: &Job<'_, '_, f64>) -> Result<Summary, ZarrError> {
+        fn dispatch(job: &Job<'_, '_, '_, f64>) -> Result<Summary, ZarrError> {
             let array = open_input(job.input)?;
             let dt = array.data_type().clone();
             macro_rules! by_type {
@@ -593,7 +659,7 @@ mod private {
     }
 
     impl Sealed for f32 {
-        fn dispatch(job: &Job<'_, '_, f32>) -> Result<Summary, ZarrError> {
+        fn dispatch(job: &Job<'_, '_, '_, f32>) -> Result<Summary, ZarrError> {
             let array = open_input(job.input)?;
             let dt = array.data_type().clone();
             if dt == data_type::float32() {
@@ -648,7 +714,7 @@ mod private {
     }
 }
 
-use private::{Job, OutElement};
+use private::{Job, Operation, OutElement};
 
 fn input_err(path: &Path, e: impl Into<Source>) -> ZarrError {
     ZarrError::Input {
@@ -674,7 +740,11 @@ fn open_input(path: &Path) -> Result<Array<Store>, ZarrError> {
 
 /// The options of a run as plain JSON (see [`ATTRIBUTE`]): per-axis lists indexed by the
 /// input's axes, and the settings that apply to the whole call.
-fn options_json<R: num_traits::Float>(opts: &GradientOptions<'_, R>, nd: usize, laplacian: bool) -> serde_json::Value {
+fn options_json<R: num_traits::Float>(
+    opts: &GradientOptions<'_, R>,
+    nd: usize,
+    operation: &Operation<'_, '_, R>,
+) -> serde_json::Value {
     use crate::{Boundary, EdgeOrder, Spacing};
     use serde_json::{Value, json};
     let number = |v: R| v.to_f64().map_or(Value::Null, Value::from);
@@ -696,7 +766,12 @@ fn options_json<R: num_traits::Float>(opts: &GradientOptions<'_, R>, nd: usize, 
         "coordinates": settings.iter().map(|s| matches!(s.spacing, Spacing::Coordinates(_))).collect::<Vec<_>>(),
         "edge_order": edge_order,
         "accuracy": settings.iter().map(|s| s.accuracy.map_or(Value::Null, Value::from)).collect::<Vec<_>>(),
-        "derivative": settings.iter().map(|s| if laplacian { 2 } else { s.derivative }).collect::<Vec<_>>(),
+        // The operator's orders are its own (in `operator`); the Laplacian's are 2.
+        "derivative": settings.iter().map(|s| match operation {
+            Operation::Gradient => Value::from(s.derivative),
+            Operation::Laplacian => Value::from(2),
+            Operation::Operator(_) => Value::Null,
+        }).collect::<Vec<_>>(),
         "boundary": settings.iter().map(|s| match s.boundary {
             Boundary::OneSided => "one_sided",
             Boundary::Periodic | Boundary::PeriodicWithLength(_) => "periodic",
@@ -710,22 +785,27 @@ fn options_json<R: num_traits::Float>(opts: &GradientOptions<'_, R>, nd: usize, 
 
 /// The attribute value describing a run.
 fn describe<R: num_traits::Float>(
-    job: &Job<'_, '_, R>,
+    job: &Job<'_, '_, '_, R>,
     input: &Array<Store>,
     extra: Option<(usize, usize)>,
 ) -> serde_json::Value {
     let mut m = serde_json::Map::new();
-    m.insert(
-        "operation".into(),
-        (if job.laplacian { "laplacian" } else { "gradient" }).into(),
-    );
+    let operation = match job.operation {
+        Operation::Gradient => "gradient",
+        Operation::Laplacian => "laplacian",
+        Operation::Operator(op) => {
+            m.insert("operator".into(), op.to_string().into());
+            "operator"
+        }
+    };
+    m.insert("operation".into(), operation.into());
     if let Some((axis, position)) = extra {
         m.insert("axis".into(), axis.into());
         m.insert("output".into(), position.into());
     }
     m.insert(
         "options".into(),
-        options_json(job.opts, input.dimensionality(), job.laplacian),
+        options_json(job.opts, input.dimensionality(), &job.operation),
     );
     m.insert("input".into(), job.input.display().to_string().into());
     m.insert("input_data_type".into(), input.data_type().to_string().into());
@@ -778,7 +858,7 @@ fn wrapped_pieces(lo: isize, hi: isize, n: usize) -> Vec<(u64, u64, usize)> {
     pieces
 }
 
-fn execute<T, R>(job: &Job<'_, '_, R>, input: Array<Store>) -> Result<Summary, ZarrError>
+fn execute<T, R>(job: &Job<'_, '_, '_, R>, input: Array<Store>) -> Result<Summary, ZarrError>
 where
     T: GradientElement<Real = R> + ElementOwned + Default + Send + Sync,
     T::Output: OutElement,
@@ -787,19 +867,19 @@ where
     let started = Instant::now();
     let shape: Vec<usize> = input.shape().iter().map(|&n| n as usize).collect();
     let nd = shape.len();
-    let plan = if job.laplacian {
-        BlockPlan::laplacian(&shape, job.opts)?
-    } else {
-        BlockPlan::gradient(&shape, job.opts)?
+    let plan = match job.operation {
+        Operation::Gradient => BlockPlan::gradient(&shape, job.opts)?,
+        Operation::Laplacian => BlockPlan::laplacian(&shape, job.opts)?,
+        Operation::Operator(op) => BlockPlan::operator(&shape, op, job.opts)?,
     };
     let axes: Vec<usize> = match job.opts.get_axes() {
         Some(a) => a.iter().map(|a| a.index()).collect(),
         None => (0..nd).collect(),
     };
-    let names: Vec<String> = if job.laplacian {
-        vec!["laplacian".to_string()]
-    } else {
-        axes.iter().map(|k| format!("axis{k}")).collect()
+    let names: Vec<String> = match job.operation {
+        Operation::Gradient => axes.iter().map(|k| format!("axis{k}")).collect(),
+        Operation::Laplacian => vec!["laplacian".to_string()],
+        Operation::Operator(_) => vec!["operator".to_string()],
     };
 
     // The output group and its arrays, marked incomplete.
@@ -835,7 +915,7 @@ where
             .array_to_bytes_codec(input.codecs().array_to_bytes_codec().clone())
             .bytes_to_bytes_codecs(input.codecs().bytes_to_bytes_codecs().to_vec())
             .dimension_names(dimension_names.clone());
-        let extra = (!job.laplacian).then(|| (axes[position], position));
+        let extra = matches!(job.operation, Operation::Gradient).then(|| (axes[position], position));
         builder
             .attributes_mut()
             .insert(ATTRIBUTE.into(), describe(job, &input, extra));
@@ -1256,8 +1336,9 @@ where
     }
 
     /// The buffer for the chunk with its halo: the previous chunk's when the shapes agree
-    /// (every sample the computation reads, the chunk and the faces of its halo, is overwritten;
-    /// the corners, never read, may keep old values).
+    /// (every sample the computation reads, the chunk and the faces of its halo, and the
+    /// corners when the plan reads them, is overwritten; corners never read may keep old
+    /// values).
     fn buffer(&self, window: &mut Window<T, T::Output>) -> ArrayD<T> {
         let ext = self.halo.around(&self.block);
         match window.buf.take() {
@@ -1376,6 +1457,64 @@ where
                     };
                     place(buf, &part, &pos);
                 }
+            }
+        }
+        if self.plan.reads_corners() {
+            self.fill_corners(buf)?;
+        }
+        Ok(())
+    }
+
+    /// The corners of the halo (beyond the chunk along two or more axes at once), for a plan
+    /// that reads them (an operator with a mixed partial): each read from the store, wrapped on
+    /// periodic axes. They are a halo's thickness along two axes or more, small beside the
+    /// faces, so they are not kept from chunk to chunk.
+    fn fill_corners(&self, buf: &mut ArrayD<T>) -> Result<(), ZarrError> {
+        let (start, block, halo) = (&self.start, &self.block, &self.halo);
+        let nd = block.len();
+        for code in 0..3usize.pow(nd as u32) {
+            let side: Vec<usize> = (0..nd).map(|k| code / 3usize.pow(k as u32) % 3).collect();
+            if side.iter().filter(|&&d| d != 1).count() < 2 {
+                continue;
+            }
+            // Along each axis: the global range and its place in `buf`, before (0), the
+            // chunk's own (1) or after (2).
+            let spans: Vec<(isize, isize, usize)> = (0..nd)
+                .map(|k| {
+                    let (s, e) = (start[k] as isize, (start[k] + block[k]) as isize);
+                    match side[k] {
+                        0 => (s - halo.before[k] as isize, s, 0),
+                        1 => (s, e, halo.before[k]),
+                        _ => (e, e + halo.after[k] as isize, halo.before[k] + block[k]),
+                    }
+                })
+                .collect();
+            if spans.iter().any(|&(lo, hi, _)| lo == hi) {
+                continue;
+            }
+            let pieces: Vec<Vec<(u64, u64, usize)>> = (0..nd)
+                .map(|k| wrapped_pieces(spans[k].0, spans[k].1, self.shape[k]))
+                .collect();
+            // Every combination of the axes' pieces (more than one only where a corner wraps).
+            let mut pick = vec![0usize; nd];
+            'pieces: loop {
+                let ranges: Vec<std::ops::Range<u64>> = (0..nd)
+                    .map(|k| {
+                        let (first, len, _) = pieces[k][pick[k]];
+                        first..first + len
+                    })
+                    .collect();
+                let pos: Vec<usize> = (0..nd).map(|k| spans[k].2 + pieces[k][pick[k]].2).collect();
+                let part = self.region_from_store(&ranges)?;
+                place(buf, &part, &pos);
+                for k in (0..nd).rev() {
+                    pick[k] += 1;
+                    if pick[k] < pieces[k].len() {
+                        continue 'pieces;
+                    }
+                    pick[k] = 0;
+                }
+                break;
             }
         }
         Ok(())

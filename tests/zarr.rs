@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{Array1, ArrayD, Axis, IxDyn};
 use ndarray_gradient::zarr::{self, Progress, ZarrError, ZarrOptions};
-use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientError, GradientOptions};
+use ndarray_gradient::{ArrayGradientExt, EdgeOrder, GradientError, GradientOptions, Operator};
 use num_complex::Complex;
 use zarrs::array::BytesToBytesCodecTraits;
 use zarrs::array::codec::{GzipCodec, ZstdCodec};
@@ -213,6 +213,75 @@ fn laplacian_matches_in_memory_periodic_accuracy() {
     assert_eq!(s.arrays, ["laplacian"]);
     let got = zarr::read_array::<f64>(d.join("out.zarr/laplacian")).unwrap();
     assert!(same_bits(&got, &f.laplacian(&opts).unwrap(), f64::to_bits));
+}
+
+/// Any operator through the Zarr path (issue 17): mixed partials, whose chunks read the
+/// corners of their halo (wrapped on periodic axes, and chunks thinner than the halo), an
+/// array coefficient, a chain back to a periodic axis; the output the in-memory
+/// `Operator::apply` bit for bit, its attributes naming the operator.
+#[test]
+fn operators_match_in_memory_with_corners() {
+    let d = |axis: usize, m: usize| Operator::<f64>::derivative(Axis(axis), m);
+    let f = field(&[13, 10, 7], 11);
+    let c = field(&[13, 10, 7], 12).mapv(|v| 1.0 + v * 1e-3);
+    type Case<'a> = (&'a str, Operator<'a, f64>, GradientOptions<'a, f64>, Vec<u64>, Codec);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "mixed",
+            d(0, 1) * d(1, 1),
+            GradientOptions::new().accuracy(4),
+            vec![4, 3, 7],
+            Codec::Zstd,
+        ),
+        (
+            "mixed periodic, thin chunks",
+            d(2, 1) * d(1, 2) * d(0, 1),
+            GradientOptions::new().accuracy(2).periodic(Axis(1)).periodic(Axis(2)),
+            vec![2, 1, 3],
+            Codec::None,
+        ),
+        (
+            "coefficient, sum, back to an axis",
+            Operator::field(c.view()) * d(0, 1) * d(2, 1) + d(1, 1) * Operator::field(c.view()) * d(1, 1)
+                - Operator::coefficient(3.0) * Operator::identity(),
+            GradientOptions::new().accuracy(2).periodic(Axis(1)).spacing(0.5),
+            vec![5, 4, 3],
+            Codec::Gzip,
+        ),
+    ];
+    for (name, op, opts, chunks, codec) in &cases {
+        let dd = dir(&format!("operator-{}", name.replace([' ', ','], "-")));
+        write(&dd.join("in.zarr"), &f, chunks, data_type::float64(), 0.0f64, *codec);
+        let s = zarr::operator(dd.join("in.zarr"), dd.join("out.zarr"), op, opts, &ZarrOptions::new()).unwrap();
+        assert_eq!(s.arrays, ["operator"]);
+        let got = zarr::read_array::<f64>(dd.join("out.zarr/operator")).unwrap();
+        assert!(same_bits(&got, &op.apply(&f, opts).unwrap(), f64::to_bits), "{name}");
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dd.join("out.zarr/operator/zarr.json")).unwrap()).unwrap();
+        let attrs = &meta["attributes"]["ndarray_gradient"];
+        assert_eq!(attrs["operation"], "operator", "{name}");
+        assert_eq!(attrs["operator"], op.to_string(), "{name}");
+        assert_eq!(attrs["complete"], true, "{name}");
+        let _ = std::fs::remove_dir_all(&dd);
+    }
+    // What the in-memory call refuses, the run refuses before writing anything.
+    let dd = dir("operator-refused");
+    write_f64(&dd.join("in.zarr"), &f, &[4, 4, 4]);
+    let wrong = ArrayD::<f64>::zeros(IxDyn(&[13, 10]));
+    let op = Operator::field(wrong.view()) * d(0, 1);
+    let err = zarr::operator(
+        dd.join("in.zarr"),
+        dd.join("out.zarr"),
+        &op,
+        &GradientOptions::new(),
+        &ZarrOptions::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ZarrError::Gradient(GradientError::CoefficientShape { .. })),
+        "{err:?}"
+    );
+    assert!(!dd.join("out.zarr").exists());
 }
 
 #[test]
