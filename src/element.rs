@@ -4,7 +4,7 @@
 //! against NumPy.
 
 use std::fmt::Debug;
-use std::ops::{Add, Sub};
+use std::ops::{Add, Neg, Sub};
 
 use num_complex::Complex;
 use num_traits::Float;
@@ -31,7 +31,17 @@ use sealed::Sealed;
 /// assert_eq!(Complex64::new(3.0, 6.0).scale(0.5), Complex64::new(1.5, 3.0));
 /// ```
 pub trait GradientFloat:
-    Copy + Default + Send + Sync + Debug + PartialEq + Add<Output = Self> + Sub<Output = Self> + 'static + Sealed
+    Copy
+    + Default
+    + Send
+    + Sync
+    + Debug
+    + PartialEq
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Neg<Output = Self>
+    + 'static
+    + Sealed
 {
     /// The real type of spacings and coefficients (`f32` or `f64`).
     type Real: Float + Send + Sync + Debug + 'static;

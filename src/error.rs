@@ -263,6 +263,19 @@ pub enum GradientError {
         /// The shape of the coefficient array.
         got: Vec<usize>,
     },
+    /// A grid with more points than the matrix of an operator can index (its point count
+    /// overflows, or its row pointers alone would not fit in memory): `Operator::matrix`
+    /// (feature `sparse`).
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientError;
+    /// let err = GradientError::MatrixTooLarge { shape: vec![1 << 40, 1 << 40] };
+    /// assert!(err.to_string().contains("too many points"));
+    /// ```
+    MatrixTooLarge {
+        /// The grid's shape.
+        shape: Vec<usize>,
+    },
     /// An option was given that another option of the same axis leaves without meaning, so it
     /// would be silently ignored: an edge order beside an accuracy order (which sets the edges'
     /// order too), beside a derivative order above 1 or the Laplacian (their edges have the
@@ -424,6 +437,11 @@ impl fmt::Display for GradientError {
                 "the coefficient array of term {term} has shape {got:?}, but the operator is applied to an \
                  array of shape {expected:?}"
             ),
+            MatrixTooLarge { shape } => write!(
+                f,
+                "a grid of shape {shape:?} has too many points for the matrix of an operator; use apply, or \
+                 BlockPlan::operator for blocks"
+            ),
             ConflictingOptions { axis, option, with } => {
                 let why = match (*option, *with) {
                     ("edge_order", "accuracy") => {
@@ -582,6 +600,7 @@ impl PartialEq for GradientError {
                 },
             ) => (a, s, l, h) == (b, t, m, k),
             (BlockShape { expected: e, got: g }, BlockShape { expected: f, got: h }) => (e, g) == (f, h),
+            (MatrixTooLarge { shape: a }, MatrixTooLarge { shape: b }) => a == b,
             (
                 CoefficientShape {
                     term: a,

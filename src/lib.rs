@@ -177,6 +177,8 @@
 //! before the first block and after the last is the wrapped data. Any chunked or distributed
 //! executor can call the crate through it: the [`zarr`] module below, the MPI companion crate
 //! `ndarray-gradient-mpi` (in the repository's `mpi/` folder), Dask's `map_overlap`.
+//! [`BlockPlan::operator`] does the same for any [`Operator`]: its halo is the box the chain of
+//! steps reads, with corners for a mixed partial ([`BlockPlan::reads_corners`]).
 //!
 //! ```
 //! use ndarray::{Array2, ArrayD, IxDyn, s};
@@ -196,11 +198,12 @@
 //! }
 //! ```
 //!
-//! With the `zarr` feature, [`zarr::gradient`][zarr-gradient] and
-//! [`zarr::laplacian`][zarr-laplacian] read a Zarr v2 or v3 array from the filesystem (as
-//! zarr-python writes it: float, complex and integer data; zstd, blosc, gzip, sharded; C or F
-//! order) and write a Zarr v3 group, one array per differentiated axis (`axis0`, `axis1`, …)
-//! or `laplacian`, chunked like the input. The work runs chunk by chunk on rayon's threads with
+//! With the `zarr` feature, [`zarr::gradient`][zarr-gradient],
+//! [`zarr::laplacian`][zarr-laplacian] and [`zarr::operator`][zarr-operator] read a Zarr v2 or
+//! v3 array from the filesystem (as zarr-python writes it: float, complex and integer data;
+//! zstd, blosc, gzip, sharded; C or F order) and write a Zarr v3 group, one array per
+//! differentiated axis (`axis0`, `axis1`, …), or `laplacian`, or `operator`, chunked like the
+//! input. The work runs chunk by chunk on rayon's threads with
 //! a few chunks in memory per thread, each input chunk decoded about once, and gives the
 //! in-memory call's bits. Progress goes to an optional callback; every fault is a
 //! [`zarr::ZarrError`][zarr-error]; an output is marked complete only after its last chunk.
@@ -282,12 +285,13 @@
 #![cfg_attr(
     feature = "zarr",
     doc = "[`zarr`]: crate::zarr\n[zarr-gradient]: crate::zarr::gradient\n\
-           [zarr-laplacian]: crate::zarr::laplacian\n[zarr-error]: crate::zarr::ZarrError"
+           [zarr-laplacian]: crate::zarr::laplacian\n[zarr-error]: crate::zarr::ZarrError\n\
+           [zarr-operator]: crate::zarr::operator"
 )]
 #![cfg_attr(
     not(feature = "zarr"),
     doc = "[`zarr`]: #features\n[zarr-gradient]: #features\n[zarr-laplacian]: #features\n\
-           [zarr-error]: #features"
+           [zarr-error]: #features\n[zarr-operator]: #features"
 )]
 #![warn(missing_docs)]
 // `unsafe` is allowed in two small modules only, each with its SAFETY arguments and the tests
@@ -310,6 +314,8 @@ mod gradient;
 pub mod halo;
 mod kernel;
 mod layout;
+#[cfg(feature = "sparse")]
+mod matrix;
 mod operator;
 mod operators;
 mod options;
@@ -329,6 +335,10 @@ pub use dims::GradientDim;
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};
 pub use error::{GradientError, PadSide};
 pub use ext::ArrayGradientExt;
+/// faer, whose `SparseRowMat` [`Operator::matrix`] returns (feature `sparse`): the version this
+/// crate builds with, for naming its types and calling its solvers.
+#[cfg(feature = "sparse")]
+pub use faer;
 pub use halo::{BlockPlan, Halo};
 pub use operator::Operator;
 pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};

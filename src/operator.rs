@@ -58,18 +58,18 @@ use crate::stencil::AxisStencil;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Operator<'a, R> {
-    terms: Vec<Product<'a, R>>,
+    pub(crate) terms: Vec<Product<'a, R>>,
 }
 
 /// One term: `±` its steps applied right to left (the last step first).
 #[derive(Clone, Debug)]
-struct Product<'a, R> {
-    subtract: bool,
-    steps: Vec<Step<'a, R>>,
+pub(crate) struct Product<'a, R> {
+    pub(crate) subtract: bool,
+    pub(crate) steps: Vec<Step<'a, R>>,
 }
 
 #[derive(Clone, Debug)]
-enum Step<'a, R> {
+pub(crate) enum Step<'a, R> {
     /// The derivative of this order along the axis.
     Derivative { axis: Axis, order: usize },
     /// `c * value`.
@@ -383,7 +383,9 @@ impl<'a, R: Float> Operator<'a, R> {
         for term in &self.terms {
             let value = evaluate_product(&term.steps, f, stencils);
             sum = Some(match sum {
-                None if term.subtract => value.mapv_into(|v| v.scale(-R::one())),
+                // Negation, not `* -1` (which the compiler may or may not turn into a
+                // negation, so that a NaN's sign would depend on the path).
+                None if term.subtract => value.mapv_into(|v| -v),
                 None => value,
                 Some(mut acc) => {
                     let add = |a: &mut A::Output, &b: &A::Output| *a = if term.subtract { *a - b } else { *a + b };
@@ -555,7 +557,7 @@ impl<R: Float> Operator<'_, R> {
             Zip::from(&mut out).and(&value).for_each(|o, &v| {
                 *o = match (t, subtract) {
                     (0, false) => v,
-                    (0, true) => v.scale(-R::one()),
+                    (0, true) => -v,
                     (_, false) => *o + v,
                     (_, true) => *o - v,
                 }

@@ -548,7 +548,7 @@ impl<R: Float> AxisStencil<R> {
     /// The rule of point `p` (`0..len`), whether interior or edge: the interior rule written
     /// as a [`Rule`] with the same operands in the same order, so that it computes the same
     /// bits.
-    fn rule_at(&self, p: usize) -> Rule<R> {
+    pub(crate) fn rule_at(&self, p: usize) -> Rule<R> {
         if (self.lo..self.hi).contains(&p) {
             return match &self.interior {
                 Interior::Uniform { two_h } => Rule::difference(-1, 1, *two_h),

@@ -17,6 +17,8 @@ mod findiff_parity;
 mod fixture;
 #[path = "halo.rs"]
 mod halo;
+#[path = "matrix.rs"]
+mod matrix;
 #[path = "npy_mmap.rs"]
 mod npy_mmap;
 #[path = "numpy_parity.rs"]

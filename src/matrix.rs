@@ -1,0 +1,201 @@
+//! The sparse matrix of an [`Operator`] on a grid (feature `sparse`): findiff's
+//! `op.matrix(shape)`, as a faer [`SparseRowMat`] (for faer's sparse LU and Cholesky solvers,
+//! implicit time steppers and eigenproblems).
+//!
+//! Row `i` holds the weights that [`Operator::apply`] gives sample `j` in output point `i`,
+//! points numbered in C order (`f.iter()`'s order, NumPy's `f.reshape(-1)`): each derivative
+//! step's weights are the stencil's own ([`AxisStencil::rule_at`], the rules `apply` runs),
+//! a product's entries the products of its steps' weights, a sum's the sums of its terms'. The
+//! pattern is the stencil's: one entry per sample a point reads (a weight the stencil leaves
+//! out, as findiff's zero centre of an odd derivative, is no entry), entries of one row sorted
+//! by column.
+//!
+//! Each row is built on its own from the steps of every term, right to left as a row vector
+//! times each step's matrix (a sparse accumulator the size of the grid, reused row to row):
+//! no matrix of a step, and no sparse product of matrices, is ever formed.
+
+use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
+use num_traits::Float;
+
+use crate::error::GradientError;
+use crate::operator::{Operator, Step, stencil_of};
+use crate::options::GradientOptions;
+use crate::stencil::{AxisStencil, Rule};
+
+/// The samples each point of one axis reads and their weights: `taps[p]` is `(sample, weight)`
+/// for point `p`, wrapped on a periodic axis.
+fn axis_taps<R: Float>(st: &AxisStencil<R>) -> Vec<Vec<(usize, R)>> {
+    (0..st.len)
+        .map(|p| match st.rule_at(p) {
+            // `(f[hi] - f[lo]) / d`: the weights `±1 / d`.
+            Rule::Difference { lo, hi, d, .. } => {
+                let r = R::one() / d;
+                vec![(st.sample(p, lo), -r), (st.sample(p, hi), r)]
+            }
+            Rule::Weighted { offsets, w } => offsets.iter().zip(w).map(|(&o, w)| (st.sample(p, o), w)).collect(),
+        })
+        .collect()
+}
+
+/// A sparse vector being summed into: values by index, and the indices touched.
+struct Accumulator<R> {
+    value: Vec<R>,
+    seen: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl<R: Float> Accumulator<R> {
+    fn new(n: usize) -> Self {
+        Accumulator {
+            value: vec![R::zero(); n],
+            seen: vec![false; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, i: usize, v: R) {
+        if self.seen[i] {
+            self.value[i] = self.value[i] + v;
+        } else {
+            self.seen[i] = true;
+            self.value[i] = v;
+            self.touched.push(i);
+        }
+    }
+
+    /// The entries, by increasing index, into `out` (emptied first); the accumulator is left
+    /// empty.
+    fn drain_into(&mut self, out: &mut Vec<(usize, R)>) {
+        out.clear();
+        self.touched.sort_unstable();
+        for &i in &self.touched {
+            out.push((i, self.value[i]));
+            self.seen[i] = false;
+        }
+        self.touched.clear();
+    }
+}
+
+/// One step of a term, ready to multiply a row vector by.
+enum RowStep<R> {
+    Derivative { taps: Vec<Vec<(usize, R)>>, stride: usize },
+    Scalar(R),
+    Field(Vec<R>),
+}
+
+impl<R: Float> Operator<'_, R> {
+    /// The matrix of the operator on a grid of `shape` with `opts`: `N × N` for the
+    /// `N = shape.iter().product()` points in C order, whose product with `f` flattened in C
+    /// order is [`apply`](Self::apply)`(f)` up to the rounding of the summation order (the
+    /// matrix's entries are products of weights, rounded once; `apply` sums each step in turn).
+    /// findiff's `op.matrix(shape)`.
+    ///
+    /// Row `i` holds the weights `apply` gives each sample in output point `i`: each derivative
+    /// step's are its stencil's own, a product's entries the products of its steps' weights, a
+    /// sum's the sums of its terms'. The pattern is the stencil's (one entry per sample a point
+    /// reads; a weight the stencil leaves out, as the zero centre of an odd derivative, is no
+    /// entry), the entries of a row sorted by column. Building it never forms a matrix per step:
+    /// each row is the unit row vector times the steps, right to left.
+    ///
+    /// # Errors
+    ///
+    /// As [`apply`](Self::apply) on an array of that shape;
+    /// [`GradientError::MatrixTooLarge`] when the grid has more points than a matrix can index.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{Array2, Axis};
+    /// use ndarray_gradient::{GradientOptions, Operator};
+    ///
+    /// // findiff: (Diff(0)**2 + Diff(1)**2).matrix((4, 5)), the 2-D Laplacian's matrix.
+    /// let lap = Operator::<f64>::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2);
+    /// let opts = GradientOptions::new().accuracy(2);
+    /// let m = lap.matrix(&[4, 5], &opts).unwrap();
+    /// assert_eq!((m.nrows(), m.ncols()), (20, 20));
+    /// // An interior point (1, 2) = row 7: the five-point stencil.
+    /// let row: Vec<(usize, f64)> = m.col_idx_of_row(7).zip(m.val_of_row(7).iter().copied()).collect();
+    /// assert_eq!(row, vec![(2, 1.0), (6, 1.0), (7, -4.0), (8, 1.0), (12, 1.0)]);
+    ///
+    /// // The matrix times f is the operator applied to f.
+    /// let f = Array2::from_shape_fn((4, 5), |(i, j)| (i * i + j * j * j) as f64);
+    /// let g = lap.apply(&f, &opts).unwrap();
+    /// for (i, gi) in g.iter().enumerate() {
+    ///     let mf: f64 = m.col_idx_of_row(i).zip(m.val_of_row(i)).map(|(j, w)| w * f.as_slice().unwrap()[j]).sum();
+    ///     assert!((mf - gi).abs() < 1e-12);
+    /// }
+    /// ```
+    pub fn matrix(
+        &self,
+        shape: &[usize],
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<SparseRowMat<usize, R>, GradientError> {
+        let stencils = self.plan(shape, opts)?;
+        let n = shape
+            .iter()
+            .try_fold(1usize, |acc, &k| acc.checked_mul(k))
+            .filter(|&n| n <= isize::MAX as usize / 64)
+            .ok_or_else(|| GradientError::MatrixTooLarge { shape: shape.to_vec() })?;
+        let strides: Vec<usize> = (0..shape.len()).map(|k| shape[k + 1..].iter().product()).collect();
+        let terms: Vec<(bool, Vec<RowStep<R>>)> = self
+            .terms
+            .iter()
+            .map(|term| {
+                let steps = term
+                    .steps
+                    .iter()
+                    .map(|step| match step {
+                        Step::Derivative { axis, order } => RowStep::Derivative {
+                            taps: axis_taps(stencil_of(&stencils, *axis, *order)),
+                            stride: strides[axis.index()],
+                        },
+                        Step::Scalar(c) => RowStep::Scalar(*c),
+                        Step::Field(c) => RowStep::Field(c.iter().copied().collect()),
+                    })
+                    .collect();
+                (term.subtract, steps)
+            })
+            .collect();
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        let mut col_idx = Vec::new();
+        let mut values = Vec::new();
+        row_ptr.push(0);
+        let (mut step_sum, mut row_sum) = (Accumulator::new(n), Accumulator::new(n));
+        let (mut v, mut next) = (Vec::new(), Vec::new());
+        for r in 0..n {
+            for (subtract, steps) in &terms {
+                // Row r of the term: e_r times each step's matrix, outermost first.
+                v.clear();
+                v.push((r, R::one()));
+                for step in steps {
+                    match step {
+                        RowStep::Derivative { taps, stride } => {
+                            let len = taps.len();
+                            for &(j, vj) in &v {
+                                let p = (j / stride) % len;
+                                for &(q, w) in &taps[p] {
+                                    step_sum.add(j - p * stride + q * stride, vj * w);
+                                }
+                            }
+                            step_sum.drain_into(&mut next);
+                            std::mem::swap(&mut v, &mut next);
+                        }
+                        RowStep::Scalar(c) => v.iter_mut().for_each(|(_, vj)| *vj = *vj * *c),
+                        RowStep::Field(c) => v.iter_mut().for_each(|(j, vj)| *vj = *vj * c[*j]),
+                    }
+                }
+                for &(j, vj) in &v {
+                    row_sum.add(j, if *subtract { -vj } else { vj });
+                }
+            }
+            row_sum.drain_into(&mut next);
+            for &(j, w) in &next {
+                col_idx.push(j);
+                values.push(w);
+            }
+            row_ptr.push(col_idx.len());
+        }
+        let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
+        Ok(SparseRowMat::new(symbolic, values))
+    }
+}

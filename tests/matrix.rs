@@ -1,0 +1,176 @@
+//! The matrix of an operator (issue 17, feature `sparse`): its product with the flattened input
+//! is `apply` up to the rounding of the summation order, its pattern is the stencils', a
+//! composition's matrix is the product of its steps' matrices, and bad input is `apply`'s error.
+#![cfg(feature = "sparse")]
+
+use faer::sparse::SparseRowMat;
+use ndarray::{Array1, ArrayD, Axis, IxDyn};
+use ndarray_gradient::{GradientError, GradientOptions, Operator};
+
+fn d<'a>(axis: usize, m: usize) -> Operator<'a, f64> {
+    Operator::derivative(Axis(axis), m)
+}
+
+fn field(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    let mut s = seed | 1;
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s % 10_000) as f64 / 997.0 - 3.0
+    })
+}
+
+fn row(m: &SparseRowMat<usize, f64>, i: usize) -> Vec<(usize, f64)> {
+    m.col_idx_of_row(i).zip(m.val_of_row(i).iter().copied()).collect()
+}
+
+fn dense(m: &SparseRowMat<usize, f64>) -> Vec<Vec<f64>> {
+    let n = m.nrows();
+    (0..n)
+        .map(|i| {
+            let mut r = vec![0.0; n];
+            for (j, w) in row(m, i) {
+                r[j] = w;
+            }
+            r
+        })
+        .collect()
+}
+
+/// Matrix times flattened `f` against `apply`, point by point. Each entry of these operators'
+/// matrices is one product of weights (mixed partials along distinct axes, coefficients) or a
+/// sum of same-signed ones (the centre of a Laplacian), so both computations are within a few
+/// roundings per tap of the exact sum: `8 · (taps + 2) · ε · Σⱼ |Mᵢⱼ fⱼ|` allows for the
+/// products of up to three weights, each tap's product and sum in either computation.
+#[test]
+fn matrix_times_input_is_apply() {
+    let x0: Array1<f64> = Array1::from_iter((0..9).map(|i| i as f64 * 0.4 + (i as f64).sin() * 0.1));
+    let shape = [9usize, 8, 7];
+    let f = field(&shape, 3);
+    let c = field(&shape, 5);
+    let flat: Vec<f64> = f.iter().copied().collect();
+    let cases: Vec<(&str, Operator<'_, f64>, GradientOptions<'_, f64>)> = vec![
+        (
+            "laplacian acc 4",
+            d(0, 2) + d(1, 2) + d(2, 2),
+            GradientOptions::new().accuracy(4).spacing(0.3),
+        ),
+        ("mixed numpy edges", d(0, 1) * d(2, 1), GradientOptions::new()),
+        (
+            "mixed of three axes",
+            d(0, 1) * d(1, 1) * d(2, 1),
+            GradientOptions::new().accuracy(2),
+        ),
+        (
+            "coefficients and identity",
+            Operator::field(c.view()) * d(1, 2) - Operator::coefficient(0.5) * Operator::identity(),
+            GradientOptions::new().accuracy(4),
+        ),
+        (
+            "periodic",
+            d(1, 1) * d(2, 3),
+            GradientOptions::new().accuracy(4).periodic(Axis(2)),
+        ),
+        (
+            "coordinates",
+            d(0, 2) * d(1, 1),
+            GradientOptions::new().coordinates(Axis(0), &x0).accuracy(2),
+        ),
+    ];
+    for (name, op, opts) in &cases {
+        let m = op.matrix(&shape, opts).unwrap();
+        assert_eq!((m.nrows(), m.ncols()), (f.len(), f.len()), "{name}");
+        let g = op.apply(&f, opts).unwrap();
+        for (i, &gi) in g.iter().enumerate() {
+            let r = row(&m, i);
+            let mf: f64 = r.iter().map(|&(j, w)| w * flat[j]).sum();
+            let scale: f64 = r.iter().map(|&(j, w)| (w * flat[j]).abs()).sum();
+            let tol = 8.0 * (r.len() + 2) as f64 * f64::EPSILON * scale;
+            assert!(
+                (mf - gi).abs() <= tol,
+                "{name}: point {i}: {mf} vs {gi} (tolerance {tol})"
+            );
+        }
+    }
+}
+
+/// The pattern is the stencil's: a first derivative at accuracy 4 reads four samples inside
+/// (its centre weight is zero and left out) and five at the edges; a mixed partial reads the
+/// product of its factors' samples; a periodic axis wraps.
+#[test]
+fn pattern_is_the_stencils() {
+    let opts = GradientOptions::new().accuracy(4);
+    let m = d(1, 1).matrix(&[3, 10], &opts).unwrap();
+    let cols = |m: &SparseRowMat<usize, f64>, i: usize| row(m, i).into_iter().map(|(j, _)| j).collect::<Vec<_>>();
+    // Point (1, 5) = row 15: samples 3, 4, 6, 7 of its row; point (1, 0) = row 10: 0..5.
+    assert_eq!(cols(&m, 15), vec![13, 14, 16, 17]);
+    assert_eq!(cols(&m, 10), vec![10, 11, 12, 13, 14]);
+    let m = (d(0, 1) * d(1, 1)).matrix(&[10, 10], &opts).unwrap();
+    let expected: Vec<usize> = [3, 4, 6, 7]
+        .iter()
+        .flat_map(|&i| [3, 4, 6, 7].map(|j| i * 10 + j))
+        .collect();
+    assert_eq!(cols(&m, 55), expected);
+    let m = d(0, 1).matrix(&[6], &opts.clone().periodic(Axis(0))).unwrap();
+    assert_eq!(cols(&m, 0), vec![1, 2, 4, 5]);
+    assert_eq!(m.compute_nnz(), 6 * 4);
+}
+
+/// A composition's matrix is the product of its steps' matrices (here with a coefficient
+/// between two derivatives along one axis, findiff's flux form): entry by entry within the
+/// rounding of the dense product's sums.
+#[test]
+fn composition_is_the_product_of_matrices() {
+    let shape = [7usize, 6];
+    let c = field(&shape, 9);
+    let opts = GradientOptions::new().accuracy(2).periodic(Axis(1));
+    let n = 42;
+    let outer = dense(&d(1, 1).matrix(&shape, &opts).unwrap());
+    let inner = dense(&d(0, 1).matrix(&shape, &opts).unwrap());
+    let cflat: Vec<f64> = c.iter().copied().collect();
+    let op = d(1, 1) * Operator::field(c.view()) * d(0, 1);
+    let got = dense(&op.matrix(&shape, &opts).unwrap());
+    for i in 0..n {
+        for j in 0..n {
+            let (sum, abs) = (0..n).fold((0.0, 0.0), |(s, a), k| {
+                let t = outer[i][k] * cflat[k] * inner[k][j];
+                (s + t, a + t.abs())
+            });
+            assert!(
+                (got[i][j] - sum).abs() <= 4.0 * n as f64 * f64::EPSILON * abs,
+                "entry ({i}, {j}): {} vs {sum}",
+                got[i][j]
+            );
+        }
+    }
+}
+
+/// Bad input: `apply`'s errors, and a grid too large to index.
+#[test]
+fn matrix_errors_are_applys() {
+    let opts = GradientOptions::<f64>::new();
+    let a = ArrayD::<f64>::zeros(IxDyn(&[4, 5]));
+    let op = Operator::field(a.view()) * d(0, 1);
+    let err = op.matrix(&[4, 6], &opts).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::CoefficientShape {
+            term: 0,
+            expected: vec![4, 6],
+            got: vec![4, 5]
+        }
+    );
+    assert_eq!(
+        d(2, 1).matrix(&[4, 6], &opts).unwrap_err(),
+        GradientError::AxisOutOfBounds { axis: 2, ndim: 2 }
+    );
+    assert!(matches!(
+        d(0, 1).matrix(&[4, 6], &opts.clone().derivative(2)).unwrap_err(),
+        GradientError::ConflictingOptions { .. }
+    ));
+    let huge = [1usize << 40, 1 << 40];
+    let err = d(0, 1).matrix(&huge, &opts).unwrap_err();
+    assert_eq!(err, GradientError::MatrixTooLarge { shape: huge.to_vec() });
+    assert!(err.to_string().contains("too many points"), "{err}");
+}
