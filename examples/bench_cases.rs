@@ -94,6 +94,14 @@ fn all_cases() -> Vec<Case> {
     let f2 = field(ndarray::Ix2(32, 32), false);
     small(&mut cases, "32x32", f2);
 
+    // The matrix of the 2-D Laplacian at accuracy 4 on 1024² (issue 17; feature `sparse`;
+    // findiff's `.matrix(shape)` is the peer).
+    #[cfg(feature = "sparse")]
+    cases.push(case("matrix_lap2d_acc4/1024x1024/C", 1024 * 1024, || {
+        let lap = Operator::<f64>::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2);
+        black_box(lap.matrix(&[1024, 1024], &GradientOptions::new().accuracy(4)).unwrap());
+    }));
+
     // Large arrays, every axis, C and F order.
     for (name, shape) in [
         ("1024x1024", vec![1024, 1024]),

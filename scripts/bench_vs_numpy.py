@@ -106,7 +106,7 @@ def axis_of(parts):
 # Case kinds that NumPy has no call for (findiff's only, or none).
 # NumPy has no threaded copy: the parallel floors have no NumPy column.
 NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel",
-            "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor")
+            "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor", "matrix_lap2d_acc4")
 
 
 def numpy_callable(case, cache):
@@ -198,11 +198,14 @@ def findiff_callable(case, cache):
     parts = case.split("/")
     kind = parts[0]
     if kind not in ("acc2", "acc4", "acc8", "deriv2", "coords_acc4", "periodic", "laplacian",
-                    "mixed01_acc2", "mixed01_acc4", "hessian"):
+                    "mixed01_acc2", "mixed01_acc4", "hessian", "matrix_lap2d_acc4"):
         return None
     name, order = parts[1], parts[2]
     f = cached_array(cache, name, order)
     axis = axis_of(parts)
+    if kind == "matrix_lap2d_acc4":
+        lap = findiff.Diff(0, 1.0, acc=4) ** 2 + findiff.Diff(1, 1.0, acc=4) ** 2
+        return lambda: lap.matrix(f.shape)
     if kind.startswith("mixed01_acc"):
         p = int(kind.removeprefix("mixed01_acc"))
         op = findiff.Diff(0, 1.0, acc=p) * findiff.Diff(1, 1.0, acc=p)
@@ -234,7 +237,8 @@ np.gradient(np.pad(f, 1 on axis k, mode="wrap"), axis=k)[1:-1 on axis k] for per
 np.gradient(f_u8.astype(np.float32), axis=0) for u8_f32 and u8_convert_f32; f.copy() / np.copyto for copy* / assign; one f.copy() per axis for copies.
 findiff column (findiff {version}): Diff(k, 1.0, acc=p) for acc{{p}}; Diff(k, 1.0, acc=2)**2 for deriv2;
 Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for periodic; Laplacian(h=[1.0]*ndim, acc=2) for laplacian;
-Diff(0, 1.0, acc=p) * Diff(1, 1.0, acc=p) for mixed01_acc{{p}}; for hessian, Diff(i)**2 and Diff(i) * Diff(j), i < j, at acc=2.
+Diff(0, 1.0, acc=p) * Diff(1, 1.0, acc=p) for mixed01_acc{{p}}; for hessian, Diff(i)**2 and Diff(i) * Diff(j), i < j, at acc=2;
+(Diff(0, 1.0, acc=4)**2 + Diff(1, 1.0, acc=4)**2).matrix(shape) for matrix_lap2d_acc4 (its Rust / floor is not a floor: a matrix is no copy).
 NumPy: np.sqrt(sum(g * g for g in np.gradient(f))) for magnitude. hessian's floor is one fresh copy per distinct entry.
 "/ Rust" columns are the peer's time over this crate's (above 1: this crate is faster); Rust / floor is this
 crate's time over its own fresh allocation plus one copy of the same array (`f.diff(0, Axis(0))`, allocated as
@@ -262,7 +266,7 @@ def check_peers():
         assert np.allclose(edge2, findiff.Diff(axis, 1.0, acc=2)(f), rtol=0, atol=1e-12)
 
 
-RUST_CMD = ["cargo", "run", "--quiet", "--release", "--features", "rayon", "--example", "bench_cases", "--"]
+RUST_CMD = ["cargo", "run", "--quiet", "--release", "--features", "rayon,sparse", "--example", "bench_cases", "--"]
 
 
 def select_cases(args):
