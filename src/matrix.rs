@@ -94,7 +94,9 @@ impl<R: Float> Operator<'_, R> {
     /// step's are its stencil's own, a product's entries the products of its steps' weights, a
     /// sum's the sums of its terms'. The pattern is the stencil's (one entry per sample a point
     /// reads; a weight the stencil leaves out, as the zero centre of an odd derivative, is no
-    /// entry), the entries of a row sorted by column. Building it never forms a matrix per step:
+    /// entry; nor is an entry whose terms cancel exactly, as a Laplacian's centre at an edge
+    /// where the one-sided and centred weights sum to zero: SciPy's sum of matrices, and so
+    /// findiff's, drops those too), the entries of a row sorted by column. Building it never forms a matrix per step:
     /// each row is the unit row vector times the steps, right to left.
     ///
     /// # Errors
@@ -189,7 +191,8 @@ impl<R: Float> Operator<'_, R> {
                 }
             }
             row_sum.drain_into(&mut next);
-            for &(j, w) in &next {
+            // An entry whose terms cancel exactly is no entry (as SciPy adds sparse matrices).
+            for &(j, w) in next.iter().filter(|(_, w)| *w != R::zero()) {
                 col_idx.push(j);
                 values.push(w);
             }

@@ -7,6 +7,8 @@ use faer::sparse::SparseRowMat;
 use ndarray::{Array1, ArrayD, Axis, IxDyn};
 use ndarray_gradient::{GradientError, GradientOptions, Operator};
 
+use crate::fixture::Fixture;
+
 fn d<'a>(axis: usize, m: usize) -> Operator<'a, f64> {
     Operator::derivative(Axis(axis), m)
 }
@@ -173,4 +175,104 @@ fn matrix_errors_are_applys() {
     let err = d(0, 1).matrix(&huge, &opts).unwrap_err();
     assert_eq!(err, GradientError::MatrixTooLarge { shape: huge.to_vec() });
     assert!(err.to_string().contains("too many points"), "{err}");
+}
+
+/// findiff 0.16's `op.matrix(shape)` (`scripts/gen_findiff_matrix_fixtures.py`,
+/// `tests/fixtures/findiff_matrix.npz`): the same pattern (the entries that are not zero), and
+/// values within `32 ε` of the row's largest entry. findiff solves for its weights in floating
+/// point and is off the exact rationals by that much (its third derivative's `9 / h³` at
+/// `h = 0.5` is 71.99999999999952, 23 ε from 72), while the crate's are the exact rationals
+/// rounded once: that row is checked against the exact values too. The worst seen is printed.
+#[test]
+fn findiff_matrix_parity() {
+    let mut fx = Fixture::open("findiff_matrix.npz");
+    let coef: ArrayD<f64> = fx.read("coef_4x5");
+    let cases: Vec<(&str, Operator<'_, f64>, GradientOptions<'_, f64>)> = vec![
+        ("d0_acc2_n7", d(0, 1), GradientOptions::new().accuracy(2)),
+        ("d0sq_acc4_n9", d(0, 2), GradientOptions::new().accuracy(4)),
+        (
+            "d0cube_acc2_h05_n8",
+            d(0, 3),
+            GradientOptions::new().accuracy(2).spacing(0.5),
+        ),
+        (
+            "laplacian_acc2_5x6",
+            d(0, 2) + d(1, 2),
+            GradientOptions::new().accuracy(2),
+        ),
+        (
+            "laplacian_acc4_9x8",
+            d(0, 2) + d(1, 2),
+            GradientOptions::new().accuracy(4),
+        ),
+        (
+            "mixed01_acc2_5x6",
+            d(0, 1) * d(1, 1),
+            GradientOptions::new().accuracy(2),
+        ),
+        (
+            "coef_d1_plus_identity_4x5",
+            Operator::field(coef.view()) * d(1, 1) + Operator::identity(),
+            GradientOptions::new().accuracy(2),
+        ),
+        (
+            "periodic_d1_acc2_5x6",
+            d(1, 1),
+            GradientOptions::new().accuracy(2).periodic(Axis(1)),
+        ),
+        (
+            "mixed_periodic_acc4_6x7",
+            d(0, 1) * d(1, 1),
+            GradientOptions::new().accuracy(4).periodic(Axis(1)),
+        ),
+    ];
+    let mut worst = 0.0f64;
+    for (name, op, opts) in &cases {
+        let shape: Vec<usize> = fx
+            .read::<i64>(&format!("{name}__shape"))
+            .iter()
+            .map(|&n| n as usize)
+            .collect();
+        let expected: ArrayD<f64> = fx.read(&format!("{name}__dense"));
+        let pattern: ArrayD<i64> = fx.read(&format!("{name}__pattern"));
+        let m = op.matrix(&shape, opts).unwrap();
+        let got = dense(&m);
+        let n = m.nrows();
+        assert_eq!(expected.shape(), &[n, n], "{name}");
+        for i in 0..n {
+            assert!(
+                row(&m, i).iter().all(|&(_, w)| w != 0.0),
+                "{name}: row {i} stores a zero"
+            );
+            let big = (0..n).map(|j| expected[[i, j]].abs()).fold(0.0, f64::max);
+            for j in 0..n {
+                // findiff's inexact weights leave a few ulp where exact ones cancel to zero (a
+                // Laplacian's centre at an edge: -2 + 2.0000000000000004); the crate has no entry.
+                let findiff_rounding = expected[[i, j]].abs() <= 32.0 * f64::EPSILON * big;
+                if !findiff_rounding {
+                    assert_eq!(got[i][j] != 0.0, pattern[[i, j]] == 1, "{name}: pattern at ({i}, {j})");
+                }
+                let err = (got[i][j] - expected[[i, j]]).abs() / (f64::EPSILON * big);
+                worst = worst.max(err);
+                assert!(
+                    err <= 32.0,
+                    "{name}: ({i}, {j}) {} vs findiff {} ({err:.1} ε)",
+                    got[i][j],
+                    expected[[i, j]]
+                );
+            }
+        }
+    }
+    // The exact third derivative at the first point (forward, accuracy 2): [-5/2, 9, -12, 7, -3/2] / h³.
+    let m = d(0, 3)
+        .matrix(&[8], &GradientOptions::new().accuracy(2).spacing(0.5))
+        .unwrap();
+    assert_eq!(
+        row(&m, 0),
+        vec![(0, -20.0), (1, 72.0), (2, -96.0), (3, 56.0), (4, -12.0)]
+    );
+    eprintln!(
+        "findiff matrix parity: {} cases, worst {worst:.2} ε of the row's largest entry",
+        cases.len()
+    );
 }
