@@ -514,13 +514,7 @@ pub fn gradient<R: ZarrReal>(
     opts: &GradientOptions<'_, R>,
     run: &ZarrOptions<'_>,
 ) -> Result<Summary, ZarrError> {
-    R::dispatch(&private::Job {
-        input: input.as_ref(),
-        output: output.as_ref(),
-        opts,
-        run,
-        operation: private::Operation::Gradient,
-    })
+    start(input.as_ref(), output.as_ref(), opts, run, Operation::Gradient)
 }
 
 /// The Laplacian of the Zarr array at `input` with `opts`, written to a new Zarr group at
@@ -544,13 +538,7 @@ pub fn laplacian<R: ZarrReal>(
     opts: &GradientOptions<'_, R>,
     run: &ZarrOptions<'_>,
 ) -> Result<Summary, ZarrError> {
-    R::dispatch(&private::Job {
-        input: input.as_ref(),
-        output: output.as_ref(),
-        opts,
-        run,
-        operation: private::Operation::Laplacian,
-    })
+    start(input.as_ref(), output.as_ref(), opts, run, Operation::Laplacian)
 }
 
 /// Any [`Operator`] (mixed partials, sums, coefficients) applied to the Zarr array at `input`
@@ -598,12 +586,23 @@ pub fn operator<R: ZarrReal>(
     opts: &GradientOptions<'_, R>,
     run: &ZarrOptions<'_>,
 ) -> Result<Summary, ZarrError> {
-    R::dispatch(&private::Job {
-        input: input.as_ref(),
-        output: output.as_ref(),
+    start(input.as_ref(), output.as_ref(), opts, run, Operation::Operator(op))
+}
+
+/// One run of [`gradient`], [`laplacian`] or [`operator`], dispatched on the real type.
+fn start<R: ZarrReal>(
+    input: &Path,
+    output: &Path,
+    opts: &GradientOptions<'_, R>,
+    run: &ZarrOptions<'_>,
+    operation: Operation<'_, '_, R>,
+) -> Result<Summary, ZarrError> {
+    R::dispatch(&Job {
+        input,
+        output,
         opts,
         run,
-        operation: private::Operation::Operator(op),
+        operation,
     })
 }
 

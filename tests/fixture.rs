@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::{NpzReader, ReadableElement};
 
 /// One fixture file: its arrays by key, each case a group of keys `<case>__<field>`.
@@ -59,4 +59,16 @@ impl Fixture {
     pub fn float(&mut self, key: &str) -> f64 {
         self.read::<f64>(key).into_iter().next().expect("a 0-d value")
     }
+}
+
+/// A deterministic array of `shape` (xorshift from `seed`), values in about `[-40, 62]`: test
+/// data that is the same on every run.
+pub fn xorshift_field(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    let mut s = seed | 1;
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s % 100_000) as f64 / 977.0 - 40.0
+    })
 }

@@ -14,13 +14,7 @@ fn d<'a>(axis: usize, m: usize) -> Operator<'a, f64> {
 }
 
 fn field(shape: &[usize], seed: u64) -> ArrayD<f64> {
-    let mut s = seed | 1;
-    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s % 10_000) as f64 / 997.0 - 3.0
-    })
+    crate::fixture::xorshift_field(shape, seed)
 }
 
 fn row(m: &SparseRowMat<usize, f64>, i: usize) -> Vec<(usize, f64)> {

@@ -56,13 +56,7 @@ fn write<T: Element + Copy>(
 }
 
 fn field(shape: &[usize], seed: u64) -> ArrayD<f64> {
-    let mut s = seed | 1;
-    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s % 100_000) as f64 / 977.0 - 40.0
-    })
+    crate::fixture::xorshift_field(shape, seed)
 }
 
 fn same_bits<T: Copy + std::fmt::Debug, B: Eq>(a: &ArrayD<T>, b: &ArrayD<T>, bits: impl Fn(T) -> B) -> bool {
