@@ -240,7 +240,7 @@
 //!
 //! # Features
 //!
-//! Both are off by default.
+//! All three are off by default.
 //!
 //! - `rayon`: arrays of at least [`DEFAULT_PARALLEL_THRESHOLD`] elements are cut into blocks
 //!   along their outermost axis and computed on rayon's thread pool (through ndarray's own
@@ -253,6 +253,9 @@
 //!   where the crate without it needs 1.88, and a **C and C++ compiler**: zstd, blosc, lz4 and
 //!   zlib are compiled from their bundled C sources and blosc's snappy from C++, with the `cc`
 //!   crate (no system library).
+//! - `sparse`: `Operator::matrix`, the sparse matrix of an operator on a grid as a faer
+//!   `SparseRowMat` (faer re-exported as `faer`, for its sparse solvers). It brings faer 0.24
+//!   without its rayon, random-number and `.npy` features.
 //!
 //! # Exactness and determinism
 //!
