@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use ndarray_npy::{NpzReader, ReadableElement};
 
 /// One fixture file: its arrays by key, each case a group of keys `<case>__<field>`.
@@ -62,10 +62,11 @@ impl Fixture {
 }
 
 /// A deterministic array of `shape` (xorshift from `seed`), values in about `[-40, 62]`: test
-/// data that is the same on every run.
+/// data that is the same on every run (for the tests of the `zarr` and `sparse` features).
+#[cfg(any(feature = "zarr", feature = "sparse"))]
 pub fn xorshift_field(shape: &[usize], seed: u64) -> ArrayD<f64> {
     let mut s = seed | 1;
-    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
+    ArrayD::from_shape_simple_fn(ndarray::IxDyn(shape), || {
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
