@@ -689,13 +689,17 @@ fn wrapped<'c, R: Clone>(c: ArrayViewD<'c, R>, region: &Region) -> CowArray<'c, 
         let origin = vec![0; c.ndim()];
         return CowArray::from(region.cut(&c, &origin));
     }
-    let mut a = c.to_owned();
-    for k in 0..c.ndim() {
+    // The region's indices on each axis, wrapped; gathered axis by axis, the first straight
+    // from `c` (no copy of the whole coefficient array).
+    let indices = |k: usize| -> Vec<usize> {
         let n = c.len_of(Axis(k)) as isize;
-        let indices: Vec<usize> = (0..region.len[k] as isize)
+        (0..region.len[k] as isize)
             .map(|i| (region.lo[k] + i).rem_euclid(n) as usize)
-            .collect();
-        a = a.select(Axis(k), &indices);
+            .collect()
+    };
+    let mut a = c.select(Axis(0), &indices(0));
+    for k in 1..c.ndim() {
+        a = a.select(Axis(k), &indices(k));
     }
     CowArray::from(a)
 }
