@@ -276,6 +276,75 @@ pub enum GradientError {
         /// The grid's shape.
         shape: Vec<usize>,
     },
+    /// A boundary condition selects points outside the grid (`BoundaryConditions`, feature
+    /// `sparse`): an index or slice bound past the end of its axis (negative ones count from the
+    /// end, as in ndarray's `s![]`), a slice step of zero, or more axes than the grid has.
+    ///
+    /// ```
+    /// use ndarray::SliceInfoElem;
+    /// use ndarray_gradient::GradientError;
+    /// let err = GradientError::BoundaryPoints { condition: 1, axis: 0, points: SliceInfoElem::Index(9), shape: vec![8, 8] };
+    /// assert_eq!(err.to_string(), "boundary condition 1 selects index 9 along axis 0, outside the grid of shape [8, 8]");
+    /// ```
+    BoundaryPoints {
+        /// Which condition, counting from 0 in the order they were added.
+        condition: usize,
+        /// The axis of the selection that is outside the grid.
+        axis: usize,
+        /// That axis's part of the selection.
+        points: ndarray::SliceInfoElem,
+        /// The grid's shape.
+        shape: Vec<usize>,
+    },
+    /// Two boundary conditions give one point different equations (findiff lets the later one
+    /// win; here it is refused, since one of them would be silently dropped). Conditions that
+    /// agree on a point, such as two faces' Dirichlet value at their shared corner, are allowed.
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientError;
+    /// let err = GradientError::BoundaryConflict { first: 0, second: 2, point: vec![0, 0] };
+    /// assert!(err.to_string().starts_with("boundary conditions 0 and 2 give point [0, 0] different equations"));
+    /// ```
+    BoundaryConflict {
+        /// The first condition (in the order they were added) that sets the point.
+        first: usize,
+        /// The later condition that sets it differently.
+        second: usize,
+        /// The point, as an index of the grid.
+        point: Vec<usize>,
+    },
+    /// The array of a boundary condition's values does not have the grid's shape (the
+    /// right-hand side's).
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientError;
+    /// let err = GradientError::BoundaryShape { condition: 0, expected: vec![4, 4], got: vec![4] };
+    /// assert_eq!(err.to_string(), "the values of boundary condition 0 have shape [4], but the grid (the right-hand side) has shape [4, 4]");
+    /// ```
+    BoundaryShape {
+        /// Which condition's values, counting from 0 in the order they were added.
+        condition: usize,
+        /// The grid's shape (the right-hand side's).
+        expected: Vec<usize>,
+        /// The shape given.
+        got: Vec<usize>,
+    },
+    /// The linear system of a boundary-value problem is singular to working precision: its
+    /// estimated reciprocal condition number (1-norm) is below the element type's machine
+    /// epsilon (LAPACK's test in `xGESVX`), or the factorization found no pivot. A Poisson
+    /// problem with Neumann conditions only is one: its solution is fixed only up to a constant
+    /// until one point gets a Dirichlet value.
+    ///
+    /// ```
+    /// use ndarray_gradient::GradientError;
+    /// let err = GradientError::SingularSystem { rcond: 1e-18 };
+    /// assert!(err.to_string().starts_with("the boundary-value problem is singular"));
+    /// ```
+    SingularSystem {
+        /// The estimated reciprocal condition number (`0` when the factorization found no
+        /// pivot), as `f64`. Errors compare it by bits.
+        rcond: f64,
+    },
     /// An option was given that another option of the same axis leaves without meaning, so it
     /// would be silently ignored: an edge order beside an accuracy order (which sets the edges'
     /// order too), beside a derivative order above 1 or the Laplacian (their edges have the
@@ -442,6 +511,55 @@ impl fmt::Display for GradientError {
                 "a grid of shape {shape:?} has too many points for the matrix of an operator; use apply, or \
                  BlockPlan::operator for blocks"
             ),
+            BoundaryPoints {
+                condition,
+                axis,
+                points,
+                shape,
+            } => {
+                if *axis >= shape.len() {
+                    return write!(
+                        f,
+                        "boundary condition {condition} selects along axis {axis}, but the grid of shape \
+                         {shape:?} has {}",
+                        count(shape.len(), "axis", "axes")
+                    );
+                }
+                let what = match *points {
+                    ndarray::SliceInfoElem::Index(i) => format!("index {i}"),
+                    ndarray::SliceInfoElem::Slice { step: 0, .. } => "a slice with step 0".to_string(),
+                    ndarray::SliceInfoElem::Slice { start, end, step } => match end {
+                        Some(end) => format!("the slice {start}..{end};{step}"),
+                        None => format!("the slice {start}..;{step}"),
+                    },
+                    ndarray::SliceInfoElem::NewAxis => "a new axis".to_string(),
+                };
+                write!(
+                    f,
+                    "boundary condition {condition} selects {what} along axis {axis}, outside the grid of \
+                     shape {shape:?}"
+                )
+            }
+            BoundaryConflict { first, second, point } => write!(
+                f,
+                "boundary conditions {first} and {second} give point {point:?} different equations: \
+                 give each point one condition (leave it out of one of the two selections)"
+            ),
+            BoundaryShape {
+                condition,
+                expected,
+                got,
+            } => write!(
+                f,
+                "the values of boundary condition {condition} have shape {got:?}, but the grid (the \
+                 right-hand side) has shape {expected:?}"
+            ),
+            SingularSystem { rcond } => write!(
+                f,
+                "the boundary-value problem is singular to working precision (estimated reciprocal \
+                 condition number {rcond:e}): with Neumann conditions only, give one point a Dirichlet \
+                 value to fix the solution's constant"
+            ),
             ConflictingOptions { axis, option, with } => {
                 let why = match (*option, *with) {
                     ("edge_order", "accuracy") => {
@@ -602,6 +720,45 @@ impl PartialEq for GradientError {
             (BlockShape { expected: e, got: g }, BlockShape { expected: f, got: h }) => (e, g) == (f, h),
             (MatrixTooLarge { shape: a }, MatrixTooLarge { shape: b }) => a == b,
             (
+                BoundaryPoints {
+                    condition: a,
+                    axis: x,
+                    points: p,
+                    shape: s,
+                },
+                BoundaryPoints {
+                    condition: b,
+                    axis: y,
+                    points: q,
+                    shape: t,
+                },
+            ) => (a, x, p, s) == (b, y, q, t),
+            (
+                BoundaryConflict {
+                    first: a,
+                    second: b,
+                    point: p,
+                },
+                BoundaryConflict {
+                    first: c,
+                    second: d,
+                    point: q,
+                },
+            ) => (a, b, p) == (c, d, q),
+            (
+                BoundaryShape {
+                    condition: a,
+                    expected: e,
+                    got: g,
+                },
+                BoundaryShape {
+                    condition: b,
+                    expected: f,
+                    got: h,
+                },
+            ) => (a, e, g) == (b, f, h),
+            (SingularSystem { rcond: a }, SingularSystem { rcond: b }) => a.to_bits() == b.to_bits(),
+            (
                 CoefficientShape {
                     term: a,
                     expected: e,
@@ -630,7 +787,7 @@ impl PartialEq for GradientError {
     }
 }
 
-/// Equality is total: the one float field is compared by its bits.
+/// Equality is total: the float fields are compared by their bits.
 impl Eq for GradientError {}
 
 impl std::error::Error for GradientError {}

@@ -327,6 +327,8 @@ mod parallel;
 mod plan;
 #[allow(unsafe_code)]
 mod simd;
+#[cfg(feature = "sparse")]
+mod solve;
 mod stencil;
 #[cfg(feature = "zarr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zarr")))]
@@ -347,6 +349,8 @@ pub use operator::Operator;
 pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};
 pub use orders::{MAX_ACCURACY, MAX_DERIVATIVE};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
+#[cfg(feature = "sparse")]
+pub use solve::{BoundaryConditions, BoundaryValue};
 
 // The README's Rust examples are compiled and run as doctests, so they cannot go stale.
 #[cfg(doctest)]

@@ -132,14 +132,53 @@ impl<R: Float> Operator<'_, R> {
         shape: &[usize],
         opts: &GradientOptions<'_, R>,
     ) -> Result<SparseRowMat<usize, R>, GradientError> {
-        let stencils = self.plan(shape, opts)?;
+        let mut rows = MatrixRows::new(self, shape, opts)?;
+        let n = rows.len();
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        let mut col_idx = Vec::new();
+        let mut values = Vec::new();
+        let mut row = Vec::new();
+        row_ptr.push(0);
+        for r in 0..n {
+            rows.row(r, &mut row);
+            for &(j, w) in &row {
+                col_idx.push(j);
+                values.push(w);
+            }
+            row_ptr.push(col_idx.len());
+        }
+        let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
+        Ok(SparseRowMat::new(symbolic, values))
+    }
+}
+
+/// The rows of an operator's matrix on a grid, one at a time, in any order (the matrix, and
+/// the rows a boundary condition puts into a system, are built from these).
+pub(crate) struct MatrixRows<R> {
+    n: usize,
+    /// Each term: whether it is subtracted, and its steps outermost first.
+    terms: Vec<(bool, Vec<RowStep<R>>)>,
+    step_sum: Accumulator<R>,
+    row_sum: Accumulator<R>,
+    v: Vec<(usize, R)>,
+    next: Vec<(usize, R)>,
+}
+
+impl<R: Float> MatrixRows<R> {
+    /// The rows of `op` on a grid of `shape`: refused as [`Operator::matrix`] refuses.
+    pub(crate) fn new(
+        op: &Operator<'_, R>,
+        shape: &[usize],
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<Self, GradientError> {
+        let stencils = op.plan(shape, opts)?;
         let n = shape
             .iter()
             .try_fold(1usize, |acc, &k| acc.checked_mul(k))
             .filter(|&n| n <= isize::MAX as usize / 64)
             .ok_or_else(|| GradientError::MatrixTooLarge { shape: shape.to_vec() })?;
         let strides: Vec<usize> = (0..shape.len()).map(|k| shape[k + 1..].iter().product()).collect();
-        let terms: Vec<(bool, Vec<RowStep<R>>)> = self
+        let terms = op
             .terms
             .iter()
             .map(|term| {
@@ -158,47 +197,58 @@ impl<R: Float> Operator<'_, R> {
                 (term.subtract, steps)
             })
             .collect();
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        let mut col_idx = Vec::new();
-        let mut values = Vec::new();
-        row_ptr.push(0);
-        let (mut step_sum, mut row_sum) = (Accumulator::new(n), Accumulator::new(n));
-        let (mut v, mut next) = (Vec::new(), Vec::new());
-        for r in 0..n {
-            for (subtract, steps) in &terms {
-                // Row r of the term: e_r times each step's matrix, outermost first.
-                v.clear();
-                v.push((r, R::one()));
-                for step in steps {
-                    match step {
-                        RowStep::Derivative { taps, stride } => {
-                            let len = taps.len();
-                            for &(j, vj) in &v {
-                                let p = (j / stride) % len;
-                                for &(q, w) in &taps[p] {
-                                    step_sum.add(j - p * stride + q * stride, vj * w);
-                                }
+        Ok(MatrixRows {
+            n,
+            terms,
+            step_sum: Accumulator::new(n),
+            row_sum: Accumulator::new(n),
+            v: Vec::new(),
+            next: Vec::new(),
+        })
+    }
+
+    /// The number of points of the grid (rows and columns of the matrix).
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Row `r`, `(column, weight)` by increasing column, into `out` (emptied first).
+    pub(crate) fn row(&mut self, r: usize, out: &mut Vec<(usize, R)>) {
+        let MatrixRows {
+            terms,
+            step_sum,
+            row_sum,
+            v,
+            next,
+            ..
+        } = self;
+        for (subtract, steps) in terms.iter() {
+            // Row r of the term: e_r times each step's matrix, outermost first.
+            v.clear();
+            v.push((r, R::one()));
+            for step in steps {
+                match step {
+                    RowStep::Derivative { taps, stride } => {
+                        let len = taps.len();
+                        for &(j, vj) in v.iter() {
+                            let p = (j / stride) % len;
+                            for &(q, w) in &taps[p] {
+                                step_sum.add(j - p * stride + q * stride, vj * w);
                             }
-                            step_sum.drain_into(&mut next);
-                            std::mem::swap(&mut v, &mut next);
                         }
-                        RowStep::Scalar(c) => v.iter_mut().for_each(|(_, vj)| *vj = *vj * *c),
-                        RowStep::Field(c) => v.iter_mut().for_each(|(j, vj)| *vj = *vj * c[*j]),
+                        step_sum.drain_into(next);
+                        std::mem::swap(v, next);
                     }
-                }
-                for &(j, vj) in &v {
-                    row_sum.add(j, if *subtract { -vj } else { vj });
+                    RowStep::Scalar(c) => v.iter_mut().for_each(|(_, vj)| *vj = *vj * *c),
+                    RowStep::Field(c) => v.iter_mut().for_each(|(j, vj)| *vj = *vj * c[*j]),
                 }
             }
-            row_sum.drain_into(&mut next);
-            // An entry whose terms cancel exactly is no entry (as SciPy adds sparse matrices).
-            for &(j, w) in next.iter().filter(|(_, w)| *w != R::zero()) {
-                col_idx.push(j);
-                values.push(w);
+            for &(j, vj) in v.iter() {
+                row_sum.add(j, if *subtract { -vj } else { vj });
             }
-            row_ptr.push(col_idx.len());
         }
-        let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
-        Ok(SparseRowMat::new(symbolic, values))
+        row_sum.drain_into(out);
+        // An entry whose terms cancel exactly is no entry (as SciPy adds sparse matrices).
+        out.retain(|(_, w)| *w != R::zero());
     }
 }

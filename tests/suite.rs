@@ -27,6 +27,8 @@ mod numpy_parity;
 mod operators;
 #[path = "properties.rs"]
 mod properties;
+#[path = "solve.rs"]
+mod solve;
 #[path = "stencils.rs"]
 mod stencils;
 #[path = "zarr.rs"]
