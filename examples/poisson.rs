@@ -86,12 +86,27 @@ pub fn solve(n: usize, accuracy: usize) -> Solution {
 pub const SIZES: [usize; 4] = [17, 33, 65, 129];
 pub const ACCURACIES: [usize; 3] = [2, 4, 6];
 
-/// `table[a][k]`: the solve at `ACCURACIES[a]` on `SIZES[k]`.
-pub fn convergence() -> Vec<Vec<Solution>> {
+/// `table[a][k]`: the solve at `ACCURACIES[a]` on `sizes[k]`.
+pub fn convergence(sizes: &[usize]) -> Vec<Vec<Solution>> {
     ACCURACIES
         .iter()
-        .map(|&p| SIZES.iter().map(|&n| solve(n, p)).collect())
+        .map(|&p| sizes.iter().map(|&n| solve(n, p)).collect())
         .collect()
+}
+
+/// Every observed order between successive grids is at least the accuracy order less 0.3.
+pub fn check_orders(table: &[Vec<Solution>]) {
+    for (row, p) in table.iter().zip(ACCURACIES) {
+        for pair in row.windows(2) {
+            let q = order(pair[0].max_error, pair[1].max_error);
+            assert!(
+                q > p as f64 - 0.3,
+                "accuracy {p}: observed order {q:.2} between {}² and {}²",
+                pair[0].n,
+                pair[1].n
+            );
+        }
+    }
 }
 
 /// The observed order between two grids whose spacings differ by a factor of 2.
@@ -100,7 +115,7 @@ pub fn order(coarse: f64, fine: f64) -> f64 {
 }
 
 fn main() {
-    let table = convergence();
+    let table = convergence(&SIZES);
     println!("Poisson on the unit square, max |u - u_exact| (observed order between grids):");
     print!("| points |");
     for p in ACCURACIES {
@@ -120,17 +135,7 @@ fn main() {
         }
         println!();
     }
-    for (row, p) in table.iter().zip(ACCURACIES) {
-        for pair in row.windows(2) {
-            let q = order(pair[0].max_error, pair[1].max_error);
-            assert!(
-                q > p as f64 - 0.3,
-                "accuracy {p}: observed order {q:.2} between {}² and {}²",
-                pair[0].n,
-                pair[1].n
-            );
-        }
-    }
+    check_orders(&table);
 
     let big = solve(513, 2);
     println!(
@@ -143,10 +148,11 @@ fn main() {
     println!("wrote {}", path.display());
 }
 
-/// The solution and its error at accuracy 4 on the finest grid of the study, and the error
+/// The solution and its error at accuracy 4 on the finest grid of `table`, and the error
 /// against the spacing for every accuracy (log-log, with hᵖ guides).
 pub fn render(table: &[Vec<Solution>], path: &Path) -> common::Result {
-    let finest = &table[1][SIZES.len() - 1];
+    let finest = table[1].last().expect("at least one grid");
+    let sizes: Vec<usize> = table[0].iter().map(|s| s.n).collect();
     let n = finest.n;
     let h = 1.0 / (n - 1) as f64;
     let centres: Vec<f64> = (0..n).map(|k| k as f64 * h).collect();
@@ -186,7 +192,7 @@ pub fn render(table: &[Vec<Solution>], path: &Path) -> common::Result {
         )?;
         // Across: log₂(1 / h), so that the study's spacings 1/16 … 1/128 are evenly spaced ticks.
         let across = |n: usize| ((n - 1) as f64).log2();
-        let (h_lo, h_hi) = (across(SIZES[0]) - 0.4, across(SIZES[SIZES.len() - 1]) + 0.4);
+        let (h_lo, h_hi) = (across(sizes[0]) - 0.4, across(sizes[sizes.len() - 1]) + 0.4);
         let all: Vec<f64> = table.iter().flatten().map(|s| s.max_error).collect();
         let e_lo = all.iter().fold(f64::MAX, |m, &v| m.min(v)) / 10.0;
         let e_top = all.iter().fold(0.0f64, |m, &v| m.max(v)) * 10.0;

@@ -14,6 +14,10 @@ use ndarray_gradient::EdgeOrder;
 #[allow(dead_code)]
 #[path = "../examples/edge_order_study.rs"]
 mod edge_order_study;
+#[cfg(feature = "sparse")]
+#[allow(dead_code)]
+#[path = "../examples/eigenvalues.rs"]
+mod eigenvalues;
 #[allow(dead_code)]
 #[path = "../examples/gradient_descent.rs"]
 mod gradient_descent;
@@ -26,6 +30,10 @@ mod heat_equation;
 #[allow(dead_code)]
 #[path = "../examples/image_edges.rs"]
 mod image_edges;
+#[cfg(feature = "sparse")]
+#[allow(dead_code)]
+#[path = "../examples/poisson.rs"]
+mod poisson;
 #[allow(dead_code)]
 #[path = "../examples/projectile.rs"]
 mod projectile;
@@ -645,4 +653,49 @@ fn readme_links_resolve_in_the_repository_and_the_package_is_lean() {
     ] {
         assert!(!include.contains(left_out), "{left_out} shipped: {include}");
     }
+}
+
+#[cfg(feature = "sparse")]
+#[test]
+fn poisson_convergence_orders() {
+    // The example's two coarsest grids (it goes to 129²): the same orders, asserted by the
+    // example's own check, and its picture.
+    let table = poisson::convergence(&poisson::SIZES[..3]);
+    poisson::check_orders(&table);
+    // Accuracy 6 on 65² is within 10⁻⁷ of the manufactured solution.
+    assert!(table[2][2].max_error < 1e-7, "{}", table[2][2].max_error);
+    let path = out("poisson.png");
+    poisson::render(&table, &path).unwrap();
+    assert_picture(&path, (1650, 480));
+}
+
+#[cfg(feature = "sparse")]
+#[test]
+fn harmonic_oscillator_energies() {
+    use eigenvalues::{ACCURACIES, LOWEST, TOLERANCE, spectrum};
+    // Half the example's points (a dense eigensolver in a debug build): h twice as large, so
+    // the errors are up to 2ᵖ times the example's bounds.
+    let spectra: Vec<_> = ACCURACIES.iter().map(|&p| spectrum(p, 161)).collect();
+    for (s, tolerance) in spectra.iter().zip(TOLERANCE) {
+        assert_eq!(s.energies.len(), LOWEST);
+        let bound = tolerance * 2f64.powi(s.accuracy as i32);
+        for (n, e) in s.energies.iter().enumerate() {
+            assert!(
+                (e - (n as f64 + 0.5)).abs() < bound,
+                "accuracy {}: E{n} = {e}",
+                s.accuracy
+            );
+        }
+        assert!(
+            s.imaginary < 1e-9,
+            "accuracy {}: imaginary part {}",
+            s.accuracy,
+            s.imaginary
+        );
+    }
+    // Wall modes only at accuracy 6 (its one-sided wall rows), four of them.
+    assert_eq!(spectra.iter().map(|s| s.wall_modes).collect::<Vec<_>>(), vec![0, 0, 4]);
+    let path = out("eigenvalues.png");
+    eigenvalues::render(&spectra[1], &path).unwrap();
+    assert_picture(&path, (900, 620));
 }
