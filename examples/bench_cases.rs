@@ -102,6 +102,14 @@ fn all_cases() -> Vec<Case> {
         black_box(lap.matrix(&[1024, 1024], &GradientOptions::new().accuracy(4)).unwrap());
     }));
 
+    // The 2-D Poisson problem on 512² at accuracy 2 with zero Dirichlet values on the four
+    // sides, from the matrix to the solution (issue 17; findiff's `PDE(L, f, bc).solve()`,
+    // SciPy's SuperLU, is the peer).
+    #[cfg(feature = "sparse")]
+    cases.push(case("solve_poisson2d_acc2/512x512/C", 512 * 512, || {
+        black_box(poisson_512());
+    }));
+
     // Large arrays, every axis, C and F order.
     for (name, shape) in [
         ("1024x1024", vec![1024, 1024]),
@@ -408,8 +416,32 @@ fn peak_memory() {
     });
 }
 
+/// `Δu = f` on 512² points of the unit square, `u = 0` on its sides, `f` the cases' field.
+#[cfg(feature = "sparse")]
+fn poisson_512() -> ndarray::Array2<f64> {
+    use ndarray::s;
+    use ndarray_gradient::BoundaryConditions;
+    let f = field(ndarray::Ix2(512, 512), false);
+    let lap = Operator::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2);
+    let bc = BoundaryConditions::new()
+        .dirichlet(s![0, ..], 0.0)
+        .dirichlet(s![-1, ..], 0.0)
+        .dirichlet(s![.., 0], 0.0)
+        .dirichlet(s![.., -1], 0.0);
+    let opts = GradientOptions::new().spacing(1.0 / 511.0).accuracy(2);
+    lap.solve(&f, &bc, &opts).expect("a well-posed problem")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--save-poisson PATH`: the Poisson case's solution as .npy, for the script to compare
+    // with findiff's.
+    #[cfg(feature = "sparse")]
+    if let Some(k) = args.iter().position(|a| a == "--save-poisson") {
+        let path = args.get(k + 1).expect("--save-poisson PATH");
+        ndarray_npy::write_npy(path, &poisson_512()).expect("cannot write the solution");
+        return;
+    }
     if args.iter().any(|a| a == "--peak-memory") {
         return peak_memory();
     }

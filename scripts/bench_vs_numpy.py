@@ -41,6 +41,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def axis_of(parts):
 # Case kinds that NumPy has no call for (findiff's only, or none).
 # NumPy has no threaded copy: the parallel floors have no NumPy column.
 NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel",
-            "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor", "matrix_lap2d_acc4")
+            "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor", "matrix_lap2d_acc4",
+            "solve_poisson2d_acc2")
 
 
 def numpy_callable(case, cache):
@@ -191,6 +193,30 @@ def numpy_callable(case, cache):
     raise ValueError(f"no NumPy equivalent for {case}")
 
 
+def findiff_poisson(f):
+    """findiff's PDE.solve() of the bench's Poisson problem (bench_cases.rs, `poisson_512`):
+    the operator, the conditions and the problem built in the call, as the crate's are."""
+    h = 1.0 / (f.shape[0] - 1)
+    lap = findiff.Diff(0, h, acc=2) ** 2 + findiff.Diff(1, h, acc=2) ** 2
+    bc = findiff.BoundaryConditions(f.shape)
+    bc[0, :] = 0.0
+    bc[-1, :] = 0.0
+    bc[:, 0] = 0.0
+    bc[:, -1] = 0.0
+    return findiff.PDE(lap, f, bc).solve()
+
+
+def poisson_agreement():
+    """The largest difference between the crate's and findiff's solutions of the Poisson case,
+    relative to the largest value of findiff's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "poisson.npy"
+        subprocess.run(RUST_CMD + ["--save-poisson", str(path)], cwd=ROOT, check=True)
+        ours = np.load(path)
+    theirs = findiff_poisson(field((512, 512), False))
+    return float(np.abs(ours - theirs).max() / np.abs(theirs).max())
+
+
 def findiff_callable(case, cache):
     """findiff 0.16's operator for a Rust case beyond NumPy, or None where it has none here."""
     if findiff is None:
@@ -198,11 +224,13 @@ def findiff_callable(case, cache):
     parts = case.split("/")
     kind = parts[0]
     if kind not in ("acc2", "acc4", "acc8", "deriv2", "coords_acc4", "periodic", "laplacian",
-                    "mixed01_acc2", "mixed01_acc4", "hessian", "matrix_lap2d_acc4"):
+                    "mixed01_acc2", "mixed01_acc4", "hessian", "matrix_lap2d_acc4", "solve_poisson2d_acc2"):
         return None
     name, order = parts[1], parts[2]
     f = cached_array(cache, name, order)
     axis = axis_of(parts)
+    if kind == "solve_poisson2d_acc2":
+        return lambda: findiff_poisson(f)
     if kind == "matrix_lap2d_acc4":
         lap = findiff.Diff(0, 1.0, acc=4) ** 2 + findiff.Diff(1, 1.0, acc=4) ** 2
         return lambda: lap.matrix(f.shape)
@@ -238,7 +266,8 @@ np.gradient(f_u8.astype(np.float32), axis=0) for u8_f32 and u8_convert_f32; f.co
 findiff column (findiff {version}): Diff(k, 1.0, acc=p) for acc{{p}}; Diff(k, 1.0, acc=2)**2 for deriv2;
 Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for periodic; Laplacian(h=[1.0]*ndim, acc=2) for laplacian;
 Diff(0, 1.0, acc=p) * Diff(1, 1.0, acc=p) for mixed01_acc{{p}}; for hessian, Diff(i)**2 and Diff(i) * Diff(j), i < j, at acc=2;
-(Diff(0, 1.0, acc=4)**2 + Diff(1, 1.0, acc=4)**2).matrix(shape) for matrix_lap2d_acc4 (its Rust / floor is not a floor: a matrix is no copy).
+(Diff(0, 1.0, acc=4)**2 + Diff(1, 1.0, acc=4)**2).matrix(shape) for matrix_lap2d_acc4 (its Rust / floor is not a floor: a matrix is no copy);
+PDE(Diff(0, h)**2 + Diff(1, h)**2, f, bc).solve() with bc = 0 on the four sides, h = 1/511, for solve_poisson2d_acc2 (SciPy's SuperLU; no floor either).
 NumPy: np.sqrt(sum(g * g for g in np.gradient(f))) for magnitude. hessian's floor is one fresh copy per distinct entry.
 "/ Rust" columns are the peer's time over this crate's (above 1: this crate is faster); Rust / floor is this
 crate's time over its own fresh allocation plus one copy of the same array (`f.diff(0, Axis(0))`, allocated as
@@ -427,6 +456,10 @@ def main():
         rows.append("Large calls that rayon made slower than one thread: " + ", ".join(slower))
     table = "\n".join(rows)
     targets = check_targets(rust, peers, peaks)
+    if "solve_poisson2d_acc2/512x512/C" in rust and findiff is not None:
+        agreement = poisson_agreement()
+        verdict = "PASS" if agreement <= 1e-10 else "MISS"
+        targets += f"\n| Poisson 512² solve: same answer as findiff to 1e-10 relative | {agreement:.1e} | {verdict} |"
     legend = LEGEND.format(version=findiff.__version__ if findiff is not None else "not installed")
     text = (
         f"Machine: {machine()}\n\nRun: {started}, {'quick' if args.quick else 'full'} mode; "
@@ -507,6 +540,8 @@ def check_targets(rust, peers, peaks):
     row("laplacian 256^3 >= 10x findiff (one thread each)",
         [(c, speedup(c, "findiff")) for o in "CF" for c in [f"laplacian/256x256x256/{o}/serial"]],
         lambda v: v >= 10, "{:.1f}x".format)
+    row("Poisson 512^2 solve at least as fast as findiff's PDE.solve()",
+        [(c, speedup(c, "findiff")) for c in ["solve_poisson2d_acc2/512x512/C"]], lambda v: v >= 1, "{:.2f}x".format)
     lap = []
     for o in "CF":
         for sched in ("serial", "parallel"):

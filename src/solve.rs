@@ -440,7 +440,7 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
         let lu = a.sp_lu().map_err(|_| singular(0.0))?;
 
         let rcond = R::one() / (norm1(&a) * inverse_norm1_estimate(&lu, n));
-        if !(rcond >= R::epsilon()) {
+        if rcond.is_nan() || rcond < R::epsilon() {
             return Err(singular(rcond.to_f64().unwrap_or(f64::NAN)));
         }
         let solve = |v: &mut Vec<R>| lu.solve_in_place_with_conj(Conj::No, ColMut::from_slice_mut(v).as_mat_mut());
@@ -460,12 +460,12 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
                 })
                 .collect();
             let size = r.iter().fold(R::zero(), |m, v| m.max(v.abs()));
-            if !(size + size < last) {
+            if size.is_nan() || size + size >= last {
                 break;
             }
             last = size;
             solve(&mut r);
-            x.iter_mut().zip(&r).for_each(|(x, r)| *x = *x + *r);
+            x.iter_mut().zip(&r).for_each(|(x, r)| *x += *r);
         }
         Ok(Array::from_shape_vec(rhs.raw_dim(), x).expect("one value per point of the grid"))
     }
@@ -533,7 +533,7 @@ where
         x[j] = R::one();
         solve(&mut x, false);
         let next = norm(&x);
-        if !(next > estimate) {
+        if next.is_nan() || next <= estimate {
             break;
         }
         estimate = next;

@@ -2,6 +2,8 @@
 //! `PDE.solve()`, against solutions known exactly, points chosen as ndarray's `s![]` chooses
 //! them, and every bad problem a typed error.
 #![cfg(feature = "sparse")]
+// `s![1..-1]` is ndarray's "all but the first and last", not an empty range.
+#![allow(clippy::reversed_empty_ranges)]
 
 use ndarray::{Array1, Array2, ArrayD, Axis, NewAxis, SliceInfoElem, s};
 use ndarray_gradient::{BoundaryConditions, GradientError, GradientOptions, Operator};
