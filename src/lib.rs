@@ -89,6 +89,9 @@
 //!   partial once, a [`Hessian`]), [`jacobian`](ArrayGradientExt::jacobian) of a vector field
 //!   (spatial axis numbers, as the divergence), and the fused
 //!   [`gradient_magnitude`](ArrayGradientExt::gradient_magnitude) (one pass, one output).
+//!   With the `sparse` feature, the matrix of an operator on a grid (`Operator::matrix`,
+//!   findiff's `op.matrix(shape)`) and boundary-value problems (`Operator::solve` with
+//!   `BoundaryConditions`, findiff's `PDE(L, f, bc).solve()`).
 //! - **Coefficients**: [`coefficients(m, p)`](coefficients()) gives the centred and one-sided
 //!   stencils as exact rationals rounded once (findiff's `coefficients(deriv=m, acc=p)`),
 //!   [`fornberg_weights`] the weights at any offsets.
@@ -254,8 +257,9 @@
 //!   zlib are compiled from their bundled C sources and blosc's snappy from C++, with the `cc`
 //!   crate (no system library).
 //! - `sparse`: `Operator::matrix`, the sparse matrix of an operator on a grid as a faer
-//!   `SparseRowMat` (faer re-exported as `faer`, for its sparse solvers). It brings faer 0.24
-//!   without its rayon, random-number and `.npy` features.
+//!   `SparseRowMat` (faer re-exported as `faer`, for its sparse solvers), and `Operator::solve`
+//!   with `BoundaryConditions` and `BoundaryValue`, boundary-value problems solved by faer's
+//!   sparse LU. It brings faer 0.24 without its rayon, random-number and `.npy` features.
 //!
 //! # Exactness and determinism
 //!
