@@ -17,7 +17,10 @@
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use num_traits::Float;
 
+use std::ops::Range;
+
 use crate::error::GradientError;
+use crate::kernel::{route, split};
 use crate::operator::{Operator, Step, stencil_of};
 use crate::options::GradientOptions;
 use crate::stencil::{AxisStencil, Rule};
@@ -131,25 +134,54 @@ impl<R: Float> Operator<'_, R> {
         &self,
         shape: &[usize],
         opts: &GradientOptions<'_, R>,
-    ) -> Result<SparseRowMat<usize, R>, GradientError> {
-        let mut rows = MatrixRows::new(self, shape, opts)?;
+    ) -> Result<SparseRowMat<usize, R>, GradientError>
+    where
+        R: Send + Sync,
+    {
+        let rows = MatrixRows::new(self, shape, opts)?;
         let n = rows.len();
+        let (block, parallel) = route::matrix_blocks(n, crate::parallel::threshold());
+        let blocks: Vec<Range<usize>> = (0..n).step_by(block).map(|s| s..(s + block).min(n)).collect();
+        let mut parts: Vec<Option<RowBlock<R>>> = blocks.iter().map(|_| None).collect();
+        let jobs: Vec<_> = blocks.into_iter().zip(parts.iter_mut()).collect();
+        split::for_each_outer_block(
+            parallel,
+            jobs,
+            || rows.scratch(),
+            |scratch, (range, part)| *part = Some(rows.block(range, scratch)),
+        );
+        let parts: Vec<RowBlock<R>> = parts.into_iter().flatten().collect();
+        let entries = parts.iter().map(|p| p.col_idx.len()).sum();
         let mut row_ptr = Vec::with_capacity(n + 1);
-        let mut col_idx = Vec::new();
-        let mut values = Vec::new();
-        let mut row = Vec::new();
+        let mut col_idx = Vec::with_capacity(entries);
+        let mut values = Vec::with_capacity(entries);
         row_ptr.push(0);
-        for r in 0..n {
-            rows.row(r, &mut row);
-            for &(j, w) in &row {
-                col_idx.push(j);
-                values.push(w);
-            }
-            row_ptr.push(col_idx.len());
+        for part in parts {
+            let base = col_idx.len();
+            row_ptr.extend(part.row_end.iter().map(|&e| base + e));
+            col_idx.extend(part.col_idx);
+            values.extend(part.values);
         }
         let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
         Ok(SparseRowMat::new(symbolic, values))
     }
+}
+
+/// Consecutive rows of a matrix: where each row ends in `col_idx` (counted from the block's
+/// first entry), and the entries.
+pub(crate) struct RowBlock<R> {
+    row_end: Vec<usize>,
+    col_idx: Vec<usize>,
+    values: Vec<R>,
+}
+
+/// The scratch of building rows: the accumulators (the grid's size) and two sparse vectors.
+pub(crate) struct RowScratch<R> {
+    step_sum: Accumulator<R>,
+    row_sum: Accumulator<R>,
+    v: Vec<(usize, R)>,
+    next: Vec<(usize, R)>,
+    row: Vec<(usize, R)>,
 }
 
 /// The rows of an operator's matrix on a grid, one at a time, in any order (the matrix, and
@@ -158,10 +190,6 @@ pub(crate) struct MatrixRows<R> {
     n: usize,
     /// Each term: whether it is subtracted, and its steps outermost first.
     terms: Vec<(bool, Vec<RowStep<R>>)>,
-    step_sum: Accumulator<R>,
-    row_sum: Accumulator<R>,
-    v: Vec<(usize, R)>,
-    next: Vec<(usize, R)>,
 }
 
 impl<R: Float> MatrixRows<R> {
@@ -197,14 +225,7 @@ impl<R: Float> MatrixRows<R> {
                 (term.subtract, steps)
             })
             .collect();
-        Ok(MatrixRows {
-            n,
-            terms,
-            step_sum: Accumulator::new(n),
-            row_sum: Accumulator::new(n),
-            v: Vec::new(),
-            next: Vec::new(),
-        })
+        Ok(MatrixRows { n, terms })
     }
 
     /// The number of points of the grid (rows and columns of the matrix).
@@ -212,17 +233,45 @@ impl<R: Float> MatrixRows<R> {
         self.n
     }
 
+    /// Scratch for [`row`](Self::row) and [`block`](Self::block), reusable for any rows.
+    pub(crate) fn scratch(&self) -> RowScratch<R> {
+        RowScratch {
+            step_sum: Accumulator::new(self.n),
+            row_sum: Accumulator::new(self.n),
+            v: Vec::new(),
+            next: Vec::new(),
+            row: Vec::new(),
+        }
+    }
+
+    /// The rows `rows`, one after the other.
+    fn block(&self, rows: Range<usize>, scratch: &mut RowScratch<R>) -> RowBlock<R> {
+        let mut part = RowBlock {
+            row_end: Vec::with_capacity(rows.len()),
+            col_idx: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut row = std::mem::take(&mut scratch.row);
+        for r in rows {
+            self.row(r, scratch, &mut row);
+            part.col_idx.extend(row.iter().map(|&(j, _)| j));
+            part.values.extend(row.iter().map(|&(_, w)| w));
+            part.row_end.push(part.col_idx.len());
+        }
+        scratch.row = row;
+        part
+    }
+
     /// Row `r`, `(column, weight)` by increasing column, into `out` (emptied first).
-    pub(crate) fn row(&mut self, r: usize, out: &mut Vec<(usize, R)>) {
-        let MatrixRows {
-            terms,
+    pub(crate) fn row(&self, r: usize, scratch: &mut RowScratch<R>, out: &mut Vec<(usize, R)>) {
+        let RowScratch {
             step_sum,
             row_sum,
             v,
             next,
             ..
-        } = self;
-        for (subtract, steps) in terms.iter() {
+        } = scratch;
+        for (subtract, steps) in &self.terms {
             // Row r of the term: e_r times each step's matrix, outermost first.
             v.clear();
             v.push((r, R::one()));

@@ -309,10 +309,15 @@ fn boundary_equations<R: Float>(
                 got: values.shape().to_vec(),
             });
         }
-        let mut rows = match &condition.equation {
+        let rows = match &condition.equation {
             Equation::Dirichlet => None,
-            Equation::Operator(op) => Some(MatrixRows::new(op, shape, opts)?),
+            Equation::Operator(op) => {
+                let rows = MatrixRows::new(op, shape, opts)?;
+                let scratch = rows.scratch();
+                Some((rows, scratch))
+            }
         };
+        let mut rows = rows;
         let values = match &condition.value {
             BoundaryValue::Field(values) => Some(values.iter().copied().collect::<Vec<R>>()),
             BoundaryValue::Constant(_) => None,
@@ -326,7 +331,7 @@ fn boundary_equations<R: Float>(
             let mut row = Vec::new();
             match &mut rows {
                 None => row.push((p, R::one())),
-                Some(rows) => rows.row(p, &mut row),
+                Some((rows, scratch)) => rows.row(p, scratch, &mut row),
             }
             let equation = PointEquation {
                 condition: c,
@@ -406,7 +411,8 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
         opts: &GradientOptions<'_, R>,
     ) -> Result<Array<R, D>, GradientError> {
         let shape = rhs.shape();
-        let mut rows = MatrixRows::new(self, shape, opts)?;
+        let rows = MatrixRows::new(self, shape, opts)?;
+        let mut scratch = rows.scratch();
         let n = rows.len();
         let equations = boundary_equations(bc, shape, opts)?;
 
@@ -424,7 +430,7 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
                     &equation.row
                 }
                 None => {
-                    rows.row(p, &mut row);
+                    rows.row(p, &mut scratch, &mut row);
                     &row
                 }
             };
@@ -434,7 +440,7 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
             }
             row_ptr.push(col_idx.len());
         }
-        drop(rows);
+        drop((rows, scratch));
         let a = SparseRowMat::new(SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx), values);
         let singular = |rcond: f64| GradientError::SingularSystem { rcond };
         let lu = a.sp_lu().map_err(|_| singular(0.0))?;

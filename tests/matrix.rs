@@ -270,3 +270,26 @@ fn findiff_matrix_parity() {
         cases.len()
     );
 }
+
+/// The matrix is the same bits however its rows are cut into blocks (rayon's threads build the
+/// blocks of a large grid): 30,000 rows in two blocks against one.
+#[test]
+fn matrix_is_the_same_in_blocks() {
+    let shape = [200usize, 150];
+    let c = field(&shape, 9);
+    let op = d(0, 2) + Operator::field(c.view()) * d(0, 1) * d(1, 1) - d(1, 2);
+    let opts = GradientOptions::new().accuracy(4).spacing(0.1);
+    let one = ndarray_gradient::with_parallel_threshold(usize::MAX, || op.matrix(&shape, &opts)).unwrap();
+    let split = ndarray_gradient::with_parallel_threshold(0, || op.matrix(&shape, &opts)).unwrap();
+    assert_eq!(one.nrows(), 30_000);
+    for i in 0..one.nrows() {
+        let (a, b) = (row(&one, i), row(&split, i));
+        assert_eq!(a.len(), b.len(), "row {i}");
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.0 == y.0 && x.1.to_bits() == y.1.to_bits()),
+            "row {i}"
+        );
+    }
+}

@@ -889,3 +889,30 @@ fn magnitude_blocks_of_a_grid_of_shapes() {
         );
     }
 }
+
+/// The blocks of an operator's matrix: serial below the threshold, else at most `MAX_BLOCKS`
+/// blocks of at least `MATRIX_BLOCK_ROWS` rows.
+#[test]
+fn matrix_blocks_of_a_grid_of_sizes() {
+    use super::route::{MATRIX_BLOCK_ROWS, MAX_BLOCKS, matrix_blocks};
+    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
+    let cases = [
+        // 1024²: eight blocks of 131,072 rows.
+        ((1 << 20, threshold), (1 << 17, true)),
+        // 512²: eight blocks of 32,768 rows.
+        ((1 << 18, threshold), (1 << 15, true)),
+        // Just at the threshold: four blocks of the smallest size.
+        ((threshold, threshold), (MATRIX_BLOCK_ROWS, true)),
+        // Below the threshold, or one thread: one block.
+        ((1000, threshold), (1000, false)),
+        ((1 << 20, usize::MAX), (1 << 20, false)),
+        // Every size split when the threshold is 0, down to one block of a small grid.
+        ((100, 0), (100, false)),
+        ((0, 0), (1, false)),
+    ];
+    for ((n, threshold), expected) in cases {
+        assert_eq!(matrix_blocks(n, threshold), expected, "{n} rows, threshold {threshold}");
+        let (block, _) = expected;
+        assert!(n.div_ceil(block) <= MAX_BLOCKS.max(1));
+    }
+}
