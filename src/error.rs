@@ -314,17 +314,19 @@ pub enum GradientError {
         point: Vec<usize>,
     },
     /// The array of a boundary condition's values does not have the grid's shape (the
-    /// right-hand side's).
+    /// right-hand side's), or a right-hand side does not have the shape its
+    /// `BoundaryValueProblem` was set up on.
     ///
     /// ```
     /// use ndarray_gradient::GradientError;
-    /// let err = GradientError::BoundaryShape { condition: 0, expected: vec![4, 4], got: vec![4] };
+    /// let err = GradientError::BoundaryShape { condition: Some(0), expected: vec![4, 4], got: vec![4] };
     /// assert_eq!(err.to_string(), "the values of boundary condition 0 have shape [4], but the grid (the right-hand side) has shape [4, 4]");
     /// ```
     BoundaryShape {
-        /// Which condition's values, counting from 0 in the order they were added.
-        condition: usize,
-        /// The grid's shape (the right-hand side's).
+        /// Which condition's values, counting from 0 in the order they were added; `None` for
+        /// a right-hand side given to `BoundaryValueProblem::solve`.
+        condition: Option<usize>,
+        /// The grid's shape (the right-hand side's, or the problem's).
         expected: Vec<usize>,
         /// The shape given.
         got: Vec<usize>,
@@ -546,13 +548,22 @@ impl fmt::Display for GradientError {
                  give each point one condition (leave it out of one of the two selections)"
             ),
             BoundaryShape {
-                condition,
+                condition: Some(condition),
                 expected,
                 got,
             } => write!(
                 f,
                 "the values of boundary condition {condition} have shape {got:?}, but the grid (the \
                  right-hand side) has shape {expected:?}"
+            ),
+            BoundaryShape {
+                condition: None,
+                expected,
+                got,
+            } => write!(
+                f,
+                "the right-hand side has shape {got:?}, but the boundary-value problem was set up on a \
+                 grid of shape {expected:?}"
             ),
             SingularSystem { rcond } => write!(
                 f,

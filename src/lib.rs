@@ -259,7 +259,7 @@
 //! - `sparse`: `Operator::matrix`, the sparse matrix of an operator on a grid as a faer
 //!   `SparseRowMat` (faer re-exported as `faer`, for its sparse solvers), and `Operator::solve`
 //!   with `BoundaryConditions` and `BoundaryValue`, boundary-value problems solved by faer's
-//!   sparse LU. It brings faer 0.24 without its rayon, random-number and `.npy` features.
+//!   sparse LU (`Operator::boundary_value_problem` keeps the factorisation for many solves). It brings faer 0.24 without its rayon, random-number and `.npy` features.
 //!
 //! # Exactness and determinism
 //!
@@ -354,7 +354,7 @@ pub use options::{Boundary, EdgeOrder, GradientOptions, Pad, Spacing};
 pub use orders::{MAX_ACCURACY, MAX_DERIVATIVE};
 pub use parallel::{DEFAULT_PARALLEL_THRESHOLD, with_parallel_threshold};
 #[cfg(feature = "sparse")]
-pub use solve::{BoundaryConditions, BoundaryValue};
+pub use solve::{BoundaryConditions, BoundaryValue, BoundaryValueProblem};
 
 // The README's Rust examples are compiled and run as doctests, so they cannot go stale.
 #[cfg(doctest)]

@@ -9,6 +9,7 @@
 //! condition number before the solution is returned.
 
 use faer::linalg::solvers::SolveCore;
+use faer::sparse::linalg::solvers::Lu;
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use faer::{ColMut, Conj};
 use ndarray::{Array, ArrayRef, ArrayViewD, Dimension, SliceInfoElem};
@@ -181,7 +182,7 @@ impl<'a, R: Float> BoundaryConditions<'a, R> {
     ///     .dirichlet(s![0], 0.0)
     ///     .neumann(s![-1], Operator::derivative(Axis(0), 1), 2.0);
     /// let opts = GradientOptions::new().spacing(h).accuracy(2);
-    /// let u = Operator::derivative(Axis(0), 2).solve(&Array1::from_elem(21, 2.0), &bc, &opts).unwrap();
+    /// let u = Operator::derivative(Axis(0), 2).solve(&Array1::from_elem(21, 2.0_f64), &bc, &opts).unwrap();
     /// assert!((u[10] - 0.25).abs() < 1e-10);
     /// ```
     #[must_use]
@@ -304,7 +305,7 @@ fn boundary_equations<R: Float>(
             && values.shape() != shape
         {
             return Err(GradientError::BoundaryShape {
-                condition: c,
+                condition: Some(c),
                 expected: shape.to_vec(),
                 got: values.shape().to_vec(),
             });
@@ -356,7 +357,9 @@ fn boundary_equations<R: Float>(
 
 impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
     /// Solves `self u = rhs` with the boundary conditions `bc` on the grid of `rhs`'s shape:
-    /// findiff's `PDE(L, rhs, bc).solve()`.
+    /// findiff's `PDE(L, rhs, bc).solve()`. The same as
+    /// [`boundary_value_problem`](Self::boundary_value_problem)`(rhs.shape(), bc, opts)?.solve(rhs)`;
+    /// keep the problem to solve it again for other right-hand sides without factorising again.
     ///
     /// The system is the operator's [`matrix`](Self::matrix) with the row of each boundary
     /// point replaced by its condition's equation (as findiff builds it), solved by faer's
@@ -410,23 +413,59 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
         bc: &BoundaryConditions<'_, R>,
         opts: &GradientOptions<'_, R>,
     ) -> Result<Array<R, D>, GradientError> {
-        let shape = rhs.shape();
+        self.boundary_value_problem(rhs.shape(), bc, opts)?.solve(rhs)
+    }
+
+    /// The boundary-value problem `self u = f` with the conditions `bc` on a grid of `shape`,
+    /// its system built and factorised once, for [`BoundaryValueProblem::solve`] with any
+    /// number of right-hand sides (implicit time steps, say). findiff's `PDE` object, whose
+    /// matrix is kept between solves; here the factorisation is kept too.
+    ///
+    /// # Errors
+    ///
+    /// As [`solve`](Self::solve).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::{s, Array1, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // Implicit Euler steps of u_t = u_xx, u = 0 at both ends: (I − dt ∂²) uⁿ⁺¹ = uⁿ.
+    /// let (n, h, dt) = (51, 0.02, 1e-3);
+    /// let step = Operator::identity() - Operator::coefficient(dt) * Operator::derivative(Axis(0), 2);
+    /// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0).dirichlet(s![-1], 0.0);
+    /// let problem = step.boundary_value_problem(&[n], &bc, &GradientOptions::new().spacing(h)).unwrap();
+    /// let mut u = Array1::from_shape_fn(n, |i| (std::f64::consts::PI * i as f64 * h).sin());
+    /// for _ in 0..100 {
+    ///     u = problem.solve(&u).unwrap();
+    /// }
+    /// // The mode decays as exp(−π² t) to O(dt + h²).
+    /// let expected = (-std::f64::consts::PI.powi(2) * 0.1).exp();
+    /// assert!((u[25] - expected).abs() < 5e-3);
+    /// ```
+    pub fn boundary_value_problem(
+        &self,
+        shape: &[usize],
+        bc: &BoundaryConditions<'_, R>,
+        opts: &GradientOptions<'_, R>,
+    ) -> Result<BoundaryValueProblem<R>, GradientError> {
         let rows = MatrixRows::new(self, shape, opts)?;
         let mut scratch = rows.scratch();
         let n = rows.len();
         let equations = boundary_equations(bc, shape, opts)?;
 
-        // The system in compressed rows, and its right-hand side, in C order.
+        // The system in compressed rows, and the boundary rows' values, in C order.
         let mut row_ptr = Vec::with_capacity(n + 1);
         let mut col_idx = Vec::new();
         let mut values = Vec::new();
-        let mut b: Vec<R> = rhs.iter().copied().collect();
+        let mut boundary = Vec::new();
         let mut row = Vec::new();
         row_ptr.push(0);
         for (p, equation) in equations.iter().enumerate() {
             let entries = match equation {
                 Some(equation) => {
-                    b[p] = equation.value;
+                    boundary.push((p, equation.value));
                     &equation.row
                 }
                 None => {
@@ -440,16 +479,95 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
             }
             row_ptr.push(col_idx.len());
         }
-        drop((rows, scratch));
-        let a = SparseRowMat::new(SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx), values);
+        drop((rows, scratch, equations));
+        let matrix = SparseRowMat::new(SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx), values);
         let singular = |rcond: f64| GradientError::SingularSystem { rcond };
-        let lu = a.sp_lu().map_err(|_| singular(0.0))?;
-
-        let rcond = R::one() / (norm1(&a) * inverse_norm1_estimate(&lu, n));
+        let lu = matrix.sp_lu().map_err(|_| singular(0.0))?;
+        let rcond = R::one() / (norm1(&matrix) * inverse_norm1_estimate(&lu, n));
         if rcond.is_nan() || rcond < R::epsilon() {
             return Err(singular(rcond.to_f64().unwrap_or(f64::NAN)));
         }
-        let solve = |v: &mut Vec<R>| lu.solve_in_place_with_conj(Conj::No, ColMut::from_slice_mut(v).as_mat_mut());
+        Ok(BoundaryValueProblem {
+            shape: shape.to_vec(),
+            matrix,
+            lu,
+            boundary,
+            rcond,
+        })
+    }
+}
+
+/// A boundary-value problem with its system factorised (from
+/// [`Operator::boundary_value_problem`]): solve it for any number of right-hand sides.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{s, Array1, Axis};
+/// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+///
+/// // findiff: pde = PDE(Diff(0, h)**2, f, bc); pde.solve(), then pde.rhs = g; pde.solve()
+/// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0).dirichlet(s![-1], 0.0);
+/// let problem = Operator::derivative(Axis(0), 2)
+///     .boundary_value_problem(&[11], &bc, &GradientOptions::new().spacing(0.1))
+///     .unwrap();
+/// // u'' = 2, u(0) = u(1) = 0: u = x² − x (exact at second order).
+/// let u = problem.solve(&Array1::from_elem(11, 2.0_f64)).unwrap();
+/// assert!((u[5] + 0.25).abs() < 1e-12);
+/// assert!(problem.reciprocal_condition() > 1e-4);
+/// ```
+pub struct BoundaryValueProblem<R: faer::traits::ComplexField> {
+    shape: Vec<usize>,
+    matrix: SparseRowMat<usize, R>,
+    lu: Lu<usize, R>,
+    /// The boundary points in C order and their values (the right-hand side there).
+    boundary: Vec<(usize, R)>,
+    rcond: R,
+}
+
+impl<R: Float + faer::traits::ComplexField> BoundaryValueProblem<R> {
+    /// The grid's shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The estimated reciprocal condition number of the system in the 1-norm (at least machine
+    /// epsilon, else the problem was refused as singular): the solution's relative error from
+    /// rounding is about machine epsilon over this.
+    pub fn reciprocal_condition(&self) -> R {
+        self.rcond
+    }
+
+    /// The system's matrix: the operator's, each boundary point's row its condition's.
+    pub fn matrix(&self) -> &SparseRowMat<usize, R> {
+        &self.matrix
+    }
+
+    /// The solution for the right-hand side `rhs` (its values at boundary points are replaced
+    /// by the conditions' values, as findiff does).
+    ///
+    /// # Errors
+    ///
+    /// [`GradientError::BoundaryShape`] (with no condition) when `rhs` does not have the
+    /// problem's shape.
+    pub fn solve<D: Dimension>(&self, rhs: &ArrayRef<R, D>) -> Result<Array<R, D>, GradientError> {
+        if rhs.shape() != self.shape.as_slice() {
+            return Err(GradientError::BoundaryShape {
+                condition: None,
+                expected: self.shape.clone(),
+                got: rhs.shape().to_vec(),
+            });
+        }
+        let a = &self.matrix;
+        let n = a.nrows();
+        let mut b: Vec<R> = rhs.iter().copied().collect();
+        for &(p, value) in &self.boundary {
+            b[p] = value;
+        }
+        let solve = |v: &mut Vec<R>| {
+            self.lu
+                .solve_in_place_with_conj(Conj::No, ColMut::from_slice_mut(v).as_mat_mut())
+        };
         let mut x = b.clone();
         solve(&mut x);
         // Iterative refinement (LAPACK's xGERFS): x += A⁻¹(b − A x) while the residual at
@@ -474,6 +592,16 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
             x.iter_mut().zip(&r).for_each(|(x, r)| *x += *r);
         }
         Ok(Array::from_shape_vec(rhs.raw_dim(), x).expect("one value per point of the grid"))
+    }
+}
+
+impl<R: faer::traits::ComplexField + std::fmt::Debug> std::fmt::Debug for BoundaryValueProblem<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundaryValueProblem")
+            .field("shape", &self.shape)
+            .field("boundary_points", &self.boundary.len())
+            .field("rcond", &self.rcond)
+            .finish_non_exhaustive()
     }
 }
 

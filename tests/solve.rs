@@ -293,7 +293,7 @@ fn value_arrays_of_another_shape_are_refused() {
             .solve(&f, &bc, &GradientOptions::new().accuracy(2))
             .unwrap_err(),
         GradientError::BoundaryShape {
-            condition: 1,
+            condition: Some(1),
             expected: vec![6, 5],
             got: vec![5, 6]
         }
@@ -379,4 +379,49 @@ fn solving_is_deterministic() {
     let a = laplacian().solve(&f, &bc, &opts).unwrap();
     let b = laplacian().solve(&f, &bc, &opts).unwrap();
     assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+}
+
+/// A problem factorised once solves any number of right-hand sides, each the same bits as a
+/// solve from scratch; a right-hand side of another shape is refused.
+#[test]
+fn a_factorised_problem_solves_many_right_hand_sides() {
+    let (n, m) = (24, 19);
+    let bc = BoundaryConditions::new()
+        .dirichlet(s![0, ..], 1.0)
+        .dirichlet(s![-1, ..], 0.0)
+        .neumann(s![1..-1, 0], d(1, 1), -0.5)
+        .dirichlet(s![1..-1, -1], 0.0);
+    let opts = GradientOptions::new().accuracy(4).spacing(0.05);
+    let op = laplacian() - Operator::coefficient(3.0) * Operator::identity();
+    let problem = op.boundary_value_problem(&[n, m], &bc, &opts).unwrap();
+    assert_eq!(problem.shape(), &[n, m]);
+    let rcond = problem.reciprocal_condition();
+    assert!((f64::EPSILON..1.0).contains(&rcond), "{rcond}");
+    assert_eq!(problem.matrix().nrows(), n * m);
+    for seed in 0..3u64 {
+        let f = Array2::from_shape_fn((n, m), |(i, j)| {
+            ((i * 31 + j * 17 + seed as usize * 7) % 13) as f64 - 6.0
+        });
+        let again = problem.solve(&f).unwrap();
+        let fresh = op.solve(&f, &bc, &opts).unwrap();
+        assert!(
+            again.iter().zip(&fresh).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "seed {seed}"
+        );
+        // The Dirichlet rows hold: u = 1 on the first row, whatever f is there.
+        assert!(again.row(0).iter().all(|&u| (u - 1.0).abs() < 1e-12));
+    }
+    let err = problem.solve(&Array2::<f64>::zeros((m, n))).unwrap_err();
+    assert_eq!(
+        err,
+        GradientError::BoundaryShape {
+            condition: None,
+            expected: vec![n, m],
+            got: vec![m, n]
+        }
+    );
+    assert!(
+        err.to_string().starts_with("the right-hand side has shape [19, 24]"),
+        "{err}"
+    );
 }

@@ -146,12 +146,14 @@ pub(crate) fn magnitude_blocks(len: usize, points: usize, threshold: usize) -> (
 
 /// Rows of an operator's matrix per block at least: each block's rows go to one thread, whose
 /// scratch (two accumulators the size of the grid) is reused across the blocks it takes.
+#[cfg(feature = "sparse")]
 pub(crate) const MATRIX_BLOCK_ROWS: usize = 1 << 14;
 
 /// The rows per block of the matrix of an operator on `n` points, and whether the blocks run
 /// on rayon's threads: from the parallel threshold on, in at most [`MAX_BLOCKS`] blocks of at
 /// least [`MATRIX_BLOCK_ROWS`] rows. Every row is built on its own, so the blocks change only
 /// who builds it.
+#[cfg(feature = "sparse")]
 pub(crate) fn matrix_blocks(n: usize, threshold: usize) -> (usize, bool) {
     let n = n.max(1);
     if n < threshold {

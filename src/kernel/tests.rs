@@ -892,6 +892,7 @@ fn magnitude_blocks_of_a_grid_of_shapes() {
 
 /// The blocks of an operator's matrix: serial below the threshold, else at most `MAX_BLOCKS`
 /// blocks of at least `MATRIX_BLOCK_ROWS` rows.
+#[cfg(feature = "sparse")]
 #[test]
 fn matrix_blocks_of_a_grid_of_sizes() {
     use super::route::{MATRIX_BLOCK_ROWS, MAX_BLOCKS, matrix_blocks};
