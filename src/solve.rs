@@ -238,12 +238,12 @@ fn selected_points(points: &[SliceInfoElem], shape: &[usize], condition: usize) 
                     return Err(refuse(axis, elem));
                 }
                 let stride = step.unsigned_abs();
-                let mut range: Vec<usize> = (start..end).step_by(stride).collect();
                 if step < 0 {
                     // ndarray: a negative step walks the range from its end.
-                    range = (start..end).rev().step_by(stride).collect();
+                    (start..end).rev().step_by(stride).collect()
+                } else {
+                    (start..end).step_by(stride).collect()
                 }
-                range
             }
             SliceInfoElem::NewAxis => unreachable!("filtered above"),
         };
@@ -481,12 +481,23 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
         }
         drop((rows, scratch, equations));
         let matrix = SparseRowMat::new(SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx), values);
+        // A grid without points has nothing to factorise: its solution is empty.
+        if n == 0 {
+            return Ok(BoundaryValueProblem {
+                shape: shape.to_vec(),
+                matrix,
+                lu: None,
+                boundary,
+                rcond: R::one(),
+            });
+        }
         let singular = |rcond: f64| GradientError::SingularSystem { rcond };
         let lu = matrix.sp_lu().map_err(|_| singular(0.0))?;
         let rcond = R::one() / (norm1(&matrix) * inverse_norm1_estimate(&lu, n));
         if rcond.is_nan() || rcond < R::epsilon() {
             return Err(singular(rcond.to_f64().unwrap_or(f64::NAN)));
         }
+        let lu = Some(lu);
         Ok(BoundaryValueProblem {
             shape: shape.to_vec(),
             matrix,
@@ -519,7 +530,8 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
 pub struct BoundaryValueProblem<R: faer::traits::ComplexField> {
     shape: Vec<usize>,
     matrix: SparseRowMat<usize, R>,
-    lu: Lu<usize, R>,
+    /// The factors; `None` for a grid without points.
+    lu: Option<Lu<usize, R>>,
     /// The boundary points in C order and their values (the right-hand side there).
     boundary: Vec<(usize, R)>,
     rcond: R,
@@ -564,10 +576,10 @@ impl<R: Float + faer::traits::ComplexField> BoundaryValueProblem<R> {
         for &(p, value) in &self.boundary {
             b[p] = value;
         }
-        let solve = |v: &mut Vec<R>| {
-            self.lu
-                .solve_in_place_with_conj(Conj::No, ColMut::from_slice_mut(v).as_mat_mut())
+        let Some(lu) = &self.lu else {
+            return Ok(Array::from_shape_vec(rhs.raw_dim(), b).expect("a grid without points"));
         };
+        let solve = |v: &mut Vec<R>| lu.solve_in_place_with_conj(Conj::No, ColMut::from_slice_mut(v).as_mat_mut());
         let mut x = b.clone();
         solve(&mut x);
         // Iterative refinement (LAPACK's xGERFS): x += A⁻¹(b − A x) while the residual at

@@ -425,3 +425,18 @@ fn a_factorised_problem_solves_many_right_hand_sides() {
         "{err}"
     );
 }
+
+/// A grid without points solves to an empty array, and a condition can select nothing.
+#[test]
+fn empty_grids_and_selections() {
+    let opts = GradientOptions::new();
+    let bc = BoundaryConditions::new().dirichlet(s![0..0], 1.0);
+    let u = Operator::<f64>::identity()
+        .solve(&Array1::zeros(0), &bc, &opts)
+        .unwrap();
+    assert_eq!(u.len(), 0);
+    let u = Operator::<f64>::identity()
+        .solve(&Array2::zeros((3, 0)), &BoundaryConditions::new(), &opts)
+        .unwrap();
+    assert_eq!(u.shape(), &[3, 0]);
+}
