@@ -12,7 +12,7 @@ use faer::linalg::solvers::SolveCore;
 use faer::sparse::linalg::solvers::Lu;
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use faer::{ColMut, Conj};
-use ndarray::{Array, ArrayRef, ArrayViewD, Dimension, SliceInfoElem};
+use ndarray::{Array, ArrayRef, ArrayViewD, Dimension, IxDyn, SliceInfoElem};
 use num_traits::Float;
 
 use crate::error::GradientError;
@@ -310,7 +310,8 @@ fn boundary_equations<R: Float>(
                 got: values.shape().to_vec(),
             });
         }
-        let rows = match &condition.equation {
+        // A Neumann condition's rows, with their scratch; a Dirichlet point's row is `u[p]`.
+        let mut rows = match &condition.equation {
             Equation::Dirichlet => None,
             Equation::Operator(op) => {
                 let rows = MatrixRows::new(op, shape, opts)?;
@@ -318,16 +319,10 @@ fn boundary_equations<R: Float>(
                 Some((rows, scratch))
             }
         };
-        let mut rows = rows;
-        let values = match &condition.value {
-            BoundaryValue::Field(values) => Some(values.iter().copied().collect::<Vec<R>>()),
-            BoundaryValue::Constant(_) => None,
-        };
         for p in points {
-            let value = match (&condition.value, &values) {
-                (_, Some(values)) => values[p],
-                (BoundaryValue::Constant(v), None) => *v,
-                (BoundaryValue::Field(_), None) => unreachable!("field values are gathered above"),
+            let value = match &condition.value {
+                BoundaryValue::Constant(v) => *v,
+                BoundaryValue::Field(values) => values[IxDyn(&unravel(p, shape))],
             };
             let mut row = Vec::new();
             match &mut rows {

@@ -6,7 +6,7 @@
 #![allow(clippy::reversed_empty_ranges)]
 
 use ndarray::{Array1, Array2, ArrayD, Axis, NewAxis, SliceInfoElem, s};
-use ndarray_gradient::{BoundaryConditions, GradientError, GradientOptions, Operator};
+use ndarray_gradient::{BoundaryConditions, BoundaryValue, GradientError, GradientOptions, Operator};
 
 use crate::fixture::Fixture;
 
@@ -439,4 +439,30 @@ fn empty_grids_and_selections() {
         .solve(&Array2::zeros((3, 0)), &BoundaryConditions::new(), &opts)
         .unwrap();
     assert_eq!(u.shape(), &[3, 0]);
+}
+
+/// A value array is read by index, whatever its memory layout: a transposed view gives the
+/// same solution as its standard-layout copy.
+#[test]
+fn value_arrays_of_any_layout() {
+    let g = Array2::from_shape_fn((9, 9), |(i, j)| (i * 10 + j) as f64);
+    let (view, copy) = (g.t(), g.t().to_owned());
+    let opts = GradientOptions::new().accuracy(2);
+    let solve = |bc: BoundaryConditions<'_, f64>| laplacian().solve(&Array2::zeros((9, 9)), &bc, &opts).unwrap();
+    let a = solve(
+        BoundaryConditions::new()
+            .dirichlet(s![0, ..], BoundaryValue::Field(view.into_dyn()))
+            .dirichlet(s![-1, ..], BoundaryValue::Field(view.into_dyn()))
+            .dirichlet(s![1..-1, 0], BoundaryValue::Field(view.into_dyn()))
+            .dirichlet(s![1..-1, -1], BoundaryValue::Field(view.into_dyn())),
+    );
+    let b = solve(
+        BoundaryConditions::new()
+            .dirichlet(s![0, ..], &copy)
+            .dirichlet(s![-1, ..], &copy)
+            .dirichlet(s![1..-1, 0], &copy)
+            .dirichlet(s![1..-1, -1], &copy),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a[[0, 3]], 30.0);
 }
