@@ -380,6 +380,211 @@ impl Field for Rational {
     }
 }
 
+/// One row of a compact scheme at unit spacing: `Σ lhs[k]·f⁽ᵐ⁾[i + lhs_offsets[k]] =
+/// Σ rhs[j]·f[i + rhs_offsets[j]]`, each weight the correctly rounded value of the exact
+/// rational one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CompactRow {
+    pub(crate) lhs_offsets: Vec<isize>,
+    pub(crate) lhs: Vec<f64>,
+    pub(crate) rhs_offsets: Vec<isize>,
+    pub(crate) rhs: Vec<f64>,
+    /// The order of the truncation error.
+    pub(crate) accuracy: usize,
+}
+
+/// A compact scheme: its interior row, and the one-sided rows of the first points of an axis
+/// (`left[i]` is point `i`); the last points' rows are their mirror images.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CompactRows {
+    pub(crate) interior: CompactRow,
+    pub(crate) left: Vec<CompactRow>,
+}
+
+/// findiff's `CompactScheme.from_accuracy(accuracy, derivative, 2p + 1)` with its one-sided
+/// boundary rows (Visbal and Gaitonde): the symmetric left-hand side of `2p + 1` points and
+/// the narrowest centred right-hand side that together reach `accuracy` (Lele's schemes), all
+/// solved in exact rational arithmetic. `None` if no right-hand side up to `MAX_Q` points to a
+/// side reaches it, or an intermediate rational outgrows 128 bits.
+pub(crate) fn compact_rows(m: usize, accuracy: usize, p: usize) -> Option<CompactRows> {
+    const MAX_Q: usize = 8;
+    let (alphas, coefs, q, acc) = (1..=MAX_Q).find_map(|q| {
+        let (alphas, coefs) = compact_interior(m, p, q)?;
+        let acc = compact_accuracy(m, &alphas, &coefs)?;
+        (acc >= accuracy).then_some((alphas, coefs, q, acc))
+    })?;
+    let interior = CompactRow {
+        lhs_offsets: alphas.iter().map(|&(o, _)| o).collect(),
+        lhs: alphas.iter().map(|&(_, a)| a.to_f64()).collect(),
+        rhs_offsets: coefs.iter().map(|&(o, _)| o).collect(),
+        rhs: coefs.iter().map(|&(_, c)| c.to_f64()).collect(),
+        accuracy: acc,
+    };
+    let left = (0..p.max(q))
+        .map(|i| compact_boundary_row(m, &alphas, 2 * q + 1, i, acc))
+        .collect::<Option<Vec<_>>>()?;
+    Some(CompactRows { interior, left })
+}
+
+type Taps = Vec<(isize, Rational)>;
+
+fn power(o: isize, k: usize) -> Rational {
+    let mut v = Rational::int(1);
+    for _ in 0..k {
+        v = v * Rational::int(o as i128);
+    }
+    v
+}
+
+/// `k! / (k - m)!`.
+fn falling(k: usize, m: usize) -> Rational {
+    ((k - m + 1)..=k).fold(Rational::int(1), |v, j| v * Rational::int(j as i128))
+}
+
+/// The Taylor condition of order `k` (multiplied by `k!`): `Σ c_j o_jᵏ − k!/(k−m)! Σ α_r r^(k−m)`,
+/// zero when the scheme is exact for `xᵏ`.
+fn compact_moment(m: usize, alphas: &[(isize, Rational)], coefs: &[(isize, Rational)], k: usize) -> Rational {
+    let mut v = Rational::int(0);
+    for &(o, c) in coefs {
+        v = v + c * power(o, k);
+    }
+    if k >= m {
+        let mut s = Rational::int(0);
+        for &(r, a) in alphas {
+            s = s + a * power(r, k - m);
+        }
+        v = v - falling(k, m) * s;
+    }
+    v
+}
+
+/// The accuracy order: the first `k > m` whose condition fails gives `k − m`. `None` on
+/// overflow.
+fn compact_accuracy(m: usize, alphas: &[(isize, Rational)], coefs: &[(isize, Rational)]) -> Option<usize> {
+    (m + 1..m + coefs.len() + alphas.len() + 4).find_map(|k| {
+        let v = compact_moment(m, alphas, coefs, k);
+        if v.den == 0 {
+            Some(None)
+        } else {
+            (v.num != 0).then_some(Some(k - m))
+        }
+    })?
+}
+
+/// The interior scheme with left-hand offsets `-p..=p` (`α₀ = 1`) and right-hand offsets
+/// `-q..=q`, solved jointly from as many Taylor conditions as unknowns (findiff's
+/// `_solve_jointly`). `None` if the system is singular or overflows.
+fn compact_interior(m: usize, p: usize, q: usize) -> Option<(Taps, Taps)> {
+    let (p, q) = (p as isize, q as isize);
+    let rhs: Vec<isize> = (-q..=q).collect();
+    let lhs: Vec<isize> = (-p..=p).filter(|&k| k != 0).collect();
+    let n = rhs.len() + lhs.len();
+    let mut a = vec![vec![Rational::int(0); n]; n];
+    let mut b = vec![Rational::int(0); n];
+    for (k, (row, bk)) in a.iter_mut().zip(&mut b).enumerate() {
+        for (j, &o) in rhs.iter().enumerate() {
+            row[j] = power(o, k);
+        }
+        if k >= m {
+            for (j, &r) in lhs.iter().enumerate() {
+                row[rhs.len() + j] = Rational::int(0) - falling(k, m) * power(r, k - m);
+            }
+        }
+        if k == m {
+            *bk = falling(m, m);
+        }
+    }
+    let x = solve_exact(a, b)?;
+    let mut alphas: Taps = lhs.iter().zip(&x[rhs.len()..]).map(|(&r, &v)| (r, v)).collect();
+    alphas.push((0, Rational::int(1)));
+    alphas.sort_by_key(|&(r, _)| r);
+    let coefs = rhs.iter().zip(&x[..rhs.len()]).map(|(&o, &v)| (o, v)).collect();
+    Some((alphas, coefs))
+}
+
+/// The one-sided row of point `i` from the start of an axis (findiff's `_boundary_scheme`): the
+/// interior alphas that fall inside the axis, and right-hand offsets from `-i`, widened to the
+/// interior's width and then until the row reaches `target` accuracy.
+fn compact_boundary_row(m: usize, interior: &[(isize, Rational)], width: usize, i: usize, target: usize) -> Option<CompactRow> {
+    let i = i as isize;
+    let alphas: Taps = interior.iter().copied().filter(|&(r, _)| r >= -i).collect();
+    let mut offsets: Vec<isize> = (-i..).take(width).collect();
+    loop {
+        let coefs = compact_rhs(m, &alphas, &offsets)?;
+        let acc = compact_accuracy(m, &alphas, &coefs)?;
+        if acc >= target {
+            return Some(CompactRow {
+                lhs_offsets: alphas.iter().map(|&(o, _)| o).collect(),
+                lhs: alphas.iter().map(|&(_, a)| a.to_f64()).collect(),
+                rhs_offsets: offsets,
+                rhs: coefs.iter().map(|&(_, c)| c.to_f64()).collect(),
+                accuracy: acc,
+            });
+        }
+        if offsets.len() > width + 2 * target + 2 * m {
+            return None;
+        }
+        offsets.push(offsets[offsets.len() - 1] + 1);
+    }
+}
+
+/// The right-hand coefficients on `offsets` for the given alphas (findiff's
+/// `calc_coefs(m, offsets, alphas=...)`): exact for polynomials of degree below the number of
+/// offsets.
+fn compact_rhs(m: usize, alphas: &[(isize, Rational)], offsets: &[isize]) -> Option<Taps> {
+    let n = offsets.len();
+    let mut a = vec![vec![Rational::int(0); n]; n];
+    let mut b = vec![Rational::int(0); n];
+    for (k, (row, bk)) in a.iter_mut().zip(&mut b).enumerate() {
+        for (j, &o) in offsets.iter().enumerate() {
+            row[j] = power(o, k);
+        }
+        if k >= m {
+            let mut s = Rational::int(0);
+            for &(r, al) in alphas {
+                s = s + al * power(r, k - m);
+            }
+            *bk = falling(k, m) * s;
+        }
+    }
+    let x = solve_exact(a, b)?;
+    Some(offsets.iter().copied().zip(x).collect())
+}
+
+/// Gaussian elimination in exact rationals. `None` if `a` is singular or a rational outgrows
+/// 128 bits.
+fn solve_exact(mut a: Vec<Vec<Rational>>, mut b: Vec<Rational>) -> Option<Vec<Rational>> {
+    let n = b.len();
+    for c in 0..n {
+        let r = (c..n).find(|&r| a[r][c].num != 0 || a[r][c].den == 0)?;
+        a.swap(c, r);
+        b.swap(c, r);
+        let pivot = a[c][c];
+        if pivot.den == 0 {
+            return None;
+        }
+        for r in c + 1..n {
+            if a[r][c].num == 0 {
+                continue;
+            }
+            let l = a[r][c].div(pivot);
+            for k in c..n {
+                a[r][k] = a[r][k] - l * a[c][k];
+            }
+            b[r] = b[r] - l * b[c];
+        }
+    }
+    let mut x = vec![Rational::int(0); n];
+    for c in (0..n).rev() {
+        let mut s = b[c];
+        for k in c + 1..n {
+            s = s - a[c][k] * x[k];
+        }
+        x[c] = s.div(a[c][c]);
+    }
+    x.iter().all(|v| v.den != 0).then_some(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

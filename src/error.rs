@@ -189,6 +189,17 @@ pub enum GradientError {
         /// The accuracy order asked for.
         accuracy: usize,
     },
+    /// [`CompactScheme::new`](crate::CompactScheme::new) was asked for a scheme it does not
+    /// build: a derivative order other than 1 or 2, left-hand points other than 3 or 5, or an
+    /// accuracy order that is odd, 0, or above [`MAX_COMPACT_ACCURACY`](crate::MAX_COMPACT_ACCURACY).
+    InvalidCompactScheme {
+        /// The derivative order asked for.
+        derivative: usize,
+        /// The accuracy order asked for.
+        accuracy: usize,
+        /// The number of left-hand points asked for.
+        lhs_points: usize,
+    },
     /// [`fornberg_weights`](crate::fornberg_weights) was given too few positions for the
     /// derivative order, or positions that repeat or are not finite.
     InvalidOffsets {
@@ -454,6 +465,17 @@ impl fmt::Display for GradientError {
                 "accuracy order {accuracy} is not supported: use an even number from 2 to {}",
                 MAX_ACCURACY
             ),
+            InvalidCompactScheme {
+                derivative,
+                accuracy,
+                lhs_points,
+            } => write!(
+                f,
+                "no compact scheme for derivative order {derivative}, accuracy order {accuracy} and \
+                 {lhs_points} left-hand points: use derivative 1 or 2, 3 or 5 left-hand points, and an \
+                 even accuracy from 2 to {}",
+                crate::compact::MAX_COMPACT_ACCURACY
+            ),
             InvalidOffsets {
                 derivative,
                 count: given,
@@ -582,6 +604,16 @@ impl fmt::Display for GradientError {
                         "derivatives above the first take one-sided stencils of the accuracy order \
                          at the edges; set that with accuracy, not edge_order"
                     }
+                    ("axes", "compact") => "a compact scheme differentiates along the axis it is given; remove axes",
+                    ("coordinates", "compact") => {
+                        "compact schemes here need a uniform spacing; give the axis a spacing, or use an \
+                         explicit stencil (accuracy) on coordinates"
+                    }
+                    ("period", "compact") => {
+                        "a compact scheme on a periodic axis needs a period of n times the spacing (a \
+                         uniform grid across the wrap); use Boundary::Periodic"
+                    }
+                    (_, "compact") => "the compact scheme fixes the derivative and accuracy orders and its own edges; remove the option",
                     ("axes", _) => "an operator names the axes it differentiates; remove axes",
                     ("derivative", "operator") => {
                         "an operator gives the derivative order of each of its terms; remove derivative"
@@ -681,6 +713,18 @@ impl PartialEq for GradientError {
             (ZeroDimensional, ZeroDimensional) => true,
             (InvalidDerivative { derivative: a }, InvalidDerivative { derivative: b }) => a == b,
             (InvalidAccuracy { accuracy: a }, InvalidAccuracy { accuracy: b }) => a == b,
+            (
+                InvalidCompactScheme {
+                    derivative: a,
+                    accuracy: b,
+                    lhs_points: c,
+                },
+                InvalidCompactScheme {
+                    derivative: d,
+                    accuracy: e,
+                    lhs_points: g,
+                },
+            ) => (a, b, c) == (d, e, g),
             (
                 InvalidOffsets {
                     derivative: a,

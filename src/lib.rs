@@ -311,6 +311,7 @@
 #[allow(unsafe_code)]
 mod alloc;
 mod coefficients;
+mod compact;
 mod derived;
 mod diff;
 mod dims;
@@ -339,6 +340,7 @@ mod stencil;
 pub mod zarr;
 
 pub use coefficients::{Coefficients, Stencil, coefficients, fornberg_weights};
+pub use compact::{CompactScheme, MAX_COMPACT_ACCURACY, MAX_COMPACT_LHS_POINTS};
 pub use derived::Hessian;
 pub use dims::GradientDim;
 pub use element::{DiffElement, GradientElement, GradientFloat, IntoF32};

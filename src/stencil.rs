@@ -93,6 +93,14 @@ pub(crate) fn add_term<T: GradientFloat>(acc: T, f: T, w: T::Real) -> T {
     acc + f.scale(w)
 }
 
+/// `x − l · y`: one elimination step of a compact scheme's banded solve ([`crate::compact`]),
+/// rounded after the product and after the difference (no fused multiply-add). Every lane takes
+/// the same steps in the same order, so its result does not depend on layout, tiles or threads.
+#[inline(always)]
+pub(crate) fn eliminate<T: GradientFloat>(x: T, y: T, l: T::Real) -> T {
+    x - y.scale(l)
+}
+
 /// `Σ_j w_j · f_j` over the `width` taps `tap(j) = (f_j, w_j)`, summed as [`first_term`]
 /// fixes: one point of a weighted stencil, for the paths that compute a point at a time (edge
 /// rules, the ends of a row, stencils wider than the unrolled loops).

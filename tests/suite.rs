@@ -3,6 +3,8 @@
 
 #[path = "api.rs"]
 mod api;
+#[path = "compact.rs"]
+mod compact;
 #[path = "docs.rs"]
 mod docs;
 #[path = "errors.rs"]

@@ -57,6 +57,7 @@ macro_rules! in_static_dim {
     };
 }
 
+mod compact;
 mod difference;
 mod lanes;
 mod planes;
@@ -68,6 +69,7 @@ mod taps;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub(crate) use compact::compact;
 pub(crate) use taps::Slot;
 
 use route::{Job, Layout, Route, TermLayout, Walk};

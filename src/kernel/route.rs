@@ -144,6 +144,17 @@ pub(crate) fn magnitude_blocks(len: usize, points: usize, threshold: usize) -> (
     (block, len * points >= threshold && block < len)
 }
 
+/// Points of a compact derivative's tile: whole lanes along the axis, whose right-hand side
+/// and both sweeps of the banded solve stay in the L2 cache (256 KiB of `f64`).
+pub(crate) const COMPACT_TILE_POINTS: usize = 1 << 15;
+
+/// The points per tile of a compact derivative of an array of `points` points, and whether the
+/// tiles run on rayon's threads (from `threshold` points on). Every lane is solved the same way
+/// in any tile, so the tiles change only who solves it.
+pub(crate) fn compact_tiles(points: usize, threshold: usize) -> (usize, bool) {
+    (COMPACT_TILE_POINTS, points >= threshold && points > COMPACT_TILE_POINTS)
+}
+
 /// Rows of an operator's matrix per block at least: each block's rows go to one thread, whose
 /// scratch (two accumulators the size of the grid) is reused across the blocks it takes.
 #[cfg(feature = "sparse")]
