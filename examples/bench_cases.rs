@@ -208,6 +208,13 @@ fn all_cases() -> Vec<Case> {
                         with_static(&fa, |a| black_box(a.gradient_axis_with(Axis(axis), &opts).is_ok()));
                     });
                 }
+                // The compact first derivative, Lele's tridiagonal scheme of accuracy 4 (issue
+                // 17: at most twice the explicit accuracy-4 call, `acc4` above).
+                let fc = f.clone();
+                let scheme = ndarray_gradient::CompactScheme::new(1, 4, 3).expect("a scheme");
+                schedules(&mut cases, &format!("compact1_acc4/{tag}/axis{axis}"), n, move || {
+                    black_box(scheme.apply(&*fc, Axis(axis), &GradientOptions::new()).unwrap());
+                });
                 let fd2 = f.clone();
                 schedules(&mut cases, &format!("deriv2/{tag}/axis{axis}"), n, move || {
                     let opts = GradientOptions::new().derivative(2);

@@ -108,7 +108,7 @@ def axis_of(parts):
 # NumPy has no threaded copy: the parallel floors have no NumPy column.
 NO_NUMPY = ("acc4", "acc8", "deriv2", "coords_acc4", "laplacian", "copy_parallel", "copies_parallel",
             "mixed01_acc2", "mixed01_acc4", "hessian", "hessian_floor", "matrix_lap2d_acc4",
-            "solve_poisson2d_acc2")
+            "solve_poisson2d_acc2", "compact1_acc4")
 
 
 def numpy_callable(case, cache):
@@ -224,7 +224,8 @@ def findiff_callable(case, cache):
     parts = case.split("/")
     kind = parts[0]
     if kind not in ("acc2", "acc4", "acc8", "deriv2", "coords_acc4", "periodic", "laplacian",
-                    "mixed01_acc2", "mixed01_acc4", "hessian", "matrix_lap2d_acc4", "solve_poisson2d_acc2"):
+                    "mixed01_acc2", "mixed01_acc4", "hessian", "matrix_lap2d_acc4", "solve_poisson2d_acc2",
+                    "compact1_acc4"):
         return None
     name, order = parts[1], parts[2]
     f = cached_array(cache, name, order)
@@ -244,7 +245,9 @@ def findiff_callable(case, cache):
         ops = [findiff.Diff(i, 1.0, acc=2) ** 2 if i == j else findiff.Diff(i, 1.0, acc=2) * findiff.Diff(j, 1.0, acc=2)
                for i in range(n) for j in range(i, n)]
         return lambda: [op(f) for op in ops]
-    if kind.startswith("acc"):
+    if kind == "compact1_acc4":
+        op = findiff.Diff(axis, 1.0, acc=4, compact=3)
+    elif kind.startswith("acc"):
         op = findiff.Diff(axis, 1.0, acc=int(kind[3:]))
     elif kind == "deriv2":
         # `**2` is findiff's genuine second-derivative stencil (its order is multiplied,
@@ -267,6 +270,7 @@ findiff column (findiff {version}): Diff(k, 1.0, acc=p) for acc{{p}}; Diff(k, 1.
 Diff(k, x, acc=4) for coords_acc4; Diff(k, 1.0, periodic=True, acc=2) for periodic; Laplacian(h=[1.0]*ndim, acc=2) for laplacian;
 Diff(0, 1.0, acc=p) * Diff(1, 1.0, acc=p) for mixed01_acc{{p}}; for hessian, Diff(i)**2 and Diff(i) * Diff(j), i < j, at acc=2;
 (Diff(0, 1.0, acc=4)**2 + Diff(1, 1.0, acc=4)**2).matrix(shape) for matrix_lap2d_acc4 (its Rust / floor is not a floor: a matrix is no copy);
+Diff(k, 1.0, acc=4, compact=3) for compact1_acc4 (Lele's tridiagonal scheme; its floor as every derivative's);
 PDE(Diff(0, h)**2 + Diff(1, h)**2, f, bc).solve() with bc = 0 on the four sides, h = 1/511, for solve_poisson2d_acc2 (SciPy's SuperLU; no floor either).
 NumPy: np.sqrt(sum(g * g for g in np.gradient(f))) for magnitude. hessian's floor is one fresh copy per distinct entry.
 "/ Rust" columns are the peer's time over this crate's (above 1: this crate is faster); Rust / floor is this

@@ -505,7 +505,13 @@ fn compact_interior(m: usize, p: usize, q: usize) -> Option<(Taps, Taps)> {
 /// The one-sided row of point `i` from the start of an axis (findiff's `_boundary_scheme`): the
 /// interior alphas that fall inside the axis, and right-hand offsets from `-i`, widened to the
 /// interior's width and then until the row reaches `target` accuracy.
-fn compact_boundary_row(m: usize, interior: &[(isize, Rational)], width: usize, i: usize, target: usize) -> Option<CompactRow> {
+fn compact_boundary_row(
+    m: usize,
+    interior: &[(isize, Rational)],
+    width: usize,
+    i: usize,
+    target: usize,
+) -> Option<CompactRow> {
     let i = i as isize;
     let alphas: Taps = interior.iter().copied().filter(|&(r, _)| r >= -i).collect();
     let mut offsets: Vec<isize> = (-i..).take(width).collect();
@@ -568,8 +574,9 @@ fn solve_exact(mut a: Vec<Vec<Rational>>, mut b: Vec<Rational>) -> Option<Vec<Ra
                 continue;
             }
             let l = a[r][c].div(pivot);
-            for k in c..n {
-                a[r][k] = a[r][k] - l * a[c][k];
+            let pivot_row = a[c].clone();
+            for (x, &p) in a[r][c..n].iter_mut().zip(&pivot_row[c..n]) {
+                *x = *x - l * p;
             }
             b[r] = b[r] - l * b[c];
         }

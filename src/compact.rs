@@ -176,7 +176,13 @@ impl CompactScheme {
     /// ```
     pub fn min_len(&self) -> usize {
         let reach = self.rows.left.iter().enumerate().map(|(i, row)| {
-            let last = row.rhs_offsets.iter().chain(&row.lhs_offsets).max().copied().unwrap_or(0);
+            let last = row
+                .rhs_offsets
+                .iter()
+                .chain(&row.lhs_offsets)
+                .max()
+                .copied()
+                .unwrap_or(0);
             (i as isize + last + 1) as usize
         });
         reach.max().unwrap_or(1).max(2 * self.rows.left.len())
@@ -263,9 +269,9 @@ impl CompactScheme {
     {
         let f = f.view();
         let system = self.system(f.shape(), axis, opts)?;
-        let mut out = crate::alloc::alloc_like(&f, None);
-        crate::kernel::compact(f, out.view_mut(), axis, &system);
-        Ok(out)
+        Ok(crate::alloc::new_array_like(&f, None, |out| {
+            crate::kernel::compact(f.view(), out, axis, &system)
+        }))
     }
 
     /// [`apply`](Self::apply) written into `out` (the input's shape, any layout).
@@ -346,7 +352,9 @@ impl CompactScheme {
                 // A period of n·h (to rounding) keeps the grid uniform across the wrap.
                 let whole = h * R::from(n).unwrap_or(R::nan());
                 let slack = R::from(4.0).expect("small constant") * R::epsilon() * period.abs();
-                if !((period - whole).abs() <= slack) {
+                // Written so that a NaN period or step fails the check too.
+                let within = (period - whole).abs() <= slack;
+                if !within {
                     return Err(conflict("period"));
                 }
                 true
@@ -384,7 +392,13 @@ impl CompactScheme {
         };
         let rhs = if periodic {
             // The points whose stencil wraps take the interior weights as an edge rule.
-            let reach = rows.interior.rhs_offsets.iter().map(|o| o.unsigned_abs()).max().unwrap_or(0);
+            let reach = rows
+                .interior
+                .rhs_offsets
+                .iter()
+                .map(|o| o.unsigned_abs())
+                .max()
+                .unwrap_or(0);
             let edges = (0..reach)
                 .chain(n - reach..n)
                 .map(|i| {
@@ -426,7 +440,8 @@ impl CompactScheme {
                 edges: left.chain(right).collect(),
             }
         };
-        let lhs = BandedLu::factorise(self.lhs_matrix(n, periodic)).ok_or(GradientError::SingularSystem { rcond: 0.0 })?;
+        let lhs =
+            BandedLu::factorise(self.lhs_matrix(n, periodic)).ok_or(GradientError::SingularSystem { rcond: 0.0 })?;
         Ok(CompactSystem { rhs, lhs: lhs.cast() })
     }
 
@@ -676,10 +691,14 @@ mod tests {
                             lu.solve_band(&mut x);
                             if let Some(w) = &lu.cyclic {
                                 let r = w.corners.len();
-                                let g: Vec<f64> = w.corners.iter().map(|e| e.iter().map(|&(j, c)| c * x[j]).sum()).collect();
+                                let g: Vec<f64> = w
+                                    .corners
+                                    .iter()
+                                    .map(|e| e.iter().map(|&(j, c)| c * x[j]).sum())
+                                    .collect();
                                 let c: Vec<f64> = (0..r).map(|k| (0..r).map(|l| w.s[k * r + l] * g[l]).sum()).collect();
-                                for i in 0..n {
-                                    x[i] -= (0..r).map(|k| w.z[i * r + k] * c[k]).sum::<f64>();
+                                for (i, xi) in x.iter_mut().enumerate() {
+                                    *xi -= (0..r).map(|k| w.z[i * r + k] * c[k]).sum::<f64>();
                                 }
                             }
                             for (i, row) in a.iter().enumerate() {

@@ -613,7 +613,9 @@ impl fmt::Display for GradientError {
                         "a compact scheme on a periodic axis needs a period of n times the spacing (a \
                          uniform grid across the wrap); use Boundary::Periodic"
                     }
-                    (_, "compact") => "the compact scheme fixes the derivative and accuracy orders and its own edges; remove the option",
+                    (_, "compact") => {
+                        "the compact scheme fixes the derivative and accuracy orders and its own edges; remove the option"
+                    }
                     ("axes", _) => "an operator names the axes it differentiates; remove axes",
                     ("derivative", "operator") => {
                         "an operator gives the derivative order of each of its terms; remove derivative"

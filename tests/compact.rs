@@ -91,14 +91,16 @@ fn polynomials_are_differentiated_exactly() {
                 let h = 1.0 / n as f64;
                 let x = Array1::from_shape_fn(n, |i| i as f64 * h);
                 let f = x.mapv(|x| x.powi(degree) - 0.5 * x.powi(degree - 1));
-                let d = |x: f64, k: i32, p: i32| -> f64 {
-                    (0..k).map(|j| (p - j) as f64).product::<f64>() * x.powi(p - k)
-                };
+                let d =
+                    |x: f64, k: i32, p: i32| -> f64 { (0..k).map(|j| (p - j) as f64).product::<f64>() * x.powi(p - k) };
                 let exact = x.mapv(|x| d(x, m as i32, degree) - 0.5 * d(x, m as i32, degree - 1));
                 let got = scheme.apply(&f, Axis(0), &GradientOptions::new().spacing(h)).unwrap();
                 let scale = exact.iter().fold(1.0f64, |a, v| a.max(v.abs()));
                 for (i, (g, e)) in got.iter().zip(&exact).enumerate() {
-                    assert!((g - e).abs() < 1e-7 * scale, "m {m} lhs {lhs} acc {acc} point {i}: {g} vs {e}");
+                    assert!(
+                        (g - e).abs() < 1e-7 * scale,
+                        "m {m} lhs {lhs} acc {acc} point {i}: {g} vs {e}"
+                    );
                 }
             }
         }
@@ -144,8 +146,13 @@ fn compact_schemes_resolve_short_waves_better() {
     let opts = GradientOptions::new().spacing(h).periodic_all();
     for (compact_acc, explicit_acc) in [(4, 2), (6, 4)] {
         use ndarray_gradient::ArrayGradientExt;
-        let c = CompactScheme::new(1, compact_acc, 3).unwrap().apply(&f, Axis(0), &opts).unwrap();
-        let e = f.gradient_axis_with(Axis(0), &opts.clone().accuracy(explicit_acc)).unwrap();
+        let c = CompactScheme::new(1, compact_acc, 3)
+            .unwrap()
+            .apply(&f, Axis(0), &opts)
+            .unwrap();
+        let e = f
+            .gradient_axis_with(Axis(0), &opts.clone().accuracy(explicit_acc))
+            .unwrap();
         assert!(err(&c) < 0.5 * err(&e), "compact {} vs explicit {}", err(&c), err(&e));
     }
 }
@@ -155,13 +162,21 @@ fn compact_schemes_resolve_short_waves_better() {
 #[test]
 fn same_bits_on_every_layout_and_split() {
     let shape = (37, 29, 33);
-    let f = Array3::from_shape_fn(shape, |(i, j, k)| ((i * 7 + j * 3 + k) as f64 * 0.37).sin() + (i * j) as f64 * 1e-3);
+    let f = Array3::from_shape_fn(shape, |(i, j, k)| {
+        ((i * 7 + j * 3 + k) as f64 * 0.37).sin() + (i * j) as f64 * 1e-3
+    });
     let fortran = {
         let mut a = Array3::zeros(shape.f());
         a.assign(&f);
         a
     };
-    let big = Array3::from_shape_fn((74, 29, 66), |(i, j, k)| if i % 2 == 0 && k % 2 == 0 { f[[i / 2, j, k / 2]] } else { f64::NAN });
+    let big = Array3::from_shape_fn((74, 29, 66), |(i, j, k)| {
+        if i % 2 == 0 && k % 2 == 0 {
+            f[[i / 2, j, k / 2]]
+        } else {
+            f64::NAN
+        }
+    });
     let strided = big.slice(s![..;2, .., ..;2]);
     for (m, acc, lhs) in [(1, 6, 3), (2, 4, 5)] {
         let scheme = CompactScheme::new(m, acc, lhs).unwrap();
@@ -186,7 +201,10 @@ fn same_bits_on_every_layout_and_split() {
                 let fc = f.mapv(|v| Complex64::new(v, -2.0 * v));
                 let dc = scheme.apply(&fc, Axis(axis), &opts).unwrap();
                 assert_eq!(dc.mapv(|c| c.re), reference);
-                assert_eq!(dc.mapv(|c| c.im), scheme.apply(&f.mapv(|v| -2.0 * v), Axis(axis), &opts).unwrap());
+                assert_eq!(
+                    dc.mapv(|c| c.im),
+                    scheme.apply(&f.mapv(|v| -2.0 * v), Axis(axis), &opts).unwrap()
+                );
             }
         }
     }
@@ -199,7 +217,9 @@ fn a_period_of_n_steps_is_periodic() {
     let h = std::f64::consts::TAU / n as f64;
     let f = Array2::from_shape_fn((3, n), |(i, j)| ((i + 1) as f64 * j as f64 * h).cos());
     let scheme = CompactScheme::new(1, 4, 3).unwrap();
-    let periodic = GradientOptions::new().spacing(h).axis_boundary(Axis(1), Boundary::Periodic);
+    let periodic = GradientOptions::new()
+        .spacing(h)
+        .axis_boundary(Axis(1), Boundary::Periodic);
     let period = GradientOptions::new().spacing(h).period(Axis(1), std::f64::consts::TAU);
     assert_eq!(
         scheme.apply(&f, Axis(1), &period).unwrap(),
@@ -219,7 +239,16 @@ fn a_period_of_n_steps_is_periodic() {
 /// Every bad argument is a typed error, never a panic, and `apply_into` leaves `out` alone.
 #[test]
 fn bad_arguments_are_refused() {
-    for (m, acc, lhs) in [(0, 4, 3), (3, 4, 3), (1, 3, 3), (1, 0, 3), (1, MAX_COMPACT_ACCURACY + 2, 3), (1, 4, 4), (1, 4, 1), (1, 4, 7)] {
+    for (m, acc, lhs) in [
+        (0, 4, 3),
+        (3, 4, 3),
+        (1, 3, 3),
+        (1, 0, 3),
+        (1, MAX_COMPACT_ACCURACY + 2, 3),
+        (1, 4, 4),
+        (1, 4, 1),
+        (1, 4, 7),
+    ] {
         assert_eq!(
             CompactScheme::new(m, acc, lhs),
             Err(GradientError::InvalidCompactScheme {
@@ -238,12 +267,20 @@ fn bad_arguments_are_refused() {
     );
     assert_eq!(
         scheme.apply(&f, Axis(1), &plain),
-        Err(GradientError::AxisTooShort { axis: 1, len: 4, min: 5 })
+        Err(GradientError::AxisTooShort {
+            axis: 1,
+            len: 4,
+            min: 5
+        })
     );
     let short = Array2::<f64>::ones((8, 2));
     assert_eq!(
         scheme.apply(&short, Axis(1), &plain.clone().periodic_all()),
-        Err(GradientError::AxisTooShort { axis: 1, len: 2, min: 3 })
+        Err(GradientError::AxisTooShort {
+            axis: 1,
+            len: 2,
+            min: 3
+        })
     );
     assert_eq!(
         scheme.apply(&ndarray::arr0(1.0), Axis(0), &plain),
@@ -271,8 +308,14 @@ fn bad_arguments_are_refused() {
     }
     for h in [0.0, f64::NAN, f64::INFINITY, 1e-200] {
         let opts = GradientOptions::new().spacing(h);
-        let err = CompactScheme::new(2, 4, 3).unwrap().apply(&f, Axis(0), &opts).unwrap_err();
-        assert!(matches!(err, GradientError::InvalidSpacing { axis: 0, .. }), "{h}: {err}");
+        let err = CompactScheme::new(2, 4, 3)
+            .unwrap()
+            .apply(&f, Axis(0), &opts)
+            .unwrap_err();
+        assert!(
+            matches!(err, GradientError::InvalidSpacing { axis: 0, .. }),
+            "{h}: {err}"
+        );
     }
     let mut out = Array2::from_elem((8, 5), 7.0);
     assert!(matches!(

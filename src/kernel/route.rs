@@ -20,6 +20,7 @@
 //! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes; also its in-place second and later differences, whose blocks are cut across another axis | |
 //! | [`Walk::Copy`] | `diff(0)`: the input itself | element by element, in blocks across the outermost axis |
 //! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
+//! | [`Walk::Compact`] | a compact scheme's derivative ([`crate::CompactScheme`]) | tile by tile ([`compact_tiles`]): each tile's right-hand side by the walks above into a scratch of rows across the lanes, the banded solve there, the tile copied out |
 //!
 //! Why these: along the innermost axis a lane is a slice, and contiguous lanes are one slice;
 //! along the others, shifted whole planes are slices when the views are contiguous, and rows of
@@ -144,13 +145,16 @@ pub(crate) fn magnitude_blocks(len: usize, points: usize, threshold: usize) -> (
     (block, len * points >= threshold && block < len)
 }
 
-/// Points of a compact derivative's tile: whole lanes along the axis, whose right-hand side
-/// and both sweeps of the banded solve stay in the L2 cache (256 KiB of `f64`).
-pub(crate) const COMPACT_TILE_POINTS: usize = 1 << 15;
+/// Points of a compact derivative's tile ([`Walk::Compact`]): whole lanes along the axis, whose
+/// right-hand side, solve and copy-out stay in the last-level cache (4 MiB of `f64`). Measured on
+/// 256³ `f64`, accuracy 4, one thread (`benches/RESULTS-operators.md`): 2¹⁵ points took 91, 78
+/// and 108 ms along axes 0, 1, 2 (the per-tile walks of small planes dominate), 2¹⁹ took 50, 49
+/// and 50 ms, 2²⁰ 49, 51 and 51 ms.
+pub(crate) const COMPACT_TILE_POINTS: usize = 1 << 19;
 
 /// The points per tile of a compact derivative of an array of `points` points, and whether the
-/// tiles run on rayon's threads (from `threshold` points on). Every lane is solved the same way
-/// in any tile, so the tiles change only who solves it.
+/// tiles run on rayon's threads (from `threshold` points on, when there are several tiles).
+/// Every lane is solved the same way in any tile, so the tiles change only who solves it.
 pub(crate) fn compact_tiles(points: usize, threshold: usize) -> (usize, bool) {
     (COMPACT_TILE_POINTS, points >= threshold && points > COMPACT_TILE_POINTS)
 }
@@ -186,12 +190,13 @@ pub(crate) enum Walk {
     DifferencePlanes,
     Copy,
     Zero,
+    Compact,
 }
 
 impl Walk {
     /// Every walk, for the tests that must cover them all.
     #[cfg(test)]
-    pub(crate) const ALL: [Walk; 9] = [
+    pub(crate) const ALL: [Walk; 10] = [
         Walk::Flat,
         Walk::Lanes,
         Walk::Planes,
@@ -201,6 +206,7 @@ impl Walk {
         Walk::DifferencePlanes,
         Walk::Copy,
         Walk::Zero,
+        Walk::Compact,
     ];
 }
 
@@ -217,7 +223,7 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    fn new(walk: Walk, blocks: usize, outputs: Range<usize>) -> Self {
+    pub(crate) fn new(walk: Walk, blocks: usize, outputs: Range<usize>) -> Self {
         Route {
             walk,
             blocks,

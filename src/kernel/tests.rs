@@ -284,6 +284,43 @@ fn every_walk_writes_every_point() {
         }
     }
 
+    // Compact schemes: every layout, along every axis (whole lanes in groups and a remainder,
+    // or rows across the lanes), periodic or not, in one tile or several.
+    for shape in [&[9usize][..], &[11, 13], &[5, 7, 12], &[600, 1000]] {
+        let all = if shape.len() == 2 && shape[0] == 600 {
+            1
+        } else {
+            usize::MAX
+        };
+        for f in layouts(shape).into_iter().take(all) {
+            for axis in (0..shape.len()).map(Axis) {
+                for (m, acc, lhs) in [(1, 4, 3), (2, 6, 5)] {
+                    let scheme = crate::CompactScheme::new(m, acc, lhs).unwrap();
+                    for periodic in [false, true] {
+                        let mut opts = crate::GradientOptions::new();
+                        if periodic {
+                            opts = opts.periodic_all();
+                        }
+                        let Ok(system) = scheme.system(shape, axis, &opts) else {
+                            continue; // too short for this scheme
+                        };
+                        for f_order in [false, true] {
+                            let mut outs = count_outputs(&f.view(), 1, f_order);
+                            on_both_splits(&mut seen, || {
+                                super::compact(f.view(), outs[0].view_mut(), axis, &system)
+                            });
+                            let missed = outs[0].iter().filter(|c| c.0 != 2).count();
+                            assert_eq!(
+                                missed, 0,
+                                "compact {shape:?} axis {axis:?} ({m}, {acc}, {lhs}) periodic {periodic}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     let walks: BTreeSet<Walk> = seen.iter().map(|r| r.walk).collect();
     assert_eq!(walks, Walk::ALL.into_iter().collect(), "walks never counted");
     let in_slabs: BTreeSet<Walk> = seen.iter().flat_map(|r| r.term_walks.iter().copied()).collect();
@@ -915,5 +952,31 @@ fn matrix_blocks_of_a_grid_of_sizes() {
         assert_eq!(matrix_blocks(n, threshold), expected, "{n} rows, threshold {threshold}");
         let (block, _) = expected;
         assert!(n.div_ceil(block) <= MAX_BLOCKS.max(1));
+    }
+}
+
+/// Compact derivatives are cut into tiles of `COMPACT_TILE_POINTS`, on rayon's threads when
+/// the array reaches the threshold and there are several tiles.
+#[test]
+fn compact_tiles_of_a_grid_of_sizes() {
+    use super::route::{COMPACT_TILE_POINTS, compact_tiles};
+    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
+    assert_eq!(COMPACT_TILE_POINTS, 1 << 19);
+    let cases = [
+        // 256³: tiles of 2¹⁹ points, in parallel.
+        ((1 << 24, threshold), (1 << 19, true)),
+        // One tile: on the calling thread, whatever the threshold.
+        ((1 << 19, 0), (1 << 19, false)),
+        ((1000, 0), (1 << 19, false)),
+        // Below the threshold, or one thread: serial.
+        ((1 << 24, usize::MAX), (1 << 19, false)),
+        ((600_000, 0), (1 << 19, true)),
+    ];
+    for ((points, threshold), expected) in cases {
+        assert_eq!(
+            compact_tiles(points, threshold),
+            expected,
+            "{points} points, threshold {threshold}"
+        );
     }
 }
