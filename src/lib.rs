@@ -131,6 +131,24 @@
 //! assert_eq!(c.center.weights, vec![1.0 / 12.0, -2.0 / 3.0, 0.0, 2.0 / 3.0, -1.0 / 12.0]);
 //! ```
 //!
+//! [`CompactScheme`] is findiff's `CompactScheme`: Lele's compact (Padé) schemes for a first or
+//! second derivative along one axis, which solve a banded system per lane (tridiagonal or
+//! pentadiagonal; cyclic on a periodic axis) and resolve much shorter waves than an explicit
+//! stencil reading as many points. Their weights are exact rationals, rounded once.
+//!
+//! ```
+//! use ndarray::{Array1, Axis};
+//! use ndarray_gradient::{CompactScheme, GradientOptions};
+//!
+//! // findiff.Diff(0, h, acc=4, compact=3) on a periodic axis.
+//! let n = 64;
+//! let h = std::f64::consts::TAU / n as f64;
+//! let f = Array1::from_shape_fn(n, |i| (i as f64 * h).sin());
+//! let opts = GradientOptions::new().spacing(h).periodic(Axis(0));
+//! let d = CompactScheme::new(1, 4, 3).unwrap().apply(&f, Axis(0), &opts).unwrap();
+//! assert!((0..n).all(|i| (d[i] - (i as f64 * h).cos()).abs() < 1e-6));
+//! ```
+//!
 //! # Writing into your arrays
 //!
 //! [`gradient_axis_into`](ArrayGradientExt::gradient_axis_into),
