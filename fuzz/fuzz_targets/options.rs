@@ -54,6 +54,11 @@
 //!    operation giving NaNs of opposite sign), and the plan refuses what `apply` refuses with the same
 //!    error.
 //!
+//! The compact part (`check_compact`, issue 17 item 5) applies a random `CompactScheme` (valid
+//! or not) along a random axis of an array of 0 to 3 dimensions in any layout, with random
+//! spacing, periodic axes, periods and conflicting options, and asserts that the result or the
+//! exact error is the oracle's, and the same bits from other layouts, threads and `apply_into`.
+//!
 //! Bits are compared with `to_bits`, so NaN results are compared exactly too (sign and payload).
 //!
 //! Not covered: element types other than `f64`, and the `rayon` split and a mixed partial cut
@@ -71,8 +76,8 @@ use ndarray::{
     Array, Array1, ArrayD, ArrayView, ArrayViewD, ArrayViewMut, Axis, Dimension, IxDyn, ShapeBuilder, Slice,
 };
 use ndarray_gradient::{
-    ArrayGradientExt, Boundary, EdgeOrder, GradientDim, GradientError, GradientOptions, MAX_ACCURACY, MAX_DERIVATIVE,
-    BlockPlan, Operator, Spacing, with_parallel_threshold,
+    ArrayGradientExt, BlockPlan, Boundary, CompactScheme, EdgeOrder, GradientDim, GradientError, GradientOptions,
+    MAX_ACCURACY, MAX_DERIVATIVE, Operator, Spacing, with_parallel_threshold,
 };
 
 /// At most this many elements per array (keeps every run well under a millisecond).
@@ -1963,7 +1968,12 @@ fn check_operator(u: &mut Unstructured) -> AResult<()> {
             assert_eq!(&p, e, "BlockPlan::operator refuses differently: {}", ctx());
             return Ok(());
         }
-        (r, p) => panic!("apply {:?} but BlockPlan::operator {:?}: {}", r.as_ref().err(), p.err(), ctx()),
+        (r, p) => panic!(
+            "apply {:?} but BlockPlan::operator {:?}: {}",
+            r.as_ref().err(),
+            p.err(),
+            ctx()
+        ),
     };
     let Ok(result) = &reference else { return Ok(()) };
     if !case.shape.contains(&0) {
@@ -2079,9 +2089,246 @@ fn blocks_equal_apply(
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
-    // The first byte picks the part: the gradient calls or an operator.
-    let _ = match u.ratio(1, 2) {
-        Ok(true) => check_operator(&mut u),
-        _ => check(&mut u),
+    // The first byte picks the part: the gradient calls, an operator or a compact scheme.
+    let _ = match u.int_in_range(0..=3u8) {
+        Ok(0 | 1) => check(&mut u),
+        Ok(2) => check_operator(&mut u),
+        _ => check_compact(&mut u),
     };
 });
+
+// ---------------------------------------------------------------------------------------------
+// The `CompactScheme` part (issue 17, item 5).
+// ---------------------------------------------------------------------------------------------
+
+/// Schemes that must be accepted: every one the findiff parity fixtures cover.
+const VALID_COMPACT: [(usize, usize, usize); 16] = [
+    (1, 4, 3),
+    (1, 6, 3),
+    (1, 8, 3),
+    (1, 10, 3),
+    (1, 4, 5),
+    (1, 6, 5),
+    (1, 8, 5),
+    (1, 10, 5),
+    (2, 4, 3),
+    (2, 6, 3),
+    (2, 8, 3),
+    (2, 10, 3),
+    (2, 4, 5),
+    (2, 6, 5),
+    (2, 8, 5),
+    (2, 10, 5),
+];
+
+/// A random compact scheme applied along a random axis with random options; checks:
+///
+/// 1. no panic; `CompactScheme::new` accepts every scheme in [`VALID_COMPACT`] and refuses
+///    others only with `InvalidCompactScheme` naming the request;
+/// 2. `apply` returns `Err` exactly when the oracle says so, and then exactly the oracle's
+///    error (checks in the documented order: 0-D, axis, options the scheme sets itself or
+///    cannot honour, spacing, axis length);
+/// 3. the result has the input's shape, and the same bits from a C-order and an F-order copy of
+///    the input, under `with_parallel_threshold(0, ..)`, and through `apply_into` an output of
+///    a random layout; on `Err`, `apply_into` returns the same error and writes nothing.
+fn check_compact(u: &mut Unstructured) -> AResult<()> {
+    let (m, acc, lhs) = if u.ratio(3, 4)? {
+        *u.choose(&VALID_COMPACT)?
+    } else {
+        (
+            u.int_in_range(0..=3usize)?,
+            u.int_in_range(0..=12usize)?,
+            u.int_in_range(1..=6usize)?,
+        )
+    };
+    let scheme = match CompactScheme::new(m, acc, lhs) {
+        Ok(s) => s,
+        Err(e) => {
+            assert!(
+                !VALID_COMPACT.contains(&(m, acc, lhs)),
+                "({m}, {acc}, {lhs}) refused: {e:?}"
+            );
+            assert_eq!(
+                e,
+                GradientError::InvalidCompactScheme {
+                    derivative: m,
+                    accuracy: acc,
+                    lhs_points: lhs
+                }
+            );
+            return Ok(());
+        }
+    };
+    let ndim = u.int_in_range(0..=3usize)?;
+    let mut shape = Vec::with_capacity(ndim);
+    for _ in 0..ndim {
+        shape.push(u.int_in_range(0..=14usize)?);
+    }
+    if shape.iter().product::<usize>() > MAX_ELEMENTS {
+        return Ok(());
+    }
+    let axis = u.int_in_range(0..=ndim)?; // `ndim`: out of bounds
+    let other = (ndim >= 2).then(|| (axis + 1) % ndim);
+    let target = |u: &mut Unstructured| -> AResult<usize> {
+        Ok(match other {
+            Some(o) if u.ratio(1, 3)? => o,
+            _ => axis,
+        })
+    };
+    let n = shape.get(axis).copied().unwrap_or(0);
+
+    // The options, and the oracle's view of the compact axis.
+    let mut opts = GradientOptions::<f64>::new();
+    let mut h = 1.0;
+    if u.ratio(1, 2)? {
+        h = if u.ratio(1, 4)? { special(u)? } else { step(u)? };
+        opts = opts.spacing(h);
+    }
+    if u.ratio(1, 4)? {
+        let a = target(u)?;
+        let ha = if u.ratio(1, 4)? { special(u)? } else { step(u)? };
+        opts = opts.axis_spacing(Axis(a), ha);
+        if a == axis {
+            h = ha;
+        }
+    }
+    let mut coordinates_here = false;
+    let coords = if u.ratio(1, 10)? {
+        let a = target(u)?;
+        coordinates_here = a == axis;
+        Some((
+            a,
+            Array1::from_shape_fn(shape.get(a).copied().unwrap_or(0), |i| i as f64),
+        ))
+    } else {
+        None
+    };
+    if let Some((a, x)) = &coords {
+        opts = opts.coordinates(Axis(*a), x.view());
+    }
+    // None, `periodic`, or `period` with n·h, a little more than n·h, or a special value.
+    let mut boundary_here = None;
+    if u.ratio(1, 2)? {
+        let a = target(u)?;
+        let boundary = if u.ratio(1, 2)? {
+            Boundary::Periodic
+        } else {
+            let na = shape.get(a).copied().unwrap_or(0) as f64;
+            let ha = if a == axis { h } else { 1.0 };
+            Boundary::PeriodicWithLength(match u.int_in_range(0..=3u8)? {
+                0 | 1 => na * ha,
+                2 => na * ha * (1.0 + 1e-9),
+                _ => special(u)?,
+            })
+        };
+        opts = opts.axis_boundary(Axis(a), boundary);
+        if a == axis {
+            boundary_here = Some(boundary);
+        }
+    }
+    let axes_given = u.ratio(1, 12)?;
+    if axes_given {
+        opts = opts.axes([Axis(0)]);
+    }
+    let accuracy_given = u.ratio(1, 12)?;
+    if accuracy_given {
+        opts = opts.accuracy(2 * u.int_in_range(1..=4usize)?);
+    }
+    let derivative_given = u.ratio(1, 12)?;
+    if derivative_given {
+        opts = opts.derivative(u.int_in_range(1..=2usize)?);
+    }
+    let edge_given = u.ratio(1, 12)?;
+    if edge_given {
+        opts = opts.edge_order(EdgeOrder::Second);
+    }
+
+    let conflict = |option| GradientError::ConflictingOptions {
+        axis,
+        option,
+        with: "compact",
+    };
+    let periodic = boundary_here.is_some();
+    let reach = |offsets: &[isize]| offsets.iter().map(|o| o.unsigned_abs()).max().unwrap_or(0);
+    let periodic_min = 2 * reach(&scheme.lhs().offsets).max(reach(&scheme.rhs().offsets)) + 1;
+    let hm = h.powi(m as i32);
+    let expect = if ndim == 0 {
+        Some(GradientError::ZeroDimensional)
+    } else if axis >= ndim {
+        Some(GradientError::AxisOutOfBounds { axis, ndim })
+    } else if axes_given {
+        Some(conflict("axes"))
+    } else if accuracy_given {
+        Some(conflict("accuracy"))
+    } else if derivative_given {
+        Some(conflict("derivative"))
+    } else if edge_given {
+        Some(conflict("edge_order"))
+    } else if coordinates_here {
+        Some(conflict("coordinates"))
+    } else if matches!(boundary_here, Some(Boundary::PeriodicWithLength(l))
+        if !((l - h * n as f64).abs() <= 4.0 * f64::EPSILON * l.abs()))
+    {
+        Some(conflict("period"))
+    } else if !(h.is_finite() && h != 0.0 && hm.is_finite() && hm != 0.0) {
+        Some(GradientError::InvalidSpacing { axis, spacing: h })
+    } else {
+        let min = if periodic { periodic_min } else { scheme.min_len() };
+        (n < min).then_some(GradientError::AxisTooShort { axis, len: n, min })
+    };
+
+    let f = gen_array(u, &shape)?;
+    let in_layout = gen_layout(u, ndim)?;
+    let laid = Laid::new(f.view(), in_layout);
+    let view = laid.view();
+    let ctx = || {
+        format!(
+            "scheme ({m}, {acc}, {lhs}), shape {shape:?}, axis {axis}, strides {:?}, h {h}, boundary {boundary_here:?}, \
+             coordinates {coordinates_here}, axes/accuracy/derivative/edge order given {axes_given} {accuracy_given} \
+             {derivative_given} {edge_given}",
+            view.strides()
+        )
+    };
+    if debug() {
+        eprintln!("compact case: {}", ctx());
+    }
+    let reference = scheme.apply(&view, Axis(axis), &opts);
+    let out_layout = gen_layout(u, ndim)?;
+    let mut out = Laid::new(
+        ArrayD::from_elem(IxDyn(&shape), f64::from_bits(SENTINEL)).view(),
+        out_layout,
+    );
+    let into = scheme.apply_into(&view, Axis(axis), &opts, &mut out.view_mut());
+    if debug() {
+        eprintln!("compact verdict: {:?}", reference.as_ref().map(|r| r.len()));
+    }
+    match (&reference, &expect) {
+        (Ok(r), None) => {
+            assert_eq!(r.shape(), &shape[..], "{}", ctx());
+            assert_eq!(into, Ok(()), "{}", ctx());
+            assert!(bits_equal(&r.view(), &out.view()), "apply_into: {}", ctx());
+            for copy in [from_logical(view.clone()), {
+                let mut b = ArrayD::from_elem(IxDyn(&shape).f(), 0.0);
+                b.assign(&view);
+                b
+            }] {
+                let again = scheme.apply(&copy, Axis(axis), &opts).expect("the same input");
+                assert!(bits_equal(&r.view(), &again.view()), "another layout: {}", ctx());
+            }
+            let threaded =
+                with_parallel_threshold(0, || scheme.apply(&view, Axis(axis), &opts)).expect("the same call");
+            assert!(bits_equal(&r.view(), &threaded.view()), "threshold 0: {}", ctx());
+        }
+        (Err(e), Some(x)) => {
+            assert_eq!(e, x, "{}", ctx());
+            assert_eq!(into.as_ref(), Err(x), "apply_into: {}", ctx());
+            assert!(
+                out.view().iter().all(|v| v.to_bits() == SENTINEL),
+                "written on error: {}",
+                ctx()
+            );
+        }
+        (got, want) => panic!("got {:?}, expected {want:?}: {}", got.as_ref().map(|_| ()), ctx()),
+    }
+    Ok(())
+}
