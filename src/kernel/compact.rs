@@ -1,9 +1,10 @@
 //! The compact walk ([`Walk::Compact`]): a compact scheme's derivative along one axis, tile by
 //! tile. A tile holds whole lanes along the axis. Its right-hand side is computed by
-//! [`super::derivatives`] (the explicit stencil walks) into a scratch laid out as rows across
-//! the lanes (row `i` holds point `i` of every lane, contiguous), every lane is solved there
-//! with the factorised left-hand side, one row step at a time over all lanes, and the tile is
-//! copied out: the input is read once and the output written once, and the work between stays
+//! [`super::derivatives`] (the explicit stencil walks) into a scratch, every lane is solved
+//! there with the factorised left-hand side, and the tile is copied out. Along an outer axis
+//! the scratch holds rows across the lanes (row `i` holds point `i` of every lane, contiguous)
+//! and each solve step is one loop over a row; along the innermost axis it holds whole lanes,
+//! solved [`LANE_GROUP`] lanes at a time with their values in registers. Either way the input is read once and the output written once, and the work between stays
 //! in cache. The tile size, and whether tiles run on rayon's threads, are
 //! [`route::compact_tiles`]'s decision.
 

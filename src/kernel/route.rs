@@ -20,7 +20,7 @@
 //! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes; also its in-place second and later differences, whose blocks are cut across another axis | |
 //! | [`Walk::Copy`] | `diff(0)`: the input itself | element by element, in blocks across the outermost axis |
 //! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
-//! | [`Walk::Compact`] | a compact scheme's derivative ([`crate::CompactScheme`]) | tile by tile ([`compact_tiles`]): each tile's right-hand side by the walks above into a scratch of rows across the lanes, the banded solve there, the tile copied out |
+//! | [`Walk::Compact`] | a compact scheme's derivative ([`crate::CompactScheme`]) | tile by tile ([`compact_tiles`]): each tile's right-hand side by the walks above into a scratch (rows across the lanes; whole lanes along the innermost axis), the banded solve there, the tile copied out |
 //!
 //! Why these: along the innermost axis a lane is a slice, and contiguous lanes are one slice;
 //! along the others, shifted whole planes are slices when the views are contiguous, and rows of
