@@ -594,20 +594,10 @@ impl BandedLu<f64> {
         Some(lu)
     }
 
-    /// `x ← T⁻¹x` for the band `T`, in `f64` (for setting up the cyclic correction).
+    /// `x ← T⁻¹x` for the band `T`, in `f64` (for setting up the cyclic correction): the
+    /// kernel's own sweeps on one lane.
     fn solve_band(&self, x: &mut [f64]) {
-        let (n, p) = (self.n, self.p);
-        for i in 1..n {
-            for j in 1..=p.min(i) {
-                x[i] -= self.lower[i * p + j - 1] * x[i - j];
-            }
-        }
-        for i in (0..n).rev() {
-            for j in 1..=p.min(n - 1 - i) {
-                x[i] -= self.upper[i * p + j - 1] * x[i + j];
-            }
-            x[i] *= self.inv_diag[i];
-        }
+        crate::kernel::compact::band_sweeps::<f64, true>(x, 1, self);
     }
 
     /// The factors in the elements' real type.
@@ -687,20 +677,9 @@ mod tests {
                             let a = scheme.lhs_matrix(n, periodic);
                             let lu = BandedLu::factorise(a.clone()).unwrap();
                             let b: Vec<f64> = (0..n).map(|i| ((i * 7 + 3) % 11) as f64 - 5.0).collect();
+                            // The kernel's solve (band sweeps and cyclic correction) on one lane.
                             let mut x = b.clone();
-                            lu.solve_band(&mut x);
-                            if let Some(w) = &lu.cyclic {
-                                let r = w.corners.len();
-                                let g: Vec<f64> = w
-                                    .corners
-                                    .iter()
-                                    .map(|e| e.iter().map(|&(j, c)| c * x[j]).sum())
-                                    .collect();
-                                let c: Vec<f64> = (0..r).map(|k| (0..r).map(|l| w.s[k * r + l] * g[l]).sum()).collect();
-                                for (i, xi) in x.iter_mut().enumerate() {
-                                    *xi -= (0..r).map(|k| w.z[i * r + k] * c[k]).sum::<f64>();
-                                }
-                            }
+                            crate::kernel::compact::solve::<f64, true>(&mut x, 1, &lu);
                             for (i, row) in a.iter().enumerate() {
                                 let ax: f64 = row.iter().map(|&(j, w)| w * x[j]).sum();
                                 assert!(

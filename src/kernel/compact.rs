@@ -179,13 +179,13 @@ fn compact_tile<A, S, D>(
 /// of `A`'s size, as whole lanes one after the other (`LANE_MAJOR`) or as rows across the
 /// lanes (row `i` holds point `i` of every lane). Each step is one loop over the lanes, and
 /// every lane takes the same steps in the same order whichever the layout.
-fn solve<T: GradientFloat, const LANE_MAJOR: bool>(x: &mut [T], lanes: usize, lu: &BandedLu<T::Real>) {
+pub(crate) fn solve<T: GradientFloat, const LANE_MAJOR: bool>(x: &mut [T], lanes: usize, lu: &BandedLu<T::Real>) {
     band_sweeps::<T, LANE_MAJOR>(x, lanes, lu);
     cyclic_correction::<T, LANE_MAJOR>(x, lanes, lu);
 }
 
 /// The forward and backward sweeps of the band's factors, as [`solve`] lays out `x`.
-fn band_sweeps<T: GradientFloat, const LANE_MAJOR: bool>(x: &mut [T], lanes: usize, lu: &BandedLu<T::Real>) {
+pub(crate) fn band_sweeps<T: GradientFloat, const LANE_MAJOR: bool>(x: &mut [T], lanes: usize, lu: &BandedLu<T::Real>) {
     let (n, p) = (lu.n, lu.p);
     assert_eq!(x.len(), n * lanes, "a scratch of whole lanes");
     let at = |i: usize, g: usize| if LANE_MAJOR { g * n + i } else { i * lanes + g };
@@ -222,8 +222,14 @@ fn band_sweeps_of_a_group<T: GradientFloat, const P: usize>(x: &mut [T], lu: &Ba
     const G: usize = LANE_GROUP;
     let (n, p) = (lu.n, P);
     assert_eq!(lu.p, P, "the factors' half-bandwidth");
-    let mut lanes: Vec<&mut [T]> = x.chunks_exact_mut(n).collect();
-    assert_eq!(lanes.len(), G, "a full group");
+    assert_eq!(x.len(), G * n, "a full group");
+    // The group's lanes, split off without allocating (this runs once per 8 lanes).
+    let mut rest = x;
+    let mut lanes: [&mut [T]; G] = std::array::from_fn(|_| {
+        let (lane, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        lane
+    });
     // `near[0]`: the point solved last in each lane, `near[1]` the one before.
     let mut near = [[T::default(); G]; 2];
     for i in 0..n {

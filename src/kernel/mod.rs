@@ -57,7 +57,7 @@ macro_rules! in_static_dim {
     };
 }
 
-mod compact;
+pub(crate) mod compact;
 mod difference;
 mod lanes;
 mod planes;
