@@ -9,13 +9,54 @@
 //!
 //! Outputs take the memory order of their input, so that the kernels walk input and output in
 //! the same order.
+//!
+//! The kernels write through [`Slot`]. The impls here hand the slice cores `MaybeUninit<T>`
+//! slots for a fresh output and for the caller's array alike, so the cores are compiled once
+//! for both.
 
 use std::mem::MaybeUninit;
 
 use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, ShapeBuilder};
 
 use crate::element::{InF32, IntoF32};
+use crate::kernel::Slot;
 use crate::layout::MemoryOrder;
+
+// Where the kernels write: an element of the caller's array (`T`), or of a fresh array not
+// initialised yet (`MaybeUninit<T>`). Both hand the slice cores `MaybeUninit<T>` slots, so the
+// cores are compiled once for the two.
+impl<T: Send + Sync> Slot<T> for T {
+    type Core = MaybeUninit<T>;
+    #[inline(always)]
+    fn set(&mut self, value: T) {
+        *self = value;
+    }
+    #[inline(always)]
+    fn as_core(slots: &mut [T]) -> &mut [MaybeUninit<T>] {
+        // SAFETY: `MaybeUninit<T>` has the size, alignment and validity of `T` (any `T` value
+        // is a valid `MaybeUninit<T>`), so the cast is a reborrow of the same memory. What
+        // could break `T`'s initialisation is writing an uninitialised `MaybeUninit<T>` through
+        // the result; the only code that receives it is generic over `S: Slot<T>` (the slice
+        // cores of `kernel::taps`), which can only write a slot through `Slot::set`, that is
+        // `MaybeUninit::write` of an initialised `T`. The test
+        // `kernel::tests::every_width_of_the_tap_loop_is_the_same_sum` writes every width of
+        // the cores into an initialised `f64` slice through this cast and checks the bits of
+        // every point.
+        unsafe { &mut *(slots as *mut [T] as *mut [MaybeUninit<T>]) }
+    }
+}
+
+impl<T: Send + Sync> Slot<T> for MaybeUninit<T> {
+    type Core = MaybeUninit<T>;
+    #[inline(always)]
+    fn set(&mut self, value: T) {
+        MaybeUninit::write(self, value);
+    }
+    #[inline(always)]
+    fn as_core(slots: &mut [MaybeUninit<T>]) -> &mut [MaybeUninit<T>] {
+        slots
+    }
+}
 
 /// A zeroed array shaped like `f` (with `axis` resized if given), in `f`'s memory order. For
 /// work buffers; results are made with [`new_array_like`].

@@ -11,30 +11,21 @@
 //! are summed tap by tap over tiles of points, in the same order. They run through
 //! [`crate::simd::wide`], which compiles them for AVX2 where the processor has it.
 
-use std::mem::MaybeUninit;
-
 use crate::element::{GradientElement, GradientFloat};
 use crate::stencil::{Quotient, add_term, difference, first_term};
 
 /// Where a walk writes one output point: an element of the caller's array (`T`), or of a fresh
 /// array not initialized yet (`MaybeUninit<T>`), which saves zeroing memory that every walk
 /// overwrites anyway (see [`crate::alloc::new_array_like`]).
-pub(crate) trait Slot<T>: Send + Sync {
+pub(crate) trait Slot<T>: Send + Sync + Sized {
+    /// The slot type the slice cores ([`sum_of_rows`]) are compiled for when they write into
+    /// slots of this type: `MaybeUninit<T>` for both `T` and `MaybeUninit<T>` (one copy of the
+    /// unrolled loops instead of two; `benches/RESULTS-build.md`), a test's counting slot itself.
+    type Core: Slot<T, Core = Self::Core>;
     fn set(&mut self, value: T);
-}
-
-impl<T: Send + Sync> Slot<T> for T {
-    #[inline(always)]
-    fn set(&mut self, value: T) {
-        *self = value;
-    }
-}
-
-impl<T: Send + Sync> Slot<T> for MaybeUninit<T> {
-    #[inline(always)]
-    fn set(&mut self, value: T) {
-        MaybeUninit::write(self, value);
-    }
+    /// These slots as [`Self::Core`] slots (the impls for `T` and `MaybeUninit<T>` are in
+    /// [`crate::alloc`]).
+    fn as_core(slots: &mut [Self]) -> &mut [Self::Core];
 }
 
 /// What becomes of a computed value before it is set: nothing ([`AsComputed`]), or it is added
@@ -118,10 +109,10 @@ pub(crate) fn weighted_sum_of_rows<'x, A: GradientElement + 'x, S: Slot<A::Outpu
         for (j, r) in rows[..width].iter_mut().enumerate() {
             *r = row(j);
         }
-        sum_of_rows(o, &rows[..width], w, combine)
+        sum_of_rows(S::as_core(o), &rows[..width], w, combine)
     } else {
         let rows: Vec<&[A]> = (0..width).map(row).collect();
-        sum_of_rows(o, &rows, w, combine)
+        sum_of_rows(S::as_core(o), &rows, w, combine)
     }
 }
 

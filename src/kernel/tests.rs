@@ -20,8 +20,12 @@ use crate::stencil::{AxisStencil, Rule};
 struct Count(u8);
 
 impl Slot<f64> for Count {
+    type Core = Count;
     fn set(&mut self, _: f64) {
         self.0 = self.0.saturating_add(1);
+    }
+    fn as_core(slots: &mut [Count]) -> &mut [Count] {
+        slots
     }
 }
 
