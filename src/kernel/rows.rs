@@ -184,13 +184,15 @@ fn sum_through_buffers<A: GradientElement, S: Slot<A::Output>>(
     let len = at.len();
     let last = terms.len().saturating_sub(1);
     for (j, t) in terms.iter().enumerate() {
-        match (j == 0, j == last, t.subtract) {
-            (true, true, _) => term_on_rows(t, at, o, AsComputed),
-            (true, false, _) => term_on_rows(t, at, &mut cur[..len], AsComputed),
-            (false, true, false) => term_on_rows(t, at, o, AddedTo::<_, false>(&cur[..len])),
-            (false, true, true) => term_on_rows(t, at, o, AddedTo::<_, true>(&cur[..len])),
-            (false, false, false) => term_on_rows(t, at, &mut nxt[..len], AddedTo::<_, false>(&cur[..len])),
-            (false, false, true) => term_on_rows(t, at, &mut nxt[..len], AddedTo::<_, true>(&cur[..len])),
+        let added = |prior| AddedTo {
+            prior,
+            subtract: t.subtract,
+        };
+        match (j == 0, j == last) {
+            (true, true) => term_on_rows(t, at, o, AsComputed),
+            (true, false) => term_on_rows(t, at, &mut cur[..len], AsComputed),
+            (false, true) => term_on_rows(t, at, o, added(&cur[..len])),
+            (false, false) => term_on_rows(t, at, &mut nxt[..len], added(&cur[..len])),
         }
         if j > 0 && j < last {
             std::mem::swap(cur, nxt);

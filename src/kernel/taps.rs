@@ -60,22 +60,37 @@ impl<T> Combine<T> for AsComputed {
     }
 }
 
-/// Set `prior[k] + v` (or `prior[k] - v` when `SUBTRACT`).
+/// Set `prior[k] + v`, or `prior[k] - v` when `subtract`. The sign is a value, not a type
+/// parameter: the slice cores are then compiled once for both signs (the choice is a select
+/// inside the vectorized loop; `benches/RESULTS-build.md`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct AddedTo<'p, T, const SUBTRACT: bool>(pub(crate) &'p [T]);
+pub(crate) struct AddedTo<'p, T> {
+    pub(crate) prior: &'p [T],
+    pub(crate) subtract: bool,
+}
 
-impl<T: GradientFloat, const SUBTRACT: bool> Combine<T> for AddedTo<'_, T, SUBTRACT> {
+impl<T: GradientFloat> Combine<T> for AddedTo<'_, T> {
     #[inline(always)]
     fn combine(&self, k: usize, v: T) -> T {
-        if SUBTRACT { self.0[k] - v } else { self.0[k] + v }
+        if self.subtract {
+            self.prior[k] - v
+        } else {
+            self.prior[k] + v
+        }
     }
     #[inline(always)]
     fn starting_at(self, k: usize) -> Self {
-        AddedTo(&self.0[k..])
+        AddedTo {
+            prior: &self.prior[k..],
+            ..self
+        }
     }
     #[inline(always)]
     fn bounded(self, n: usize) -> Self {
-        AddedTo(&self.0[..n])
+        AddedTo {
+            prior: &self.prior[..n],
+            ..self
+        }
     }
 }
 

@@ -383,7 +383,7 @@ fn widest_stencils_fit_the_unrolled_loops() {
 /// Every width of [`weighted_sum_of_rows`], unrolled ([`UNROLLED_TAPS`],
 /// [`UNROLLED_PER_POINT_TAPS`]) or summed over tiles (wider, up to past [`MAX_TAPS`]), is the
 /// same sum point by point, at lengths shorter than a tile and spanning several tiles, set as
-/// computed and added to an earlier sum.
+/// computed, added to an earlier sum and subtracted from it.
 #[test]
 fn every_width_of_the_tap_loop_is_the_same_sum() {
     let widest = MAX_TAPS + 3;
@@ -409,7 +409,27 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                 let mut set = vec![0.0; n];
                 weighted_sum_of_rows(&mut set, t, |j| &rows[j][..], weights, AsComputed);
                 let mut added = vec![0.0; n];
-                weighted_sum_of_rows(&mut added, t, |j| &rows[j][..], weights, AddedTo::<_, true>(&prior));
+                weighted_sum_of_rows(
+                    &mut added,
+                    t,
+                    |j| &rows[j][..],
+                    weights,
+                    AddedTo {
+                        prior: &prior,
+                        subtract: false,
+                    },
+                );
+                let mut subtracted = vec![0.0; n];
+                weighted_sum_of_rows(
+                    &mut subtracted,
+                    t,
+                    |j| &rows[j][..],
+                    weights,
+                    AddedTo {
+                        prior: &prior,
+                        subtract: true,
+                    },
+                );
                 for k in 0..n {
                     let mut sum = rows[0][k] * at(k, 0);
                     for (j, row) in rows.iter().enumerate().take(t).skip(1) {
@@ -418,6 +438,11 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     assert_eq!(set[k].to_bits(), sum.to_bits(), "{t} taps, point {k} of {n}");
                     assert_eq!(
                         added[k].to_bits(),
+                        (prior[k] + sum).to_bits(),
+                        "{t} taps, point {k} of {n}"
+                    );
+                    assert_eq!(
+                        subtracted[k].to_bits(),
                         (prior[k] - sum).to_bits(),
                         "{t} taps, point {k} of {n}"
                     );
