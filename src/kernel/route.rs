@@ -104,9 +104,18 @@ pub(crate) const ONE_PASS_MIN_ROW: usize = 64;
 /// The most points the row engine takes as one run of rows: its two row buffers stay in cache.
 pub(crate) const RUN_POINTS: usize = 1 << 14;
 
-/// The widest stencils the row engine sums in one loop ([`Walk::Rows`] with 2 or 3 terms of
-/// equal width); wider ones go through its row buffers.
-pub(crate) const ONE_LOOP_TAPS: usize = 9;
+/// The most shifted rows (terms × taps) the row engine sums in one loop ([`Walk::Rows`] with 2
+/// or 3 terms of equal width); larger sums go through its row buffers, a term at a time, which
+/// is faster once the loop's weights and row pointers no longer fit in registers. Measured
+/// (minima of interleaved runs, one thread, `benches/RESULTS-build.md`), one loop against
+/// buffers: 3 terms of 6 taps (divergence, accuracy 6, 3 × 128³) 8.0 against 11.4 ms; 2 of 9
+/// (Laplacian, accuracy 8, 4096²) 53 against 59 ms; 3 of 7 (Laplacian, accuracy 6, 256³) 76
+/// against 76 ms; 3 of 9 (Laplacian, accuracy 8, 256³) 130 against 92 ms.
+pub(crate) const ONE_LOOP_ROWS: usize = 18;
+
+/// The widest term of a sum the row engine takes in one loop: two terms of it make
+/// [`ONE_LOOP_ROWS`].
+pub(crate) const ONE_LOOP_TAPS: usize = ONE_LOOP_ROWS / 2;
 
 /// Points per slab of [`Walk::Slabs`]: the two slab-sized accumulators stay in the L2 cache.
 pub(crate) const SLAB: usize = 1 << 16;

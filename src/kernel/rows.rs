@@ -7,15 +7,16 @@
 //! fresh output's pages are faulted in, zeroed by the system, just before they are written).
 //!
 //! For each run of rows ([`compute_rows`]) every output is computed either in one loop over
-//! its points ([`sum_in_one_loop`]: 2 or 3 terms of one width, no buffer), or term by term
-//! through row buffers ([`sum_through_buffers`]), each term by the same formulas as a
-//! single-axis call ([`term_on_rows`]). Every point is computed by the same formulas whatever
+//! its points ([`sum_in_one_loop`]: 2 or 3 terms of one width, at most [`ONE_LOOP_ROWS`]
+//! shifted rows in all, no buffer), or term by term through row buffers
+//! ([`sum_through_buffers`]), each term by the same formulas as a single-axis call
+//! ([`term_on_rows`]). Every point is computed by the same formulas whatever
 //! the path, the run or the block, so the bits never change.
 
 use num_traits::Zero;
 
 use super::lanes::one_lane;
-use super::route::{ONE_LOOP_TAPS, RUN_POINTS};
+use super::route::{ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
 use super::split::for_each_block;
 use super::taps::{
     AddedTo, AsComputed, Combine, MAX_TAPS, Slot, TapWeights, difference_of_rows, fixed_width_terms,
@@ -259,11 +260,11 @@ fn row_taps<'a, A: GradientElement>(t: &SliceTerm<'a, A, A::Real>, at: RowAt<'_>
     Some(taps)
 }
 
-/// The sum of 2 or 3 terms of equal width on one row in one loop over its points
-/// ([`fixed_width_terms`]), without the row buffers of the general path; the few points at the ends
-/// of the row where a term along the last axis has edge rules are summed point by point, in
-/// the same order. The same bits as the general path; `false` (nothing written) when the
-/// terms are not of that kind.
+/// The sum of 2 or 3 terms of equal width (at most [`ONE_LOOP_ROWS`] shifted rows) on one row
+/// in one loop over its points ([`fixed_width_terms`]), without the row buffers of the general
+/// path; the few points at the ends of the row where a term along the last axis has edge rules
+/// are summed point by point, in the same order. The same bits as the general path; `false`
+/// (nothing written) when the terms are not of that kind.
 fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
     terms: &[SliceTerm<'_, A, A::Real>],
     at: RowAt<'_>,
@@ -300,7 +301,7 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
     }
     let taps: [&RowTaps<'_, A, A::Real>; 3] = std::array::from_fn(|s| taps[s.min(t - 1)].as_ref().expect("set above"));
     let width = taps[0].width;
-    if inner.is_empty() || taps[..t].iter().any(|r| r.width != width) {
+    if inner.is_empty() || taps[..t].iter().any(|r| r.width != width) || t * width > ONE_LOOP_ROWS {
         return false;
     }
     let subtract: [bool; 3] = std::array::from_fn(|s| s < t && terms[s].subtract);
@@ -323,7 +324,8 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
             }
         };
     }
-    shapes!(2 2, 2 3, 2 4, 2 5, 2 6, 2 7, 2 8, 2 9, 3 2, 3 3, 3 4, 3 5, 3 6, 3 7, 3 8, 3 9);
+    // Every shape of at most `ONE_LOOP_ROWS` rows.
+    shapes!(2 2, 2 3, 2 4, 2 5, 2 6, 2 7, 2 8, 2 9, 3 2, 3 3, 3 4, 3 5, 3 6);
     // The ends of each row: each term as its own path computes it (its edge rule, or its
     // interior taps), then added in term order. The taps of an end point are found once, for
     // every row of the run: `(index in the first row, weight)`.
