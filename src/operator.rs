@@ -798,6 +798,76 @@ where
 
 /// The derivatives of `steps` (outermost first) applied to `f`, the last first, into `out`.
 ///
+/// Two or more, and the outermost axis of `f` in memory not differentiated, or only by the
+/// derivative applied first ([`route::composed_slabs`]): the array is cut across that axis into
+/// slabs of [`route::composed_blocks`] planes, and each slab composed on its own as below; a
+/// first derivative along the cut reads the input's samples beyond the slab through the slab's
+/// window of its stencil ([`AxisStencil::window`]). Every point keeps its whole-array operands
+/// and rule.
+pub(crate) fn compose_into<A, S, D>(
+    steps: &[(Axis, &AxisStencil<A::Real>)],
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let along: Vec<(Axis, bool)> = steps.iter().map(|(a, st)| (*a, st.periodic)).collect();
+    let threshold = crate::parallel::threshold();
+    match route::composed_slabs(f.shape(), f.strides(), &along) {
+        Some(route::ComposedSlabs::Untouched(k)) => {
+            let n = f.len_of(k);
+            let (block, parallel) = route::composed_blocks(n, f.len() / n, 0, threshold);
+            if block < n {
+                let slabs: Vec<_> = out
+                    .axis_chunks_iter_mut(k, block)
+                    .zip(f.axis_chunks_iter(k, block))
+                    .collect();
+                return split::for_each_outer_block(
+                    parallel,
+                    slabs,
+                    || (),
+                    |_, (out, f)| compose_across_outer_axis(steps, f, out),
+                );
+            }
+        }
+        Some(route::ComposedSlabs::FirstApplied(k)) => {
+            let ([outer @ .., (_, first)], n) = (steps, f.len_of(k)) else {
+                unreachable!("two or more derivatives")
+            };
+            let width = first.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
+            let (block, parallel) = route::composed_blocks(n, f.len() / n, width, threshold);
+            if block < n {
+                let slabs: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
+                    .axis_chunks_iter_mut(k, block)
+                    .enumerate()
+                    .map(|(b, o)| (b * block, o))
+                    .collect();
+                let buffer = || alloc_like::<A, A::Output, D>(&f, Some((k, block)));
+                let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {
+                    let m = out.len_of(k);
+                    let (lo, hi) = first.reach(s, m).expect("a slab of points");
+                    let (lo, hi) = (lo as usize, hi as usize + 1);
+                    let window = first.window(lo as isize, hi - lo);
+                    let term = Term {
+                        first: s - lo,
+                        ..Term::new(f.slice_axis(k, Slice::from(lo..hi)), k, &window)
+                    };
+                    let mut temp = buffer.slice_axis_mut(k, Slice::from(0..m));
+                    kernel::derivatives(&[term], vec![temp.view_mut()]);
+                    compose_across_outer_axis(outer, temp.view(), out);
+                };
+                return split::for_each_outer_block(parallel, slabs, buffer, run);
+            }
+        }
+        None => {}
+    }
+    compose_across_outer_axis(steps, f, out)
+}
+
+/// [`compose_into`] within one slab (or the whole array).
+///
 /// Two or more along different axes, the outer one not periodic and not repeated inside: the
 /// array is cut across the outer axis into blocks of [`route::composed_blocks`] planes; each
 /// block's inner derivatives are computed for the block and the samples its outer stencil reads
@@ -806,7 +876,7 @@ where
 /// stencil ([`AxisStencil::window`]), as a [`BlockPlan`](crate::BlockPlan) block is. Every point
 /// keeps its whole-array rule and operands, so the result is the same bits as composing whole
 /// arrays, which is what the other cases do.
-pub(crate) fn compose_into<A, S, D>(
+fn compose_across_outer_axis<A, S, D>(
     steps: &[(Axis, &AxisStencil<A::Real>)],
     f: ArrayView<'_, A, D>,
     mut out: ArrayViewMut<'_, S, D>,
@@ -824,7 +894,7 @@ pub(crate) fn compose_into<A, S, D>(
     }
     let n = f.len_of(axis);
     if outer.periodic || inner.iter().any(|(a, _)| *a == axis) || n == 0 {
-        let temp = new_array_like(&f, None, |t| compose_into(inner, f.view(), t));
+        let temp = new_array_like(&f, None, |t| compose_across_outer_axis(inner, f.view(), t));
         return kernel::derivatives(&[Term::new(temp.view(), axis, outer)], vec![out]);
     }
     let width = outer.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
@@ -846,7 +916,7 @@ pub(crate) fn compose_into<A, S, D>(
         let (lo, hi) = outer.reach(s, out.len_of(axis)).expect("a block of points");
         let (lo, hi) = (lo as usize, hi as usize + 1);
         let mut temp = buffer.slice_axis_mut(axis, Slice::from(0..hi - lo));
-        compose_into(inner, f.slice_axis(axis, Slice::from(lo..hi)), temp.view_mut());
+        compose_across_outer_axis(inner, f.slice_axis(axis, Slice::from(lo..hi)), temp.view_mut());
         let window = outer.window(lo as isize, hi - lo);
         let term = Term {
             first: s - lo,

@@ -931,6 +931,45 @@ fn composed_blocks_of_a_grid_of_shapes() {
     }
 }
 
+/// The slabs a composed derivative (a mixed partial) is first cut into: across the outermost
+/// axis in memory when no derivative is along it, or only the one applied first and it does
+/// not wrap; otherwise none (it is cut across its outer derivative's axis).
+#[test]
+fn composed_slabs_follow_the_memory_order() {
+    use super::route::ComposedSlabs::{FirstApplied, Untouched};
+    use super::route::composed_slabs;
+    let c: (&[usize], &[isize]) = (&[256, 256, 256], &[65536, 256, 1]);
+    let f: (&[usize], &[isize]) = (&[256, 256, 256], &[1, 256, 65536]);
+    let f2: (&[usize], &[isize]) = (&[4096, 4096], &[1, 4096]);
+    let d = |k: usize| (Axis(k), false);
+    let wraps = |k: usize| (Axis(k), true);
+    let cases = [
+        // ∂0∂1 in C order: the outer derivative is along the outermost axis.
+        (c, vec![d(0), d(1)], None),
+        // ∂1∂0: the first applied is, and it alone.
+        (c, vec![d(1), d(0)], Some(FirstApplied(Axis(0)))),
+        // ... unless it wraps.
+        (c, vec![d(1), wraps(0)], None),
+        // ∂2∂1: the outermost axis is untouched, whatever wraps.
+        (c, vec![wraps(2), wraps(1)], Some(Untouched(Axis(0)))),
+        // ∂0∂1 in F order (axis 2 outermost), and ∂0∂2 there.
+        (f, vec![d(0), d(1)], Some(Untouched(Axis(2)))),
+        (f, vec![d(0), d(2)], Some(FirstApplied(Axis(2)))),
+        // ∂0∂1 of a 2-D array in F order.
+        (f2, vec![d(0), d(1)], Some(FirstApplied(Axis(1)))),
+        // The outermost axis twice, or one derivative only: no slabs.
+        (c, vec![d(0), d(1), d(0)], None),
+        (f, vec![d(0)], None),
+    ];
+    for ((shape, strides), along, expected) in cases {
+        assert_eq!(
+            composed_slabs(shape, strides, &along),
+            expected,
+            "{shape:?} {strides:?} {along:?}"
+        );
+    }
+}
+
 /// The blocks of the gradient magnitude: `MAGNITUDE_BLOCK_POINTS` of per-axis derivatives (all
 /// axes together) per block, one plane at least, the axis at most; parallel as composed blocks.
 #[test]
