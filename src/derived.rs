@@ -164,11 +164,7 @@ where
             (s, s + len)
         }
     };
-    let width = if cut_is_axis {
-        st(c, 1).reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize)
-    } else {
-        0
-    };
+    let width = if cut_is_axis { st(c, 1).interior_width() } else { 0 };
     let count = axes.len() * (axes.len() + 1) / 2;
     let (block, parallel) = route::composed_blocks(n, f.len() / n * axes.len(), width, threshold());
     let longest = (0..n)
@@ -343,9 +339,8 @@ where
             .iter()
             .map(|(axis, st)| {
                 (*axis == cut).then(|| {
-                    let (lo, hi) = st.reach(s, e - s).expect("a block of points");
-                    let (lo, hi) = (lo as usize, hi as usize + 1);
-                    (lo, st.window(lo as isize, hi - lo))
+                    let (read, window) = st.block_window(s, e - s);
+                    (read.start, window)
                 })
             })
             .collect();

@@ -836,8 +836,7 @@ pub(crate) fn compose_into<A, S, D>(
             let ([outer @ .., (_, first)], n) = (steps, f.len_of(k)) else {
                 unreachable!("two or more derivatives")
             };
-            let width = first.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
-            let (block, parallel) = route::composed_blocks(n, f.len() / n, width, threshold);
+            let (block, parallel) = route::composed_blocks(n, f.len() / n, first.interior_width(), threshold);
             if block < n {
                 let slabs: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
                     .axis_chunks_iter_mut(k, block)
@@ -847,12 +846,10 @@ pub(crate) fn compose_into<A, S, D>(
                 let buffer = || alloc_like::<A, A::Output, D>(&f, Some((k, block)));
                 let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {
                     let m = out.len_of(k);
-                    let (lo, hi) = first.reach(s, m).expect("a slab of points");
-                    let (lo, hi) = (lo as usize, hi as usize + 1);
-                    let window = first.window(lo as isize, hi - lo);
+                    let (read, window) = first.block_window(s, m);
                     let term = Term {
-                        first: s - lo,
-                        ..Term::new(f.slice_axis(k, Slice::from(lo..hi)), k, &window)
+                        first: s - read.start,
+                        ..Term::new(f.slice_axis(k, Slice::from(read)), k, &window)
                     };
                     let mut temp = buffer.slice_axis_mut(k, Slice::from(0..m));
                     kernel::derivatives(&[term], vec![temp.view_mut()]);
@@ -897,8 +894,8 @@ fn compose_across_outer_axis<A, S, D>(
         let temp = new_array_like(&f, None, |t| compose_across_outer_axis(inner, f.view(), t));
         return kernel::derivatives(&[Term::new(temp.view(), axis, outer)], vec![out]);
     }
-    let width = outer.reach(n / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize);
-    let (block, parallel) = route::composed_blocks(n, f.len() / n, width, crate::parallel::threshold());
+    let (block, parallel) =
+        route::composed_blocks(n, f.len() / n, outer.interior_width(), crate::parallel::threshold());
     let longest = (0..n)
         .step_by(block)
         .filter_map(|s| outer.reach(s, block.min(n - s)))
@@ -913,13 +910,11 @@ fn compose_across_outer_axis<A, S, D>(
     // One buffer per thread, reused for its blocks.
     let buffer = || alloc_like::<A, A::Output, D>(&f, Some((axis, longest)));
     let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {
-        let (lo, hi) = outer.reach(s, out.len_of(axis)).expect("a block of points");
-        let (lo, hi) = (lo as usize, hi as usize + 1);
-        let mut temp = buffer.slice_axis_mut(axis, Slice::from(0..hi - lo));
-        compose_across_outer_axis(inner, f.slice_axis(axis, Slice::from(lo..hi)), temp.view_mut());
-        let window = outer.window(lo as isize, hi - lo);
+        let (read, window) = outer.block_window(s, out.len_of(axis));
+        let mut temp = buffer.slice_axis_mut(axis, Slice::from(0..read.len()));
+        compose_across_outer_axis(inner, f.slice_axis(axis, Slice::from(read.clone())), temp.view_mut());
         let term = Term {
-            first: s - lo,
+            first: s - read.start,
             ..Term::new(temp.view(), axis, &window)
         };
         kernel::derivatives(&[term], vec![out]);

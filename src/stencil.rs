@@ -635,6 +635,22 @@ impl<R: Float> AxisStencil<R> {
         (lo <= hi).then_some((lo, hi))
     }
 
+    /// What a block of the output points `start..start + m` computed on its own needs (axis not
+    /// periodic): the samples it reads (`lo..hi`) and the block's window of the stencil over
+    /// them, which keeps every point's whole-array rule and operands when the block's first
+    /// point is `start - lo` into them ([`crate::kernel::Term::first`]).
+    pub(crate) fn block_window(&self, start: usize, m: usize) -> (std::ops::Range<usize>, AxisStencil<R>) {
+        let (lo, hi) = self.reach(start, m).expect("a block of points");
+        let (lo, hi) = (lo as usize, hi as usize + 1);
+        (lo..hi, self.window(lo as isize, hi - lo))
+    }
+
+    /// How many samples beyond itself an interior point reads, both sides together: the halo
+    /// a block of points costs along this axis.
+    pub(crate) fn interior_width(&self) -> usize {
+        self.reach(self.len / 2, 1).map_or(0, |(lo, hi)| (hi - lo) as usize)
+    }
+
     /// The first and last global sample (unwrapped: below 0 or from `len` on for a periodic
     /// axis) that the output points `start..start + m` read; `None` for no points.
     pub(crate) fn reach(&self, start: usize, m: usize) -> Option<(isize, isize)> {
