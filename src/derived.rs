@@ -323,11 +323,8 @@ where
     };
     let n = f.len_of(cut);
     let (block, parallel) = route::magnitude_blocks(n, f.len() / n * plan.axes.len(), threshold());
-    let blocks: Vec<(usize, ArrayViewMut<'_, A::Output, D>)> = out
-        .axis_chunks_iter_mut(cut, block)
-        .enumerate()
-        .map(|(b, o)| (b * block, o))
-        .collect();
+    let mut whole = out.view_mut();
+    let blocks = split::blocks_across(&mut whole, cut, block);
     let buffers = || -> Vec<Array<A::Output, D>> {
         let one = f.slice_axis(cut, Slice::from(0..block));
         (0..plan.axes.len()).map(|_| alloc_like(&one, None)).collect()

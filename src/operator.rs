@@ -838,11 +838,7 @@ pub(crate) fn compose_into<A, S, D>(
             };
             let (block, parallel) = route::composed_blocks(n, f.len() / n, first.interior_width(), threshold);
             if block < n {
-                let slabs: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
-                    .axis_chunks_iter_mut(k, block)
-                    .enumerate()
-                    .map(|(b, o)| (b * block, o))
-                    .collect();
+                let slabs = split::blocks_across(&mut out, k, block);
                 let buffer = || alloc_like::<A, A::Output, D>(&f, Some((k, block)));
                 let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {
                     let m = out.len_of(k);
@@ -902,11 +898,7 @@ fn compose_across_outer_axis<A, S, D>(
         .map(|(lo, hi)| (hi - lo + 1) as usize)
         .max()
         .unwrap_or(0);
-    let blocks: Vec<(usize, ArrayViewMut<'_, S, D>)> = out
-        .axis_chunks_iter_mut(axis, block)
-        .enumerate()
-        .map(|(b, o)| (b * block, o))
-        .collect();
+    let blocks = split::blocks_across(&mut out, axis, block);
     // One buffer per thread, reused for its blocks.
     let buffer = || alloc_like::<A, A::Output, D>(&f, Some((axis, longest)));
     let run = |buffer: &mut Array<A::Output, D>, (s, out): (usize, ArrayViewMut<'_, S, D>)| {

@@ -21,6 +21,19 @@ pub(crate) fn for_each_block<T: Send, B>(
     }
 }
 
+/// `out` cut across `axis` into blocks of `block` points along it (the last may be shorter),
+/// each with the index along `axis` of its first point.
+pub(crate) fn blocks_across<'a, S, D: ndarray::Dimension + 'a>(
+    out: &'a mut ndarray::ArrayViewMut<'_, S, D>,
+    axis: ndarray::Axis,
+    block: usize,
+) -> Vec<(usize, ndarray::ArrayViewMut<'a, S, D>)> {
+    out.axis_chunks_iter_mut(axis, block)
+        .enumerate()
+        .map(|(b, o)| (b * block, o))
+        .collect()
+}
+
 /// The blocks of a call cut outside the kernels (a composed derivative, the Hessian's sweep,
 /// the gradient magnitude), with `state` per thread: on rayon's threads when `parallel`, each
 /// block's own walks then kept on its thread (the blocks are the parallel work), else one after
