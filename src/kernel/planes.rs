@@ -9,7 +9,7 @@
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Slice, Zip};
 
 use super::lanes::{interior, slice, slice_mut};
-use super::route::{PAIR_TILE, PLANE_TILE, plane_tiles};
+use super::route::plane_tiles;
 use super::taps::{AsComputed, Slot, TapWeights, weighted_sum_of_rows};
 use crate::element::GradientElement;
 use crate::layout::innermost_axis;
@@ -88,7 +88,7 @@ pub(super) fn map2_tiled<A: Copy, T, S: Slot<T>, D: Dimension>(
     axis: Axis,
     op: impl Fn(A, A) -> T + Copy,
 ) {
-    match plane_tiles(&out, axis, PAIR_TILE) {
+    match plane_tiles(&out, axis) {
         Some((k, c)) => {
             let inputs = x.axis_chunks_iter(k, c).zip(y.axis_chunks_iter(k, c));
             for (o, (x, y)) in out.axis_chunks_iter_mut(k, c).zip(inputs) {
@@ -272,7 +272,7 @@ fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
             );
         }
     };
-    match plane_tiles(&out, axis, PLANE_TILE) {
+    match plane_tiles(&out, axis) {
         Some((k, c)) => {
             for (o, fb) in out.axis_chunks_iter_mut(k, c).zip(f.axis_chunks_iter(k, c)) {
                 run(o, fb);

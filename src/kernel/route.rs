@@ -78,17 +78,18 @@ pub(crate) const MIN_LANE_LEN: usize = 16;
 /// ends of its lanes are fixed.
 pub(crate) const FLAT_BLOCK: usize = 4096;
 
-/// Points per plane of a tile of the plane walk for stencils of more than two taps: larger
-/// planes are walked a tile at a time ([`plane_tiles`]), so that the input planes a wide
-/// stencil shares with the next planes are still in cache when they are read again.
+/// Points per plane of a tile of the plane walk ([`plane_tiles`]): the input planes a stencil
+/// shares with the next planes are still in cache when they are read again.
 pub(crate) const PLANE_TILE: usize = 8192;
 
-/// Planes with more points than this are tiled when the plane walk combines two input planes
-/// (NumPy's interior, `i - 1` and `i + 1`): only planes too large for three of them to stay in
-/// the L2 cache. Tiling smaller planes costs more than it saves on a fresh output: a tile's
-/// walk through every plane faults in, and the system zeroes, every page of the output long
-/// before the next tiles write them back (measured, 256³ axis 0: 47 ms tiled, 40 ms not).
-pub(crate) const PAIR_TILE: usize = 1 << 17;
+/// Planes with more points than this are walked a tile at a time, whatever the stencil's
+/// width: only planes too large for the planes a stencil reads to stay in the cache. Tiling
+/// smaller planes costs more than it saves on a fresh output: a tile's walk through every plane
+/// faults in, and the system zeroes, every page of the output long before the next tiles write
+/// them back. Measured (256³ along axis 0, one thread, `benches/RESULTS-operators.md`): NumPy's
+/// interior 47 ms tiled, 40 ms not; accuracy 4 31.3–31.7 tiled, 24.5–25.7 not; accuracy 8
+/// 40.4–41.9 tiled, 37.6–38.5 not.
+pub(crate) const TILED_PLANES_ABOVE: usize = 1 << 17;
 
 /// Arrays smaller than this take one walk per axis rather than the row engine when several
 /// derivatives are asked for: they are in cache anyway, and the per-axis walks have less
@@ -521,15 +522,11 @@ fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
 }
 
 /// The other axis to cut the planes across `axis` along, and the chunk length of a tile of
-/// [`PLANE_TILE`] points, when those planes have more than `above` points: the outermost other
-/// axis, so that each tile of a plane is contiguous. `None`: walk whole planes.
-pub(crate) fn plane_tiles<T, D: Dimension>(
-    out: &ArrayViewMut<'_, T, D>,
-    axis: Axis,
-    above: usize,
-) -> Option<(Axis, usize)> {
+/// [`PLANE_TILE`] points, when those planes have more than [`TILED_PLANES_ABOVE`] points: the
+/// outermost other axis, so that each tile of a plane is contiguous. `None`: walk whole planes.
+pub(crate) fn plane_tiles<T, D: Dimension>(out: &ArrayViewMut<'_, T, D>, axis: Axis) -> Option<(Axis, usize)> {
     let plane = out.len() / out.len_of(axis).max(1);
-    if plane <= above {
+    if plane <= TILED_PLANES_ABOVE {
         return None;
     }
     let k = outermost_axis(out.shape(), out.strides(), Some(axis))?;

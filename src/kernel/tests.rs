@@ -142,6 +142,42 @@ fn assert_all_written(outs: &[ArrayD<Count>], what: &dyn Fn() -> String) {
     }
 }
 
+/// A shape whose planes across axis 0 are tiled (more than `route::TILED_PLANES_ABOVE` points),
+/// in tiles of 20 rows and a remainder; the axis long enough for the lane walk.
+const TILED: [usize; 3] = [17, 330, 400];
+
+/// The plane walk over tiles of large planes gives the bits of the lane walks over whole lanes:
+/// the tiles change only the order in which points are computed.
+#[test]
+fn tiled_planes_are_the_lanes_sum() {
+    assert!(TILED[1] * TILED[2] > super::route::TILED_PLANES_ABOVE);
+    let c = layouts(&TILED)[0].clone();
+    let mut f = ArrayD::zeros(IxDyn(&TILED).f());
+    f.assign(&c);
+    let x = uneven(TILED[0]);
+    for settings in settings_for(TILED[0], &x, false) {
+        let stencil = AxisStencil::new(0, TILED[0], &settings).expect("long enough");
+        let run = |input: &ArrayD<f64>| {
+            let mut out = input.mapv(|_| 0.0); // in the input's memory order
+            let ((), routes) = taken(|| {
+                with_parallel_threshold(usize::MAX, || {
+                    derivatives(&[Term::new(input.view(), Axis(0), &stencil)], vec![out.view_mut()])
+                })
+            });
+            (out, routes[0].walk)
+        };
+        let ((planes, walk_c), (lanes, walk_f)) = (run(&c), run(&f));
+        assert_eq!(walk_c, Walk::Planes, "{settings:?}");
+        assert!(matches!(walk_f, Walk::Flat | Walk::Lanes), "{settings:?}: {walk_f:?}");
+        let differ = planes
+            .iter()
+            .zip(&lanes)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(differ, 0, "{settings:?}");
+    }
+}
+
 /// The uninitialised outputs of `alloc::new_array_like` are sound only if every walk writes
 /// every point of its outputs: count the writes of every walk, on every layout, with and
 /// without blocks, and check that every walk of [`Walk`] (and every walk a term takes inside a
@@ -176,6 +212,21 @@ fn every_walk_writes_every_point() {
                     }
                 }
             }
+        }
+    }
+
+    // Planes too large to walk whole, along the outermost axis of a C-ordered input: a tile of
+    // every plane at a time (`route::plane_tiles`), for every kind of interior.
+    let tiled = layouts(&TILED)[0].clone();
+    let x = uneven(TILED[0]);
+    for settings in settings_for(TILED[0], &x, false) {
+        let stencil = AxisStencil::new(0, TILED[0], &settings).expect("long enough");
+        for f_order in [false, true] {
+            let mut outs = count_outputs(&tiled.view(), 1, f_order);
+            on_both_splits(&mut seen, || {
+                derivatives(&[Term::new(tiled.view(), Axis(0), &stencil)], views(&mut outs))
+            });
+            assert_all_written(&outs, &|| format!("{TILED:?} axis 0 {settings:?}"));
         }
     }
 
