@@ -138,8 +138,8 @@ where
 
 /// Every entry of the Hessian in one sweep over `f`: cut into blocks across an axis `c` along
 /// which no stencil wraps (the outermost in memory of those), each block computes the first
-/// derivatives `gⱼ = ∂ⱼ f` once, over the block and the halo the first-derivative stencil of
-/// `c` reads, into buffers that stay in cache, and every entry of the block from them: `∂ᵢ gⱼ`
+/// derivatives `gⱼ = ∂ⱼ f` the mixed entries read (every axis's but the first) once, over the
+/// block and the halo the first-derivative stencil of `c` reads, into buffers that stay in cache, and every entry of the block from them: `∂ᵢ gⱼ`
 /// (along `c` through the block's window of the stencil, as [`compose_into`] does), and the
 /// diagonal from `f`. Each value has the operands and stencil of the entry-by-entry
 /// computation, so the same bits. `None` when every axis wraps (or has one point).
@@ -166,7 +166,10 @@ where
     };
     let width = if cut_is_axis { st(c, 1).interior_width() } else { 0 };
     let count = axes.len() * (axes.len() + 1) / 2;
-    let (block, parallel) = route::composed_blocks(n, f.len() / n * axes.len(), width, threshold());
+    // The first derivatives the mixed entries read: entry (i, j), i < j, is ∂ᵢ gⱼ, so every
+    // axis's but the first.
+    let inner = &axes[1..];
+    let (block, parallel) = route::composed_blocks(n, f.len() / n * inner.len().max(1), width, threshold());
     let longest = (0..n)
         .step_by(block)
         .map(|s| {
@@ -191,13 +194,13 @@ where
         })
         .collect();
     // Per thread: the first derivatives over a block and its halo along `c`.
-    let buffers = || -> Vec<Array<A::Output, D>> { axes.iter().map(|_| alloc_like(f, Some((c, longest)))).collect() };
+    let buffers = || -> Vec<Array<A::Output, D>> { inner.iter().map(|_| alloc_like(f, Some((c, longest)))).collect() };
     let run = |g: &mut Vec<Array<A::Output, D>>, (s, outs): Block<'_, A::Output, D>| {
         let e = s + outs[0].len_of(c);
         let (lo, hi) = reach(1, s, e - s);
         // gⱼ over [lo, hi) along c; g_c itself over the block only (its window).
         let window_c1 = cut_is_axis.then(|| st(c, 1).window(lo as isize, hi - lo));
-        let inputs: Vec<Term<'_, A, D, A::Real>> = axes
+        let inputs: Vec<Term<'_, A, D, A::Real>> = inner
             .iter()
             .map(|&j| match (&window_c1, j == c) {
                 (Some(w), true) => Term {
@@ -207,7 +210,7 @@ where
                 _ => Term::new(f.slice_axis(c, Slice::from(lo..hi)), j, st(j, 1)),
             })
             .collect();
-        let views: Vec<ArrayViewMut<'_, A::Output, D>> = axes
+        let views: Vec<ArrayViewMut<'_, A::Output, D>> = inner
             .iter()
             .zip(g.iter_mut())
             .map(|(&j, b)| {
@@ -216,12 +219,12 @@ where
             })
             .collect();
         kernel::derivatives(&inputs, views);
-        // gⱼ restricted to the block (g_c is the block already).
+        // gⱼ (in `g[j - 1]`) restricted to the block (g_c is the block already).
         let on_block = |j: usize| -> ArrayView<'_, A::Output, D> {
             if axes[j] == c {
-                g[j].slice_axis(c, Slice::from(0..e - s))
+                g[j - 1].slice_axis(c, Slice::from(0..e - s))
             } else {
-                g[j].slice_axis(c, Slice::from(s - lo..e - lo))
+                g[j - 1].slice_axis(c, Slice::from(s - lo..e - lo))
             }
         };
         let (lo2, hi2) = reach(2, s, e - s);
@@ -250,7 +253,7 @@ where
                     // ∂c gq: the window of c's stencil over gq's block and halo.
                     (Some(w), true) => Term {
                         first: s - lo,
-                        ..Term::new(g[q].slice_axis(c, Slice::from(0..hi - lo)), c, w)
+                        ..Term::new(g[q - 1].slice_axis(c, Slice::from(0..hi - lo)), c, w)
                     },
                     _ => Term::new(on_block(q), a, st(a, 1)),
                 });

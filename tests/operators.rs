@@ -508,6 +508,11 @@ fn hessian_entries_are_the_composed_calls() {
     let h = f.hessian(&opts.clone().axes([Axis(2), Axis(1)])).unwrap();
     assert!(same_bits(h.get(0, 1), &partial(&partial(&f, 1, 1, &opts), 2, 1, &opts)));
     assert!(same_bits(h.get(1, 1), &partial(&f, 1, 2, &opts)));
+    // One axis: the one entry is the second derivative, and no mixed entry reads a first one.
+    let line = Array1::from_shape_fn(50, |k| (k as f64 * 0.1).sin());
+    let h = line.hessian(&opts).unwrap();
+    assert_eq!(h.len(), 1);
+    assert!(same_bits(h.get(0, 0), &partial(&line, 0, 2, &opts)));
     // Axes [2, 0]: row 0 is axis 2, entry (0, 1) is ∂2(∂0 f).
     let opts = GradientOptions::new().accuracy(2).axes([Axis(2), Axis(0)]);
     let h = f.hessian(&opts).unwrap();
