@@ -40,6 +40,21 @@ pub(crate) fn wide<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` compiled with AVX2 when the processor has it, as [`wide`] does, and returns `None`
+/// otherwise: for loops worth their code only in the wide form, whose callers have another way
+/// to the same bits (the plane walk's jammed planes, `kernel::taps::weighted_sums_of_planes`).
+#[inline(always)]
+pub(crate) fn only_wide<R>(f: impl FnOnce() -> R) -> Option<R> {
+    #[cfg(target_arch = "x86_64")]
+    if uses_avx2() {
+        // SAFETY: as in `wide`: `with_avx2` runs only after `uses_avx2` has asked the
+        // processor, and `dispatch_follows_the_processor` checks that answer.
+        return Some(unsafe { with_avx2(f) });
+    }
+    let _ = f;
+    None
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
@@ -65,17 +80,22 @@ pub(crate) fn allow_wide(yes: bool) -> bool {
     ALLOWED.swap(yes, Ordering::Relaxed)
 }
 
+/// Serializes the tests that switch [`ALLOWED`] for the whole process, and those that need it
+/// left alone while they run.
+#[cfg(test)]
+pub(crate) fn wide_switch() -> std::sync::MutexGuard<'static, ()> {
+    static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernel::tests::weighted_rows_for_test;
 
-    /// Serializes the tests that switch [`ALLOWED`] for the whole process.
-    static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
     #[test]
     fn dispatch_follows_the_processor() {
-        let _g = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = wide_switch();
         #[cfg(target_arch = "x86_64")]
         assert_eq!(uses_avx2(), std::is_x86_feature_detected!("avx2"));
         let before = allow_wide(false);
@@ -87,7 +107,7 @@ mod tests {
     /// order (so a reordered or fused sum would show), gives the same bits on both paths.
     #[test]
     fn wide_and_baseline_loops_agree_bit_for_bit() {
-        let _g = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = wide_switch();
         let n = 37; // not a multiple of any vector width: the loop's tail is covered too
         let rows: Vec<Vec<f64>> = (0..24)
             .map(|j| {

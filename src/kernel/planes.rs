@@ -4,13 +4,16 @@
 //! own pattern in `diff` and `accumulate_axis_inplace`. Each combination walks memory as
 //! contiguously as the planes allow ([`map3`]); large planes are taken a tile at a time
 //! ([`super::route::plane_tiles`]) so that the input planes a stencil shares with the next
-//! planes are still in cache when they are read again.
+//! planes are still in cache when they are read again. Contiguous planes across the outermost
+//! axis are computed four at a time where the stencil and the planes' spacing allow
+//! ([`jammed_planes`], [`super::route::jams_planes`]), so that each input row is read into
+//! the L1 cache once for the four.
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Slice, Zip};
 
 use super::lanes::{interior, slice, slice_mut};
-use super::route::plane_tiles;
-use super::taps::{AsComputed, Slot, TapWeights, weighted_sum_of_rows};
+use super::route::{jams_planes, plane_tiles};
+use super::taps::{AsComputed, JAMMED_PLANES, Slot, TapWeights, jams, weighted_sum_of_rows, weighted_sums_of_planes};
 use crate::element::GradientElement;
 use crate::layout::innermost_axis;
 use crate::stencil::{AxisStencil, Interior, Rule, add_term, difference, first_term, weighted};
@@ -256,7 +259,19 @@ fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
 ) {
     let weights: Vec<Vec<A::Real>> = r.clone().map(&weights).collect();
     let mut run = |mut out: ArrayViewMut<'_, S, D>, f: ArrayView<'_, A, D>| {
-        for (i, w) in r.clone().zip(&weights) {
+        // Contiguous planes across the outermost axis: four output planes per pass.
+        let mut jammed = r.start;
+        let ps: usize = out.shape()[1..].iter().product();
+        if axis.index() == 0
+            && ps > 0
+            && jams(offsets)
+            && jams_planes(&[ps * size_of::<A>(), ps * size_of::<S>()])
+            && f.shape()[1..] == out.shape()[1..]
+            && let (Some(fs), Some(os)) = (f.as_slice(), out.as_slice_mut())
+        {
+            jammed = jammed_planes(os, fs, ps, first, r.clone(), offsets, &weights);
+        }
+        for (i, w) in (jammed..r.end).zip(&weights[jammed - r.start..]) {
             let planes: Vec<_> = offsets
                 .iter()
                 .map(|&o| {
@@ -280,4 +295,40 @@ fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         }
         None => run(out.view_mut(), f),
     }
+}
+
+/// The interior planes `r` of [`tiled_planes`] on C-contiguous views across their outermost
+/// axis, whose planes are contiguous runs of `ps` points (plane `i` of the output is plane
+/// `i - first` of `os`, plane `k` of the input `fs[k * ps..][..ps]`): [`JAMMED_PLANES`] at a
+/// time through [`weighted_sums_of_planes`]; returns the first plane not computed.
+fn jammed_planes<A: GradientElement, S: Slot<A::Output>>(
+    os: &mut [S],
+    fs: &[A],
+    ps: usize,
+    first: usize,
+    r: std::ops::Range<usize>,
+    offsets: &[isize],
+    weights: &[Vec<A::Real>],
+) -> usize {
+    let mut i = r.start;
+    while i + JAMMED_PLANES <= r.end {
+        let group = &mut os[(i - first) * ps..(i - first + JAMMED_PLANES) * ps];
+        let mut planes = group.chunks_exact_mut(ps);
+        let outs: [&mut [S]; JAMMED_PLANES] = std::array::from_fn(|_| planes.next().expect("a group's planes"));
+        let plane = |d: isize| &fs[(i as isize + d) as usize * ps..][..ps];
+        if !weighted_sums_of_planes(outs, offsets, plane, |p| &weights[i + p - r.start]) {
+            return i; // no AVX2
+        }
+        #[cfg(test)]
+        JAMMED_GROUPS.with(|n| n.set(n.get() + 1));
+        i += JAMMED_PLANES;
+    }
+    i
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The groups of planes [`jammed_planes`] computed on this thread, for the tests that check
+    /// that a call took them.
+    pub(super) static JAMMED_GROUPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }

@@ -521,6 +521,25 @@ fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
     blocks(layout.points, slabs, threshold)
 }
 
+/// Whether the plane walk computes [`JAMMED_PLANES`](super::taps::JAMMED_PLANES) neighbouring
+/// output planes per pass over their points, for planes `strides` bytes apart (the input's and
+/// the output's): only when those planes fall on different sets of the L1 cache. Four outputs
+/// of an 8-tap stencil read 12 input rows and write 4 at once, and rows a multiple of 4 KiB
+/// apart all fall on one set of an 8-way cache; rows `g = gcd(stride, 4096)` bytes apart in
+/// the low 12 bits spread over `4096 / g` places, enough for 16 rows when `g ≤ 1024`.
+/// Measured (one thread, into an existing array, `benches/RESULTS-operators.md`): along axis
+/// 0 of 4000² (32,000-byte rows) accuracy 4 24.1 → 14.1 ms and accuracy 8 34.3 → 16.7 ms; of
+/// 4096² (32 KiB rows) 20.1 → 29.7 and 30.8 → 65.1 ms, so not there.
+pub(crate) fn jams_planes(strides: &[usize]) -> bool {
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    strides.iter().all(|&s| gcd(s, 4096) <= 1024)
+}
+
 /// The other axis to cut the planes across `axis` along, and the chunk length of a tile of
 /// [`PLANE_TILE`] points, when those planes have more than [`TILED_PLANES_ABOVE`] points: the
 /// outermost other axis, so that each tile of a plane is contiguous. `None`: walk whole planes.

@@ -280,6 +280,98 @@ pub(crate) fn fixed_width_terms<
     }
 }
 
+/// The output planes [`weighted_sums_of_planes`] computes in one pass.
+pub(crate) const JAMMED_PLANES: usize = 4;
+
+/// Whether [`weighted_sums_of_planes`] has a loop for a stencil of these offsets: 3 or 5
+/// consecutive ones (second derivatives of accuracy 2 and 4, first derivatives on coordinates),
+/// or 4 consecutive but for a missing 0 (the central first derivative of accuracy 4). Each
+/// loop costs about 4 KB in every build that differentiates (the downstream size of
+/// `benches/RESULTS-build.md`), and wider stencils gained nothing: four outputs of 8 taps need
+/// more registers than the processor has (accuracy 8 along axis 0 of 4000², 24.8 → 54 ms).
+pub(crate) fn jams(offsets: &[isize]) -> bool {
+    jam_gap(offsets).is_some_and(|gap| matches!((offsets.len(), gap), (3 | 5, false) | (4, true)))
+}
+
+/// `Some(false)` for consecutive offsets, `Some(true)` for consecutive ones but for a missing
+/// 0 in the middle of an even number of them.
+fn jam_gap(offsets: &[isize]) -> Option<bool> {
+    let (&o0, w) = (offsets.first()?, offsets.len());
+    let gap = w % 2 == 0 && o0 == -(w as isize / 2);
+    let at = |j: usize| o0 + j as isize + isize::from(gap && j >= w / 2);
+    offsets.iter().enumerate().all(|(j, &o)| o == at(j)).then_some(gap)
+}
+
+/// `outs[p][k] = Σ_j w(p)[j] · plane(p + offsets[j])[k]` for [`JAMMED_PLANES`] outputs in one
+/// pass over the points, each summed as [`first_term`] fixes: the same bits as
+/// [`weighted_sum_of_rows`] on each output alone. The plane walk's neighbouring output planes
+/// share most of their stencils' input planes, and computing them together brings each input
+/// row into the L1 cache once for all of them rather than once per output, with one register
+/// per distinct input row: along axis 0 of 4000², a plain loop with accuracy-4 weights took
+/// 18.1 ms one output row per pass and 12.7 ms four at a time, a copy's speed
+/// (`benches/RESULTS-operators.md`). The offsets must be ones [`jams`] accepts. Compiled only
+/// with AVX2 ([`crate::simd::only_wide`]): `false`, nothing computed, on a processor without.
+pub(crate) fn weighted_sums_of_planes<'x, A: GradientElement + 'x, S: Slot<A::Output>>(
+    outs: [&mut [S]; JAMMED_PLANES],
+    offsets: &[isize],
+    plane: impl Fn(isize) -> &'x [A],
+    w: impl Fn(usize) -> &'x [A::Real],
+) -> bool {
+    let outs = outs.map(|o| S::as_core(o));
+    let gap = jam_gap(offsets).expect("offsets that `jams` accepts");
+    // The distinct input planes, from the first offset of output 0 on.
+    let mut rows: [&[A]; MAX_JAMMED_ROWS] = [&[]; MAX_JAMMED_ROWS];
+    for (m, r) in rows[..offsets.len() + usize::from(gap) + JAMMED_PLANES - 1]
+        .iter_mut()
+        .enumerate()
+    {
+        *r = plane(offsets[0] + m as isize);
+    }
+    macro_rules! widths {
+        ($($w:literal $gap:literal),*) => {
+            match (offsets.len(), gap) {
+                $(($w, $gap) => {
+                    let w: [[A::Real; $w]; JAMMED_PLANES] = std::array::from_fn(|p| std::array::from_fn(|j| w(p)[j]));
+                    return crate::simd::only_wide(#[inline(always)] || fixed_width_outputs::<$w, $gap, _, _>(outs, &rows, w)).is_some();
+                })*
+                _ => unreachable!("offsets that `jams` accepts"),
+            }
+        };
+    }
+    widths!(3 false, 5 false, 4 true)
+}
+
+/// The most distinct input planes of [`weighted_sums_of_planes`]: 5 taps and the planes of the
+/// other outputs.
+const MAX_JAMMED_ROWS: usize = 5 + JAMMED_PLANES - 1;
+
+/// The loop of [`weighted_sums_of_planes`] for `W` taps, consecutive or (`GAP`) missing the
+/// middle one: tap `j` of output `p` reads `rows[p + j]`, or `rows[p + j + 1]` past the gap.
+/// The indices are constants once the loops are unrolled, so each distinct row is one register.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // outputs, rows and weights indexed in step
+fn fixed_width_outputs<const W: usize, const GAP: bool, A: GradientElement, S: Slot<A::Output>>(
+    outs: [&mut [S]; JAMMED_PLANES],
+    rows: &[&[A]; MAX_JAMMED_ROWS],
+    w: [[A::Real; W]; JAMMED_PLANES],
+) {
+    let n = outs[0].len();
+    let outs = outs.map(|o| &mut o[..n]);
+    // Every tap's row cut to the outputs' length (no bounds checks in the loop); the taps of
+    // different outputs that read one row are the same slice, one register.
+    let at = |p: usize, j: usize| p + j + usize::from(GAP && j >= W / 2);
+    let x: [[&[A]; W]; JAMMED_PLANES] = std::array::from_fn(|p| std::array::from_fn(|j| &rows[at(p, j)][..n]));
+    for k in 0..n {
+        for p in 0..JAMMED_PLANES {
+            let mut sum = first_term(x[p][0][k].to_output(), w[p][0]);
+            for j in 1..W {
+                sum = add_term(sum, x[p][j][k].to_output(), w[p][j]);
+            }
+            outs[p][k].set(sum);
+        }
+    }
+}
+
 /// `f[at + off..][..n]`.
 #[inline(always)]
 pub(crate) fn shifted<A>(f: &[A], at: usize, off: isize, n: usize) -> &[A] {

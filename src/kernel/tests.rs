@@ -178,6 +178,68 @@ fn tiled_planes_are_the_lanes_sum() {
     }
 }
 
+/// The plane walk's jammed planes (four output planes per pass, `planes::jammed_planes`) give
+/// the bits of the lane walks, for every stencil they take: first and second derivatives at
+/// accuracy 2–8, on uniform steps and on coordinates, with and without blocks.
+#[test]
+fn jammed_planes_are_the_lanes_sum() {
+    use super::planes::JAMMED_GROUPS;
+    let _switch = crate::simd::wide_switch(); // AVX2 left on: the jammed loop needs it
+    let shape = [40usize, 60, 70]; // planes 33,600 bytes apart: jammed
+    assert!(super::route::jams_planes(&[shape[1] * shape[2] * size_of::<f64>()]));
+    let c = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+        let (a, b, d) = (i[0] as f64, i[1] as f64, i[2] as f64);
+        (0.37 * a).sin() * (0.11 * b + 0.05 * d).cos() + 0.01 * a * a
+    });
+    let mut f = ArrayD::zeros(IxDyn(&shape).f());
+    f.assign(&c);
+    let x = uneven(shape[0]);
+    let mut jammed_stencils = 0;
+    for spacing in [Spacing::Uniform(0.3), Spacing::Coordinates(x.view().into())] {
+        for accuracy in [2, 4, 6, 8] {
+            for derivative in [1, 2] {
+                let settings = AxisSettings {
+                    spacing: spacing.clone(),
+                    edge_order: EdgeOrder::First,
+                    accuracy: Some(accuracy),
+                    derivative,
+                    boundary: Boundary::OneSided,
+                    edge_order_given: false,
+                    derivative_given: false,
+                };
+                let stencil = AxisStencil::new(0, shape[0], &settings).expect("long enough");
+                for threshold in [0, usize::MAX] {
+                    let run = |input: &ArrayD<f64>| {
+                        let mut out = input.mapv(|_| 0.0);
+                        let before = JAMMED_GROUPS.with(|n| n.get());
+                        with_parallel_threshold(threshold, || {
+                            derivatives(&[Term::new(input.view(), Axis(0), &stencil)], vec![out.view_mut()])
+                        });
+                        (out, JAMMED_GROUPS.with(|n| n.get()) - before)
+                    };
+                    let ((planes, groups), (lanes, none)) = (run(&c), run(&f));
+                    assert_eq!(none, 0);
+                    jammed_stencils += usize::from(groups > 0);
+                    let differ = planes
+                        .iter()
+                        .zip(&lanes)
+                        .filter(|(a, b)| a.to_bits() != b.to_bits())
+                        .count();
+                    assert_eq!(differ, 0, "{settings:?}, threshold {threshold}");
+                }
+            }
+        }
+    }
+    // The stencils `taps::jams` takes, at least on one thread (the blocks of the other split
+    // run on rayon's threads, whose groups this thread does not count): accuracy 2 and 4 of
+    // the second derivative and accuracy 4 of the first on uniform steps, accuracy 2 of both
+    // and 4 of the first on coordinates. Only with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        assert!(jammed_stencils >= 6, "{jammed_stencils} stencils jammed");
+    }
+}
+
 /// The uninitialised outputs of `alloc::new_array_like` are sound only if every walk writes
 /// every point of its outputs: count the writes of every walk, on every layout, with and
 /// without blocks, and check that every walk of [`Walk`] (and every walk a term takes inside a
