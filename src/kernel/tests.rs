@@ -142,6 +142,18 @@ fn assert_all_written(outs: &[ArrayD<Count>], what: &dyn Fn() -> String) {
     }
 }
 
+/// The points where two arrays of one shape differ in their bits.
+fn differing_bits(a: &ArrayD<f64>, b: &ArrayD<f64>) -> usize {
+    a.iter().zip(b).filter(|(x, y)| x.to_bits() != y.to_bits()).count()
+}
+
+/// `c` copied into F order: the same values, walked along axis 0 by the lane walks.
+fn f_ordered(c: &ArrayD<f64>) -> ArrayD<f64> {
+    let mut f = ArrayD::zeros(c.raw_dim().f());
+    f.assign(c);
+    f
+}
+
 /// A shape whose planes across axis 0 are tiled (more than `route::TILED_PLANES_ABOVE` points),
 /// in tiles of 20 rows and a remainder; the axis long enough for the lane walk.
 const TILED: [usize; 3] = [17, 330, 400];
@@ -152,8 +164,7 @@ const TILED: [usize; 3] = [17, 330, 400];
 fn tiled_planes_are_the_lanes_sum() {
     assert!(TILED[1] * TILED[2] > super::route::TILED_PLANES_ABOVE);
     let c = layouts(&TILED)[0].clone();
-    let mut f = ArrayD::zeros(IxDyn(&TILED).f());
-    f.assign(&c);
+    let f = f_ordered(&c);
     let x = uneven(TILED[0]);
     for settings in settings_for(TILED[0], &x, false) {
         let stencil = AxisStencil::new(0, TILED[0], &settings).expect("long enough");
@@ -169,12 +180,7 @@ fn tiled_planes_are_the_lanes_sum() {
         let ((planes, walk_c), (lanes, walk_f)) = (run(&c), run(&f));
         assert_eq!(walk_c, Walk::Planes, "{settings:?}");
         assert!(matches!(walk_f, Walk::Flat | Walk::Lanes), "{settings:?}: {walk_f:?}");
-        let differ = planes
-            .iter()
-            .zip(&lanes)
-            .filter(|(a, b)| a.to_bits() != b.to_bits())
-            .count();
-        assert_eq!(differ, 0, "{settings:?}");
+        assert_eq!(differing_bits(&planes, &lanes), 0, "{settings:?}");
     }
 }
 
@@ -191,8 +197,7 @@ fn jammed_planes_are_the_lanes_sum() {
         let (a, b, d) = (i[0] as f64, i[1] as f64, i[2] as f64);
         (0.37 * a).sin() * (0.11 * b + 0.05 * d).cos() + 0.01 * a * a
     });
-    let mut f = ArrayD::zeros(IxDyn(&shape).f());
-    f.assign(&c);
+    let f = f_ordered(&c);
     let x = uneven(shape[0]);
     let mut jammed_stencils = 0;
     for spacing in [Spacing::Uniform(0.3), Spacing::Coordinates(x.view().into())] {
@@ -220,12 +225,11 @@ fn jammed_planes_are_the_lanes_sum() {
                     let ((planes, groups), (lanes, none)) = (run(&c), run(&f));
                     assert_eq!(none, 0);
                     jammed_stencils += usize::from(groups > 0);
-                    let differ = planes
-                        .iter()
-                        .zip(&lanes)
-                        .filter(|(a, b)| a.to_bits() != b.to_bits())
-                        .count();
-                    assert_eq!(differ, 0, "{settings:?}, threshold {threshold}");
+                    assert_eq!(
+                        differing_bits(&planes, &lanes),
+                        0,
+                        "{settings:?}, threshold {threshold}"
+                    );
                 }
             }
         }
