@@ -139,8 +139,9 @@ where
 /// Every entry of the Hessian in one sweep over `f`: cut into blocks across an axis `c` along
 /// which no stencil wraps (the outermost in memory of those), each block computes the first
 /// derivatives `gⱼ = ∂ⱼ f` the mixed entries read (every axis's but the first) once, over the
-/// block and the halo the first-derivative stencil of `c` reads, into buffers that stay in cache, and every entry of the block from them: `∂ᵢ gⱼ`
-/// (along `c` through the block's window of the stencil, as [`compose_into`] does), and the
+/// block and the halo the first-derivative stencil of `c` reads, into buffers that stay in
+/// cache, and every entry of the block from them: `∂ᵢ gⱼ` (along `c` through the block's
+/// window of the stencil, as [`compose_into`] does), and the
 /// diagonal from `f`. Each value has the operands and stencil of the entry-by-entry
 /// computation, so the same bits. `None` when every axis wraps (or has one point).
 fn hessian_in_blocks<A, D>(

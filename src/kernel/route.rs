@@ -40,6 +40,9 @@
 //! a part of the axis, which [`Walk::Flat`] cannot take (it needs whole lanes): such calls take
 //! the lanes instead.
 //!
+//! Inside the plane walk, [`jams_planes`] says whether contiguous planes across the outermost
+//! axis are computed four at a time (the same bits, fewer reads of the rows they share).
+//!
 //! Under `cfg(test)` every route taken is recorded on the calling thread (`taken`), so that
 //! the tests in `kernel/tests.rs` assert the walk chosen for a grid of calls.
 
@@ -524,12 +527,12 @@ fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
 /// Whether the plane walk computes [`JAMMED_PLANES`](super::taps::JAMMED_PLANES) neighbouring
 /// output planes per pass over their points, for planes `strides` bytes apart (the input's and
 /// the output's): only when those planes fall on different sets of the L1 cache. Four outputs
-/// of an 8-tap stencil read 12 input rows and write 4 at once, and rows a multiple of 4 KiB
+/// of a 5-point stencil read 8 input rows and write 4 at once, and rows a multiple of 4 KiB
 /// apart all fall on one set of an 8-way cache; rows `g = gcd(stride, 4096)` bytes apart in
-/// the low 12 bits spread over `4096 / g` places, enough for 16 rows when `g ≤ 1024`.
-/// Measured (one thread, into an existing array, `benches/RESULTS-operators.md`): along axis
-/// 0 of 4000² (32,000-byte rows) accuracy 4 24.1 → 14.1 ms and accuracy 8 34.3 → 16.7 ms; of
-/// 4096² (32 KiB rows) 20.1 → 29.7 and 30.8 → 65.1 ms, so not there.
+/// the low 12 bits spread over `4096 / g` places, enough for 12 rows when `g ≤ 1024`.
+/// Measured (one thread, accuracy 4 along axis 0 into an existing array,
+/// `benches/RESULTS-operators.md`): 4000² (32,000-byte rows) 21.5–23.9 → 12.8–13.1 ms; 4096²
+/// (32 KiB rows) 20.1 → 29.7 ms, so not there.
 pub(crate) fn jams_planes(strides: &[usize]) -> bool {
     let gcd = |mut a: usize, mut b: usize| {
         while b != 0 {

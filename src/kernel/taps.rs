@@ -287,8 +287,9 @@ pub(crate) const JAMMED_PLANES: usize = 4;
 /// consecutive ones (second derivatives of accuracy 2 and 4, first derivatives on coordinates),
 /// or 4 consecutive but for a missing 0 (the central first derivative of accuracy 4). Each
 /// loop costs about 4 KB in every build that differentiates (the downstream size of
-/// `benches/RESULTS-build.md`), and wider stencils gained nothing: four outputs of 8 taps need
-/// more registers than the processor has (accuracy 8 along axis 0 of 4000², 24.8 → 54 ms).
+/// `benches/RESULTS-build.md`), and wider stencils are left out: in this loop four outputs of
+/// 8 taps need more registers than the processor has (accuracy 8 along axis 0 of 4000², 24.8
+/// → 54 ms).
 pub(crate) fn jams(offsets: &[isize]) -> bool {
     jam_gap(offsets).is_some_and(|gap| matches!((offsets.len(), gap), (3 | 5, false) | (4, true)))
 }
