@@ -244,6 +244,53 @@ fn jammed_planes_are_the_lanes_sum() {
     }
 }
 
+/// Which plane walks take four planes per pass: the stencils `taps::jams` has a loop for, and
+/// the plane spacings `route::jams_planes` allows (not a multiple of 2 KiB, where the rows
+/// would share one set of the L1 cache).
+#[test]
+fn jammed_planes_of_a_grid_of_stencils_and_spacings() {
+    use super::route::jams_planes;
+    use super::taps::jams;
+    let yes: [&[isize]; 5] = [
+        &[-1, 0, 1],
+        &[-2, -1, 0, 1, 2],
+        &[-2, -1, 1, 2],
+        &[0, 1, 2],
+        &[-4, -3, -2, -1, 0],
+    ];
+    let no: [&[isize]; 7] = [
+        &[-1, 1],                      // NumPy's difference (two taps)
+        &[-3, -2, -1, 1, 2, 3],        // accuracy 6: too wide for the kept loops
+        &[-4, -3, -2, -1, 1, 2, 3, 4], // accuracy 8
+        &[-3, -2, -1, 0, 1, 2, 3],     // seven points
+        &[-2, 0, 2],                   // not consecutive
+        &[-1, 1, 2, 3],                // a gap, but not at 0 in the middle
+        &[],
+    ];
+    assert!(yes.iter().all(|o| jams(o)));
+    assert!(
+        no.iter().all(|o| !jams(o)),
+        "{:?}",
+        no.iter().filter(|o| jams(o)).collect::<Vec<_>>()
+    );
+    // Plane spacings in bytes: 4000² and 200³ of f64 jam; 4096², 256³ and multiples of 2 KiB
+    // do not; both input and output must allow it.
+    for (strides, expected) in [
+        (&[32_000usize][..], true),
+        (&[320_000], true),
+        (&[33_600], true),
+        (&[1024], true),
+        (&[32_768], false),
+        (&[524_288], false),
+        (&[2048], false),
+        (&[6144], false),
+        (&[32_000, 16_000], true),
+        (&[32_000, 32_768], false),
+    ] {
+        assert_eq!(jams_planes(strides), expected, "{strides:?}");
+    }
+}
+
 /// The uninitialised outputs of `alloc::new_array_like` are sound only if every walk writes
 /// every point of its outputs: count the writes of every walk, on every layout, with and
 /// without blocks, and check that every walk of [`Walk`] (and every walk a term takes inside a
