@@ -2,7 +2,7 @@
 //! partial, the symmetric ones computed once), the Jacobian of a vector field, and the gradient magnitude (fused: the input read
 //! once, one array written, the per-axis derivatives held a block at a time).
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, RemoveAxis, Slice, Zip};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, RemoveAxis, Slice};
 use num_traits::Float;
 
 use crate::alloc::{alloc_like, new_array_like};
@@ -297,11 +297,9 @@ where
 }
 
 /// The gradient magnitude `√(Σₖ (∂f/∂xₖ)²)` over the axes of `opts`, the squares added in axis
-/// order, in one pass: the array is cut into blocks across an axis along which no stencil wraps
-/// (the outermost in memory of those), each block's derivatives are computed into buffers that
-/// stay in cache (the halo of a stencil along the cut axis read from `f`, as
-/// [`BlockPlan`](crate::BlockPlan) does), and combined into the output. The same bits as
-/// `gradient_with` followed by the same arithmetic.
+/// order, in one pass through [`kernel::norm`]: each piece of every derivative is combined into
+/// the output while it is in cache, never written out whole. The same bits as `gradient_with`
+/// followed by the same arithmetic.
 pub(crate) fn gradient_magnitude<A, D>(
     f: ArrayView<'_, A, D>,
     opts: &GradientOptions<'_, A::Real>,
@@ -312,64 +310,12 @@ where
     D: Dimension,
 {
     let plan = AxesPlan::of_options(f.shape(), opts, None)?;
-    // A zeroed output: the combination below writes it by `Zip`, not through a kernel walk (and
-    // fresh zeroed pages cost the same as uninitialised ones).
-    let mut out: Array<A::Output, D> = alloc_like(&f, None);
-    if plan.axes.is_empty() {
-        return Ok(out); // the square root of an empty sum
-    }
-    let wraps = |k: usize| plan.axes.iter().any(|(a, st)| a.index() == k && st.periodic);
-    let Some(cut) = cut_axis(&f, wraps) else {
-        // Every axis longer than one point wraps (or none is longer): whole arrays.
-        let grads = crate::gradient::gradient_owned(f.view(), &plan);
-        combine(&grads.iter().map(|g| g.view()).collect::<Vec<_>>(), out.view_mut());
-        return Ok(out);
-    };
-    let n = f.len_of(cut);
-    let (block, parallel) = route::magnitude_blocks(n, f.len() / n * plan.axes.len(), threshold());
-    let mut whole = out.view_mut();
-    let blocks = split::blocks_across(&mut whole, cut, block);
-    let buffers = || -> Vec<Array<A::Output, D>> {
-        let one = f.slice_axis(cut, Slice::from(0..block));
-        (0..plan.axes.len()).map(|_| alloc_like(&one, None)).collect()
-    };
-    let run = |buffers: &mut Vec<Array<A::Output, D>>, (s, out): (usize, ArrayViewMut<'_, A::Output, D>)| {
-        let e = s + out.len_of(cut);
-        let windows: Vec<Option<(usize, AxisStencil<A::Real>)>> = plan
-            .axes
-            .iter()
-            .map(|(axis, st)| {
-                (*axis == cut).then(|| {
-                    let (read, window) = st.block_window(s, e - s);
-                    (read.start, window)
-                })
-            })
-            .collect();
-        let terms: Vec<Term<'_, A, D, A::Real>> = plan
-            .axes
-            .iter()
-            .zip(&windows)
-            .map(|((axis, st), window)| match window {
-                Some((lo, w)) => Term {
-                    first: s - lo,
-                    ..Term::new(f.slice_axis(cut, Slice::from(*lo..*lo + w.len)), *axis, w)
-                },
-                None => Term::new(f.slice_axis(cut, Slice::from(s..e)), *axis, st),
-            })
-            .collect();
-        let views: Vec<ArrayViewMut<'_, A::Output, D>> = buffers
-            .iter_mut()
-            .map(|b| b.slice_axis_mut(cut, Slice::from(0..e - s)))
-            .collect();
-        kernel::derivatives(&terms, views);
-        let grads: Vec<ArrayView<'_, A::Output, D>> = buffers
-            .iter()
-            .map(|b| b.slice_axis(cut, Slice::from(0..e - s)))
-            .collect();
-        combine(&grads, out);
-    };
-    split::for_each_outer_block(parallel, blocks, buffers, run);
-    Ok(out)
+    let terms: Vec<Term<'_, A, D, A::Real>> = plan
+        .axes
+        .iter()
+        .map(|(axis, st)| Term::new(f.view(), *axis, st))
+        .collect();
+    Ok(new_array_like(&f, None, |out| kernel::norm(&terms, out)))
 }
 
 /// The axis to cut `f` into blocks across: the outermost in memory of those longer than one
@@ -381,54 +327,6 @@ fn cut_axis<A, D: Dimension>(f: &ArrayView<'_, A, D>, wraps: impl Fn(usize) -> b
         .map(|k| if wraps(k) { 1 } else { f.len_of(Axis(k)) })
         .collect();
     outermost_axis(&shape, f.strides(), None)
-}
-
-/// `out = √(g₀² + g₁² + …)`, the squares added in order (one pass for up to three axes).
-fn combine<T: Float, D: Dimension>(grads: &[ArrayView<'_, T, D>], mut out: ArrayViewMut<'_, T, D>) {
-    // Contiguous blocks of the same strides (the usual case): loops over slices, which the
-    // compiler vectorises (square roots included: IEEE's, correctly rounded in any width).
-    let same = grads.iter().all(|g| g.strides() == out.strides());
-    if let (true, Some(o)) = (same, out.as_slice_memory_order_mut()) {
-        let slices: Option<Vec<&[T]>> = grads.iter().map(|g| g.as_slice_memory_order()).collect();
-        if let Some(slices) = slices {
-            crate::simd::wide(
-                #[inline(always)]
-                || combine_slices(o, &slices),
-            );
-            return;
-        }
-    }
-    // Any other layout (not made by this module, which allocates its blocks and buffers
-    // contiguous): the same arithmetic through `Zip`.
-    let (first, rest) = grads.split_first().expect("at least one axis");
-    Zip::from(&mut out).and(first).for_each(|o, &g| *o = g * g);
-    for g in rest {
-        Zip::from(&mut out).and(g).for_each(|o, &g| *o = *o + g * g);
-    }
-    out.mapv_inplace(Float::sqrt);
-}
-
-/// [`combine`] on slices, for [`crate::simd::wide`] to compile with wider vectors.
-#[inline(always)]
-fn combine_slices<T: Float>(o: &mut [T], slices: &[&[T]]) {
-    match *slices {
-        [a] => o.iter_mut().zip(a).for_each(|(o, &a)| *o = (a * a).sqrt()),
-        [a, b] => o
-            .iter_mut()
-            .zip(a.iter().zip(b))
-            .for_each(|(o, (&a, &b))| *o = (a * a + b * b).sqrt()),
-        [a, b, c] => o
-            .iter_mut()
-            .zip(a.iter().zip(b).zip(c))
-            .for_each(|(o, ((&a, &b), &c))| *o = (a * a + b * b + c * c).sqrt()),
-        _ => {
-            o.iter_mut().zip(slices[0]).for_each(|(o, &g)| *o = g * g);
-            for g in &slices[1..] {
-                o.iter_mut().zip(*g).for_each(|(o, &g)| *o = *o + g * g);
-            }
-            o.iter_mut().for_each(|o| *o = o.sqrt());
-        }
-    }
 }
 
 /// The axes of `opts`, all of an array of `ndim` axes by default.

@@ -551,9 +551,10 @@ fn hessian_entries_are_the_composed_calls() {
 }
 
 /// The fused gradient magnitude is `√(Σ g²)` of the gradient's arrays, the squares added in
-/// axis order, bit for bit: across several blocks and on one thread or two, cut along an axis
-/// that does not wrap (all of them wrapping: whole arrays), with a stencil's halo along the cut
-/// axis (accuracy 6, coordinates), in any layout, for integers and `f32`, over a subset of axes.
+/// axis order, bit for bit: on one thread or two, for wide stencils, coordinates and wrapping
+/// axes, in any layout (contiguous ones through the rows: short rows of many points, rows
+/// longer than a piece of the norm, short rows; strided ones through slabs), for integers and
+/// `f32`, over a subset of axes.
 #[test]
 fn gradient_magnitude_is_the_gradient_combined() {
     fn combined<D: Dimension>(f: &Array<f64, D>, opts: &GradientOptions<'_, f64>) -> Array<f64, D> {
@@ -564,43 +565,47 @@ fn gradient_magnitude_is_the_gradient_combined() {
         }
         sum.mapv(f64::sqrt)
     }
-    let f = smooth3((300, 30, 40));
-    let x0 = Array1::from_shape_fn(300, |i| i as f64 * 0.01 + (i as f64).sin() * 0.002);
-    let cases = [
-        GradientOptions::new(),
-        GradientOptions::new().accuracy(6).spacing(0.3),
-        GradientOptions::new().coordinates(Axis(0), &x0).accuracy(4),
-        GradientOptions::new().periodic(Axis(0)),
-        GradientOptions::new().periodic_all(),
-        GradientOptions::new()
-            .axes([Axis(2), Axis(0)])
-            .edge_order(ndarray_gradient::EdgeOrder::Second),
-    ];
-    let fo = {
-        let mut a = Array3::zeros(f.raw_dim().f());
-        a.assign(&f);
-        a
-    };
-    for (c, opts) in cases.iter().enumerate() {
-        let expected = combined(&f, opts);
-        for threshold in [0, usize::MAX] {
-            let got = ndarray_gradient::with_parallel_threshold(threshold, || f.gradient_magnitude(opts)).unwrap();
-            assert!(same_bits(&got, &expected), "case {c}, threshold {threshold}");
-        }
-        assert!(
-            same_bits(&fo.gradient_magnitude(opts).unwrap(), &expected),
-            "case {c}: F order"
-        );
-        // A strided view (coordinates of the whole axis 0 do not fit it).
-        if c != 2 {
-            let strided = f.slice(s![..;2, .., ..]);
-            let expected = combined(&strided.to_owned(), opts);
+    for shape in [(300, 30, 40), (40, 30, 70), (20, 9, 1300)] {
+        let f = smooth3(shape);
+        let n0 = shape.0;
+        let x0 = Array1::from_shape_fn(n0, |i| i as f64 * 0.01 + (i as f64).sin() * 0.002);
+        let cases = [
+            GradientOptions::new(),
+            GradientOptions::new().accuracy(6).spacing(0.3),
+            GradientOptions::new().coordinates(Axis(0), &x0).accuracy(4),
+            GradientOptions::new().periodic(Axis(0)),
+            GradientOptions::new().periodic_all(),
+            GradientOptions::new()
+                .axes([Axis(2), Axis(0)])
+                .edge_order(ndarray_gradient::EdgeOrder::Second),
+        ];
+        let fo = {
+            let mut a = Array3::zeros(f.raw_dim().f());
+            a.assign(&f);
+            a
+        };
+        for (c, opts) in cases.iter().enumerate() {
+            let expected = combined(&f, opts);
+            for threshold in [0, usize::MAX] {
+                let got = ndarray_gradient::with_parallel_threshold(threshold, || f.gradient_magnitude(opts)).unwrap();
+                assert!(same_bits(&got, &expected), "{shape:?} case {c}, threshold {threshold}");
+            }
             assert!(
-                same_bits(&strided.gradient_magnitude(opts).unwrap(), &expected),
-                "case {c}: strided"
+                same_bits(&fo.gradient_magnitude(opts).unwrap(), &expected),
+                "{shape:?} case {c}: F order"
             );
+            // A strided view (coordinates of the whole axis 0 do not fit it).
+            if c != 2 {
+                let strided = f.slice(s![..;2, .., ..]);
+                let expected = combined(&strided.to_owned(), opts);
+                assert!(
+                    same_bits(&strided.gradient_magnitude(opts).unwrap(), &expected),
+                    "{shape:?} case {c}: strided"
+                );
+            }
         }
     }
+    let f = smooth3((300, 30, 40));
     // Integers read as f64; f32 in f32.
     let fi = Array2::from_shape_fn((70, 90), |(i, j)| (i * j % 17) as i16 - 8);
     let ff = fi.mapv(f64::from);

@@ -19,34 +19,38 @@ use crate::stencil::{AxisStencil, Interior};
 /// The gradient of lanes that lie end to end in `f` and `o` (a stencil with the same weights
 /// at every interior point), a block of whole lanes at a time: the interior of all the block's
 /// lanes in one pass (the points near where a lane meets the next get a meaningless value
-/// there), then the end points of each lane, overwriting them.
-pub(super) fn lanes_end_to_end<A: GradientElement, S: Slot<A::Output>>(
+/// there), then the end points of each lane, overwriting them; every value is set through
+/// `combine` at its index in `o`.
+#[allow(clippy::type_complexity)]
+pub(super) fn lanes_end_to_end<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
     f: &[A],
     o: &mut [S],
     st: &AxisStencil<A::Real>,
+    combine: C,
 ) {
     let n = st.len;
     let block = n * (FLAT_BLOCK / n.max(1)).max(1);
     let (before, after) = interior_reach(st);
-    let mut each_block = |interior: &dyn Fn(&[A], &mut [S])| {
-        for (fb, ob) in f.chunks(block).zip(o.chunks_mut(block)) {
+    let mut each_block = |interior: &dyn Fn(&[A], &mut [S], usize)| {
+        for (b, (fb, ob)) in f.chunks(block).zip(o.chunks_mut(block)).enumerate() {
             if ob.len() > before + after {
-                interior(fb, ob);
+                interior(fb, ob, b * block);
             }
-            for (fl, ol) in fb.chunks(n).zip(ob.chunks_mut(n)) {
-                lane_edges(fl, ol, 0, st, AsComputed);
+            for (l, (fl, ol)) in fb.chunks(n).zip(ob.chunks_mut(n)).enumerate() {
+                lane_edges(fl, ol, 0, st, combine.starting_at(b * block + l * n));
             }
         }
     };
     match &st.interior {
-        Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| each_block(&|fb, ob| {
+        Interior::Uniform { two_h } => with_quotient!(A::Output, *two_h, |q| each_block(&|fb, ob, at| {
             let m = ob.len();
-            difference_on_slice(fb, &mut ob[1..m - 1], 1, q, AsComputed)
+            difference_on_slice(fb, &mut ob[1..m - 1], 1, q, combine.starting_at(at + 1))
         })),
-        Interior::Taps { offsets, w } => each_block(&|fb, ob| {
+        Interior::Taps { offsets, w } => each_block(&|fb, ob, at| {
             let m = ob.len();
             let o = &mut ob[before..m - after];
-            stencil_on_slice(o, fb, before, offsets, TapWeights::Shared(w), AsComputed)
+            let c = combine.starting_at(at + before);
+            stencil_on_slice(o, fb, before, offsets, TapWeights::Shared(w), c)
         }),
         Interior::PerPoint { .. } => unreachable!("the route takes Flat only for weights shared by every point"),
     }

@@ -1,17 +1,18 @@
 //! The kernels: they walk memory and call [`crate::stencil`]'s formulas at every point.
 //!
-//! Three entry points take every computation of the crate: [`derivatives`] (one output per
+//! These entry points take every computation of the crate: [`derivatives`] (one output per
 //! derivative: `gradient_axis`, `gradient`, the outputs of a [`BlockPlan`](crate::BlockPlan)
 //! gradient), [`sum`] (one output, a sum of derivative terms: the Laplacian, divergence, curl,
-//! a `BlockPlan` Laplacian) and [`first_difference`] (and [`copy`]) for `diff`. Each puts the
+//! a `BlockPlan` Laplacian), [`norm`] (one output, the root of the sum of the terms' squares:
+//! the gradient magnitude) and [`first_difference`] (and [`copy`]) for `diff`. Each puts the
 //! axes of every view in its output's memory order, so that every walk goes through memory
 //! front to back whatever the layout; summarises the views in a [`route::Layout`]; asks
 //! [`route::choose`] which walk fills which output, in how many blocks; and runs that.
 //! **Which walk computes a call, and why, is in [`route`] alone.**
 //!
 //! The walks, one engine file each: `lanes.rs` (Flat, Lanes), `planes.rs` (Planes), `rows.rs`
-//! (the row engine), `slabs.rs` (sums through slab accumulators), `difference.rs` (`diff`).
-//! They share the tap-summing core in `taps.rs` and run their blocks through `split.rs`.
+//! (the row engine), `slabs.rs` (sums and norms through slab accumulators), `difference.rs`
+//! (`diff`). They share the tap-summing core in `taps.rs` and run their blocks through `split.rs`.
 //!
 //! Every walk writes every output point at least once: fresh outputs are not zeroed first
 //! ([`crate::alloc`]). `tests::every_walk_writes_every_point` counts the writes of every walk.
@@ -229,7 +230,8 @@ where
                 .take(route.outputs.len())
                 .map(|(t, o)| (vec![t], o))
                 .unzip();
-            run_rows(sums, outs, route.blocks);
+            let (sums, dims, outs) = rows_of(sums, outs);
+            rows::sums_by_rows(&sums, &dims, outs, route.blocks);
         } else {
             let (t, out) = pairs.next().expect("one output per route");
             run_one_term(route.walk, route.blocks, &t, out);
@@ -252,10 +254,32 @@ where
     sum_in_memory_order(terms, out)
 }
 
-fn sum_in_memory_order<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
+/// `out = √(Σ terms²)`, the squares added in the order of `terms` (each term's input of the
+/// output's shape): the gradient magnitude. No terms: zero.
+pub(crate) fn norm<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
 where
     A: GradientElement,
+    A::Output: num_traits::Float,
     S: Slot<A::Output>,
+    D: Dimension,
+{
+    in_static_dim!(D, out.ndim(), |E| {
+        let terms: Vec<Term<'_, A, E, A::Real>> = terms.iter().map(Term::to_dim).collect();
+        return norm_in_memory_order(&terms, into_dim::<S, D, E>(out));
+    });
+    norm_in_memory_order(terms, out)
+}
+
+/// The terms and output of a call with one output, their axes in the output's memory order,
+/// and their route.
+#[allow(clippy::type_complexity)]
+fn one_output<'a, 'o, A, S, D>(
+    job: Job,
+    terms: &[Term<'a, A, D, A::Real>],
+    out: ArrayViewMut<'o, S, D>,
+) -> (Vec<Term<'a, A, D, A::Real>>, ArrayViewMut<'o, S, D>, Route)
+where
+    A: GradientElement,
     D: Dimension,
 {
     let order = MemoryOrder::of_view_mut(&out);
@@ -264,20 +288,53 @@ where
     let layout = Layout {
         contiguous: out.is_standard_layout() && terms.iter().all(|t| rows_can_read(t, &out)),
         terms: terms.iter().map(|t| t.layout(&out)).collect(),
-        ..Layout::of_output(Job::Sum, &out)
+        ..Layout::of_output(job, &out)
     };
     let route = single_route(route::choose(&layout, crate::parallel::threshold()));
     route::record(&route);
+    (terms, out, route)
+}
+
+fn sum_in_memory_order<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let (terms, out, route) = one_output(Job::Sum, terms, out);
     match route.walk {
-        Walk::Zero => {
-            // An operator over no axes is zero.
-            let zero = A::Output::default();
-            Zip::from(out).for_each(|o| o.set(zero))
+        Walk::Zero => zero(out),
+        Walk::Rows => {
+            let (sums, dims, outs) = rows_of(vec![terms], vec![out]);
+            rows::sums_by_rows(&sums, &dims, outs, route.blocks)
         }
-        Walk::Rows => run_rows(vec![terms], vec![out], route.blocks),
         Walk::Slabs => slabs::sum_by_slabs(&terms, out, &route.term_walks, route.blocks),
         walk => run_one_term(walk, route.blocks, &terms[0], out),
     }
+}
+
+fn norm_in_memory_order<A, S, D>(terms: &[Term<'_, A, D, A::Real>], out: ArrayViewMut<'_, S, D>)
+where
+    A: GradientElement,
+    A::Output: num_traits::Float,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let (terms, out, route) = one_output(Job::Norm, terms, out);
+    match route.walk {
+        Walk::Zero => zero(out),
+        Walk::Rows => {
+            let (sums, dims, outs) = rows_of(vec![terms], vec![out]);
+            rows::norm_by_rows(&sums, &dims, outs, route.blocks)
+        }
+        Walk::Slabs => slabs::norm_by_slabs(&terms, out, &route.term_walks, route.blocks),
+        other => unreachable!("{other:?} does not take a norm"),
+    }
+}
+
+/// Zero at every point (an operator over no axes).
+fn zero<T: Default, S: Slot<T>, D: Dimension>(out: ArrayViewMut<'_, S, D>) {
+    Zip::from(out).for_each(|o| o.set(T::default()))
 }
 
 /// `out = f[i + 1] - f[i]` along `axis` (`out` one shorter than `f` along it).
@@ -403,7 +460,7 @@ fn derivative_walk<A, S, D>(
         Walk::Flat => {
             let fs = f.to_slice_memory_order().expect("the route checked: contiguous");
             let os = out.as_slice_memory_order_mut().expect("the route checked: contiguous");
-            lanes::lanes_end_to_end(fs, os, stencil)
+            lanes::lanes_end_to_end(fs, os, stencil, taps::AsComputed)
         }
         Walk::Lanes => lanes::each_lane(f, out, axis, first, stencil),
         Walk::Planes => planes::plane_walk(f, out, axis, first, stencil),
@@ -443,20 +500,23 @@ fn in_axis_blocks<A, S, D>(
     }
 }
 
-/// `outs[s] = Σ sums[s]` through the row engine (views in memory order, which the route found
-/// contiguous in C order).
-fn run_rows<A, S, D>(sums: Vec<Vec<Term<'_, A, D, A::Real>>>, outs: Vec<ArrayViewMut<'_, S, D>>, blocks: usize)
+/// The row engine's view of sums of terms and their outputs (views in memory order, which the
+/// route found contiguous in C order): the terms on slices, the shape, the outputs as slices.
+#[allow(clippy::type_complexity)]
+fn rows_of<'a, 'o, A, S, D>(
+    sums: Vec<Vec<Term<'a, A, D, A::Real>>>,
+    outs: Vec<ArrayViewMut<'o, S, D>>,
+) -> (Vec<Vec<rows::SliceTerm<'a, A, A::Real>>>, Vec<usize>, Vec<&'o mut [S]>)
 where
     A: GradientElement,
-    S: Slot<A::Output>,
     D: Dimension,
 {
     let dims = outs.first().map_or_else(Vec::new, |o| o.shape().to_vec());
-    let sums: Vec<Vec<rows::SliceTerm<'_, A, A::Real>>> = sums
-        .iter()
+    let sums = sums
+        .into_iter()
         .map(|terms| {
             terms
-                .iter()
+                .into_iter()
                 .map(|t| rows::SliceTerm {
                     f: t.f.to_slice().expect("the route checked: contiguous in C order"),
                     axis: t.axis.index(),
@@ -466,9 +526,9 @@ where
                 .collect()
         })
         .collect();
-    let outs: Vec<&mut [S]> = outs
+    let outs = outs
         .into_iter()
         .map(|o| o.into_slice().expect("the route checked: contiguous in C order"))
         .collect();
-    rows::sums_by_rows(&sums, &dims, outs, blocks);
+    (sums, dims, outs)
 }

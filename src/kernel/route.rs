@@ -1,22 +1,23 @@
 //! Which walk computes a call, and why: the one place where it is decided.
 //!
 //! Every call of the crate that computes a derivative, a sum of derivatives (Laplacian,
-//! divergence, curl, a block of [`BlockPlan`](crate::BlockPlan)) or a difference reaches
-//! [`super`]'s entry points with its views, which put the axes of every view in its output's
-//! memory order and summarise them in a [`Layout`]. [`choose`] reads that summary and returns
-//! the [`Route`]s: which [`Walk`] fills which outputs, cut into how many blocks. The engines
-//! (`lanes.rs`, `planes.rs`, `rows.rs`, `slabs.rs`, `difference.rs`) then run exactly that; they
-//! decide nothing about the route themselves, only the inner loops the route's walk implies.
+//! divergence, curl, a block of [`BlockPlan`](crate::BlockPlan)), the norm of derivatives (the
+//! gradient magnitude) or a difference reaches [`super`]'s entry points with its views, which
+//! put the axes of every view in its output's memory order and summarise them in a [`Layout`].
+//! [`choose`] reads that summary and returns the [`Route`]s: which [`Walk`] fills which
+//! outputs, cut into how many blocks. The engines (`lanes.rs`, `planes.rs`, `rows.rs`,
+//! `slabs.rs`, `difference.rs`) then run exactly that; they decide nothing about the route
+//! themselves, only the inner loops the route's walk implies.
 //!
 //! # The walks
 //!
 //! | walk | when | engine |
 //! |---|---|---|
-//! | [`Walk::Rows`] | every view contiguous in one memory order (and, for derivatives, large enough: [`ONE_PASS_MIN_LEN`], [`ONE_PASS_MIN_ROW`]); for one derivative only along a middle axis | all outputs in one walk over the rows |
+//! | [`Walk::Rows`] | every view contiguous in one memory order (and, for derivatives, large enough: [`ONE_PASS_MIN_LEN`], [`ONE_PASS_MIN_ROW`]); for one derivative only along a middle axis | all outputs in one walk over the rows; a norm in pieces of [`NORM_PIECE_POINTS`] |
 //! | [`Walk::Flat`] | one derivative along the innermost axis of contiguous views of one layout, weights shared by all points, the whole axis | the lanes end to end as one slice |
 //! | [`Walk::Lanes`] | the axis has stride 1 in input and output, lanes of [`MIN_LANE_LEN`] or more | lane by lane |
 //! | [`Walk::Planes`] | any other single derivative | shifted planes across the axis |
-//! | [`Walk::Slabs`] | a sum of several terms on views that are not all contiguous in one order, or that read a halo | slab by slab through two accumulators, each term by its own walk inside the slab |
+//! | [`Walk::Slabs`] | a sum of several terms, or a norm, on views that are not all contiguous in one order, or that read a halo | slab by slab through two accumulators, each term by its own walk inside the slab |
 //! | [`Walk::DifferenceLanes`], [`Walk::DifferencePlanes`] | `diff`'s first difference, as Lanes / Planes; also its in-place second and later differences, whose blocks are cut across another axis | |
 //! | [`Walk::Copy`] | `diff(0)`: the input itself | element by element, in blocks across the outermost axis |
 //! | [`Walk::Zero`] | a sum of no terms (a Laplacian over no axes) | |
@@ -174,19 +175,10 @@ pub(crate) fn composed_slabs(shape: &[usize], strides: &[isize], along: &[(Axis,
     }
 }
 
-/// Points of the per-axis derivatives a block of the gradient magnitude holds at once (all
-/// axes together): small enough that they and the block's output stay in the L2 cache while
-/// they are combined.
-pub(crate) const MAGNITUDE_BLOCK_POINTS: usize = 1 << 16;
-
-/// The planes per block of the gradient magnitude along an axis of `len` planes whose
-/// derivatives take `points` points per plane (all axes together), and whether the blocks run
-/// on rayon's threads (as [`composed_blocks`]). A block's halo along the cut axis is only read,
-/// not computed, so a block may be a single plane.
-pub(crate) fn magnitude_blocks(len: usize, points: usize, threshold: usize) -> (usize, bool) {
-    let block = (MAGNITUDE_BLOCK_POINTS / points.max(1)).clamp(1, len.max(1));
-    (block, len * points >= threshold && block < len)
-}
+/// Points of a piece of a norm ([`Job::Norm`]) in the row engine: each term is computed into a
+/// buffer of this size, and the buffers combined into the output, while they are in the L1
+/// cache (three terms of `f64`: 24 KiB). Rows longer than this are cut into pieces.
+pub(crate) const NORM_PIECE_POINTS: usize = 1 << 10;
 
 /// Points of a compact derivative's tile ([`Walk::Compact`]): whole lanes along the axis, whose
 /// right-hand side, solve and copy-out stay in the last-level cache (4 MiB of `f64`). Measured on
@@ -287,6 +279,9 @@ pub(crate) enum Job {
     Difference,
     /// One output, a copy of the input.
     Copy,
+    /// One output, the square root of the sum of the terms' squares, added in order (the
+    /// gradient magnitude).
+    Norm,
 }
 
 /// One term of a call as [`choose`] sees it, in its output's memory order.
@@ -426,11 +421,25 @@ pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
             if layout.contiguous {
                 return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1)];
             }
-            let mut route = Route::new(Walk::Slabs, slab_blocks(layout, threshold), 0..1);
-            route.term_walks = layout.terms.iter().map(walk_in_slab).collect();
-            vec![route]
+            vec![slabs(layout, threshold)]
+        }
+        Job::Norm => {
+            if n == 0 {
+                return vec![Route::new(Walk::Zero, 1, 0..1)];
+            }
+            if layout.contiguous {
+                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1)];
+            }
+            vec![slabs(layout, threshold)]
         }
     }
+}
+
+/// The slab walk of a call's one output, each term by its walk inside a slab.
+fn slabs(layout: &Layout, threshold: usize) -> Route {
+    let mut route = Route::new(Walk::Slabs, slab_blocks(layout, threshold), 0..1);
+    route.term_walks = layout.terms.iter().map(walk_in_slab).collect();
+    route
 }
 
 /// The route of term `s` alone, into output `s` (a derivative) or the only output (a sum of

@@ -1,26 +1,29 @@
-//! The row engine ([`Walk::Rows`](super::Walk::Rows)): sums of derivative terms on arrays that
-//! are contiguous in one memory order, one or several outputs in one walk over the rows.
+//! The row engine ([`Walk::Rows`](super::Walk::Rows)): sums of derivative terms, or their norm,
+//! on arrays that are contiguous in one memory order, one or several outputs in one walk over
+//! the rows.
 //!
 //! The rows are the lanes along the innermost axis, visited in memory order. The input rows a
 //! point needs are read while they are in cache, so the input is read from memory about once
 //! whatever the number of terms and outputs, and every output is written front to back (a
 //! fresh output's pages are faulted in, zeroed by the system, just before they are written).
 //!
-//! For each run of rows ([`compute_rows`]) every output is computed either in one loop over
-//! its points ([`sum_in_one_loop`]: 2 or 3 terms of one width, at most [`ONE_LOOP_ROWS`]
-//! shifted rows in all, no buffer), or term by term through row buffers
-//! ([`sum_through_buffers`]), each term by the same formulas as a single-axis call
-//! ([`term_on_rows`]). Every point is computed by the same formulas whatever
-//! the path, the run or the block, so the bits never change.
+//! For each run of rows ([`compute_rows`]) every sum is computed either in one loop over its
+//! points ([`sum_in_one_loop`]: 2 or 3 terms of one width, at most [`ONE_LOOP_ROWS`] shifted
+//! rows in all, no buffer), or term by term through row buffers ([`sum_through_buffers`]),
+//! each term by the same formulas as a single-axis call ([`term_on_rows`]). A norm
+//! ([`norm_of_run`]) takes pieces that fit in the L1 cache: every term but the last into a
+//! buffer, the last into the output, squares added and the root taken in its loop. Every point
+//! is computed by the same formulas whatever the path, the run or the block, so the bits never
+//! change.
 
-use num_traits::Zero;
+use num_traits::{Float, Zero};
 
-use super::lanes::one_lane;
-use super::route::{ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
+use super::lanes::{lanes_end_to_end, one_lane};
+use super::route::{NORM_PIECE_POINTS, ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
 use super::split::for_each_block;
 use super::taps::{
-    AddedTo, AsComputed, Combine, MAX_TAPS, Slot, TapWeights, difference_of_rows, fixed_width_terms,
-    weighted_sum_of_rows,
+    AddedTo, AsComputed, Combine, MAX_TAPS, RootOfSquares, Slot, TapWeights, difference_of_rows, fixed_width_terms,
+    norm_of_parts, weighted_sum_of_rows,
 };
 use crate::element::GradientElement;
 use crate::stencil::{AxisStencil, Interior, Rule, weighted_sum};
@@ -43,6 +46,43 @@ pub(super) fn sums_by_rows<A: GradientElement, S: Slot<A::Output>>(
     outs: Vec<&mut [S]>,
     blocks: usize,
 ) {
+    by_runs(sums, dims, outs, blocks, RUN_POINTS, sum_of_run);
+}
+
+/// `out = √(Σ terms²)` (the squares added in the order of `terms`) on contiguous arrays in C
+/// order of shape `dims`, in one walk over the rows, cut into `blocks` runs of rows: each term
+/// computed into a buffer of at most [`NORM_PIECE_POINTS`] points, by the same formulas as a
+/// single-axis call, then the buffers combined into `out` while they are in cache.
+pub(super) fn norm_by_rows<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[Vec<SliceTerm<'_, A, A::Real>>],
+    dims: &[usize],
+    out: Vec<&mut [S]>,
+    blocks: usize,
+) where
+    A::Output: Float,
+{
+    by_runs(terms, dims, out, blocks, NORM_PIECE_POINTS, norm_of_run);
+}
+
+/// A run of rows's scratch: two row buffers, and the multi-index of one row of the run.
+#[derive(Default)]
+struct RunScratch<T> {
+    cur: Vec<T>,
+    nxt: Vec<T>,
+    row_idx: Vec<usize>,
+}
+
+/// Runs `run(sums[s], rows, outs[s] on those rows, scratch)` for every output on every run of
+/// rows (at most `run_points` points, or one row), walking the rows in memory order, cut into
+/// `blocks` runs of rows (one task each with `rayon`).
+fn by_runs<A: GradientElement, S: Slot<A::Output>>(
+    sums: &[Vec<SliceTerm<'_, A, A::Real>>],
+    dims: &[usize],
+    outs: Vec<&mut [S]>,
+    blocks: usize,
+    run_points: usize,
+    run: impl Fn(&[SliceTerm<'_, A, A::Real>], RowAt<'_>, &mut [S], &mut RunScratch<A::Output>) + Sync + Send,
+) {
     let nd = dims.len();
     let total: usize = dims.iter().product();
     if nd == 0 || total == 0 {
@@ -59,34 +99,30 @@ pub(super) fn sums_by_rows<A: GradientElement, S: Slot<A::Output>>(
             part.push(piece);
         }
     }
-    for_each_block(
-        parts,
-        || (Vec::new(), Vec::new()),
-        |bufs, (first, mut part)| {
-            let last = (first + per_block).min(rows);
-            compute_rows(sums, dims, first..last, &mut part, first, bufs)
-        },
-    );
+    for_each_block(parts, RunScratch::default, |scratch, (first, mut part)| {
+        let last = (first + per_block).min(rows);
+        compute_rows(sums, dims, first..last, &mut part, first, run_points, scratch, &run)
+    });
 }
 
 /// The rows `rows` (along the last axis, `dims` the shape) of every sum of terms, into `outs`,
-/// which hold the rows from `first` on: in one loop over the row's points when the terms are
-/// 2 or 3 weighted stencils of one width ([`sum_in_one_loop`]); otherwise each term computed
-/// into a row buffer by the same formulas as a single-axis call (shifted rows of the input for
-/// the other axes, the lane itself for the last axis), then added in term order.
+/// which hold the rows from `first` on, by `run` on runs of at most `run_points` points.
 ///
 /// Rows next to each other along the second-to-last axis are next to each other in memory, and
 /// where every term along that axis has the same taps at each of them (its interior, with
 /// weights shared by all points), each term reads them as shifted copies of one long row. Such
 /// runs of rows are taken together, so that short rows do not each pay for a call: every point
 /// is still computed by the same formula, so the bits do not change.
+#[allow(clippy::too_many_arguments)]
 fn compute_rows<A: GradientElement, S: Slot<A::Output>>(
     sums: &[Vec<SliceTerm<'_, A, A::Real>>],
     dims: &[usize],
     rows: std::ops::Range<usize>,
     outs: &mut [&mut [S]],
     first: usize,
-    bufs: &mut (Vec<A::Output>, Vec<A::Output>),
+    run_points: usize,
+    scratch: &mut RunScratch<A::Output>,
+    run: &impl Fn(&[SliceTerm<'_, A, A::Real>], RowAt<'_>, &mut [S], &mut RunScratch<A::Output>),
 ) {
     let nd = dims.len();
     let n = dims[nd - 1];
@@ -116,11 +152,7 @@ fn compute_rows<A: GradientElement, S: Slot<A::Output>>(
                 _ => b.start.max(t.stencil.lo)..b.end.min(t.stencil.hi),
             })
     };
-    let most = (RUN_POINTS / n).max(1);
-    let mut row_idx = idx.clone();
-    let (cur, nxt) = bufs;
-    cur.resize(n * most, A::Output::default());
-    nxt.resize(n * most, A::Output::default());
+    let most = (run_points / n).max(1);
     let mut q = rows.start;
     while q < rows.end {
         let r = match nd {
@@ -135,28 +167,7 @@ fn compute_rows<A: GradientElement, S: Slot<A::Output>>(
             rows: r,
         };
         for (terms, out) in sums.iter().zip(outs.iter_mut()) {
-            let o = &mut out[(q - first) * n..(q - first + r) * n];
-            if sum_in_one_loop(terms, at, o) {
-                continue;
-            }
-            if terms.iter().all(|t| t.axis + 1 < nd) {
-                // No lane along the last axis: the run is one long row for every term.
-                sum_through_buffers(terms, at, o, cur, nxt);
-                continue;
-            }
-            for j in 0..r {
-                row_idx.copy_from_slice(&idx);
-                if j > 0 {
-                    row_idx[nd - 2] += j;
-                }
-                let row = RowAt {
-                    idx: &row_idx,
-                    base: (q + j) * n,
-                    rows: 1,
-                    ..at
-                };
-                sum_through_buffers(terms, row, &mut o[j * n..(j + 1) * n], cur, nxt);
-            }
+            run(terms, at, &mut out[(q - first) * n..(q - first + r) * n], scratch);
         }
         // The next row after the run (a run never leaves its plane).
         q += r;
@@ -170,6 +181,137 @@ fn compute_rows<A: GradientElement, S: Slot<A::Output>>(
             }
             idx[a] = 0;
         }
+    }
+}
+
+/// `o = Σ terms` on the run of rows `at`: in one loop over the run's points when the terms are
+/// 2 or 3 weighted stencils of one width ([`sum_in_one_loop`]); otherwise each term computed
+/// into a row buffer by the same formulas as a single-axis call (shifted rows of the input for
+/// the other axes, the lane itself for the last axis), then added in term order.
+fn sum_of_run<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[SliceTerm<'_, A, A::Real>],
+    at: RowAt<'_>,
+    o: &mut [S],
+    scratch: &mut RunScratch<A::Output>,
+) {
+    if sum_in_one_loop(terms, at, o) {
+        return;
+    }
+    let RunScratch { cur, nxt, row_idx } = scratch;
+    for buf in [&mut *cur, &mut *nxt] {
+        if buf.len() < at.len() {
+            buf.resize(at.len(), A::Output::default());
+        }
+    }
+    let nd = at.idx.len();
+    if terms.iter().all(|t| t.axis + 1 < nd) {
+        // No lane along the last axis: the run is one long row for every term.
+        return sum_through_buffers(terms, at, o, cur, nxt);
+    }
+    let n = at.n;
+    for j in 0..at.rows {
+        row_idx.clear();
+        row_idx.extend_from_slice(at.idx);
+        if j > 0 {
+            row_idx[nd - 2] += j;
+        }
+        let row = RowAt {
+            idx: row_idx,
+            base: at.base + j * n,
+            rows: 1,
+            ..at
+        };
+        sum_through_buffers(terms, row, &mut o[j * n..(j + 1) * n], cur, nxt);
+    }
+}
+
+/// `o = √(Σ terms²)` on the run of rows `at`, a piece of at most [`NORM_PIECE_POINTS`] points at
+/// a time (a run of several rows is one piece; a longer row is cut): each term but the last
+/// into its part of the scratch by the same formulas as a single-axis call, then the last term
+/// into `o`, its square added to theirs and the root taken in its loop ([`RootOfSquares`]).
+/// More than three terms: every term into the scratch, then [`norm_of_parts`].
+///
+/// The squares are added in the order of `terms`, but of two first terms the one along the
+/// outer axis goes second (`a + b` and `b + a` are the same bits): with two terms, the loop that
+/// reads the rows not yet in cache (the next ones along the outer axis) is then the one that
+/// takes the roots and writes `o`, so the roots are computed while the reads are under way.
+fn norm_of_run<A: GradientElement, S: Slot<A::Output>>(
+    terms: &[SliceTerm<'_, A, A::Real>],
+    at: RowAt<'_>,
+    o: &mut [S],
+    scratch: &mut RunScratch<A::Output>,
+) where
+    A::Output: Float,
+{
+    let len = at.len();
+    let piece = len.min(NORM_PIECE_POINTS);
+    debug_assert!(at.rows == 1 || len <= NORM_PIECE_POINTS, "a run of rows is one piece");
+    let count = terms.len();
+    let buf = &mut scratch.cur;
+    if buf.len() < count * piece {
+        buf.resize(count * piece, A::Output::default());
+    }
+    let mut order: [usize; 3] = [0, 1, 2];
+    if count >= 2 && terms[0].axis < terms[1].axis {
+        order.swap(0, 1);
+    }
+    let mut from = 0;
+    while from < len {
+        let m = piece.min(len - from);
+        let out = &mut o[from..from + m];
+        if count > 3 {
+            for (t, part) in terms.iter().zip(buf.chunks_mut(piece)) {
+                term_on_run(t, at, from, &mut part[..m], AsComputed);
+            }
+            norm_of_parts(out, buf, piece, count);
+        } else {
+            let (earlier, last) = (&order[..count - 1], &terms[order[count - 1]]);
+            for (&s, part) in earlier.iter().zip(buf.chunks_mut(piece)) {
+                term_on_run(&terms[s], at, from, &mut part[..m], AsComputed);
+            }
+            let part = |s: usize| &buf[s * piece..][..m];
+            match count {
+                1 => term_on_run(last, at, from, out, RootOfSquares { parts: [] }),
+                2 => term_on_run(last, at, from, out, RootOfSquares { parts: [part(0)] }),
+                _ => term_on_run(
+                    last,
+                    at,
+                    from,
+                    out,
+                    RootOfSquares {
+                        parts: [part(0), part(1)],
+                    },
+                ),
+            }
+        }
+        from += m;
+    }
+}
+
+/// Term `t` on the points `from..from + dst.len()` of the run `at`, combined by `combine`: a
+/// term along the last axis of a run of several rows as lanes end to end (weights shared by
+/// every point), or row by row (a lane is one row).
+fn term_on_run<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
+    t: &SliceTerm<'_, A, A::Real>,
+    at: RowAt<'_>,
+    from: usize,
+    dst: &mut [S],
+    combine: C,
+) {
+    if t.axis + 1 < at.idx.len() || at.rows == 1 {
+        return term_on_rows(t, at, from, dst, combine);
+    }
+    debug_assert_eq!(from, 0, "a run of rows is one piece");
+    if !matches!(t.stencil.interior, Interior::PerPoint { .. }) {
+        return lanes_end_to_end(&t.f[at.base..at.base + at.len()], dst, t.stencil, combine);
+    }
+    for (j, row) in dst.chunks_mut(at.n).enumerate() {
+        let row_at = RowAt {
+            base: at.base + j * at.n,
+            rows: 1,
+            ..at
+        };
+        term_on_rows(t, row_at, 0, row, combine.starting_at(j * at.n));
     }
 }
 
@@ -190,10 +332,10 @@ fn sum_through_buffers<A: GradientElement, S: Slot<A::Output>>(
             subtract: t.subtract,
         };
         match (j == 0, j == last) {
-            (true, true) => term_on_rows(t, at, o, AsComputed),
-            (true, false) => term_on_rows(t, at, &mut cur[..len], AsComputed),
-            (false, true) => term_on_rows(t, at, o, added(&cur[..len])),
-            (false, false) => term_on_rows(t, at, &mut nxt[..len], added(&cur[..len])),
+            (true, true) => term_on_rows(t, at, 0, o, AsComputed),
+            (true, false) => term_on_rows(t, at, 0, &mut cur[..len], AsComputed),
+            (false, true) => term_on_rows(t, at, 0, o, added(&cur[..len])),
+            (false, false) => term_on_rows(t, at, 0, &mut nxt[..len], added(&cur[..len])),
         }
         if j > 0 && j < last {
             std::mem::swap(cur, nxt);
@@ -398,10 +540,12 @@ impl RowAt<'_> {
     }
 }
 
-/// One term on the rows `at` into `dst`, combined by `combine`.
+/// One term on the points `from..from + dst.len()` of the rows `at` into `dst`, combined by
+/// `combine`.
 fn term_on_rows<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
     t: &SliceTerm<'_, A, A::Real>,
     at: RowAt<'_>,
+    from: usize,
     dst: &mut [S],
     combine: C,
 ) {
@@ -410,14 +554,14 @@ fn term_on_rows<A: GradientElement, S: Slot<A::Output>, C: Combine<A::Output>>(
     let a = t.axis;
     if a == idx.len() - 1 {
         debug_assert_eq!(at.rows, 1, "a lane is one row");
-        return one_lane(&t.f[base..base + at.n], dst, 0, st, combine);
+        return one_lane(&t.f[base..base + at.n], dst, from, st, combine);
     }
-    let n = at.len();
+    let n = dst.len();
     let i = idx[a];
     let s = strides[a];
     // The row at position `g` along `a`, the other indices those of this row.
     let row = |g: usize| {
-        let off = base - i * s + g * s;
+        let off = base - i * s + g * s + from;
         &t.f[off..off + n]
     };
     let difference_of = |dst: &mut [S], lo: &[A], hi: &[A], d: A::Real| {

@@ -1,12 +1,14 @@
-//! The slab walk ([`Walk::Slabs`]): a sum of derivative terms on views that
-//! the row engine cannot take (strided, of different layouts, or reading a halo), a slab of
+//! The slab walk ([`Walk::Slabs`]): a sum or the norm of derivative terms on views that the
+//! row engine does not take (strided, of different layouts, or reading a halo), a slab of
 //! planes across the outermost axis at a time. The first term is computed into a slab-sized
-//! accumulator, each further term into a second one and added (or subtracted) point by point,
-//! then the slab is stored: each term by its own walk (the route's `term_walks`), so the sum
-//! equals the separate derivative calls added in order, bit for bit, and the input is read
-//! from memory about once, not once per term.
+//! accumulator, each further term into a second one and added (or subtracted) point by point
+//! (for a norm: squared, and the squares added, the root taken at the end), then the slab is
+//! stored: each term by its own walk (the route's `term_walks`), so the result equals the
+//! separate derivative calls combined in order, bit for bit, and the input is read from memory
+//! about once, not once per term.
 
-use ndarray::{ArrayViewMut, Axis, Dimension, Slice, Zip};
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Slice, Zip};
+use num_traits::Float;
 
 use super::planes::store;
 use super::route::{Walk, slab_planes};
@@ -19,9 +21,62 @@ use crate::element::GradientElement;
 /// runs of slabs; `walks[s]` is the walk of term `s` inside a slab.
 pub(super) fn sum_by_slabs<A, S, D>(
     terms: &[Term<'_, A, D, A::Real>],
+    out: ArrayViewMut<'_, S, D>,
+    walks: &[Walk],
+    blocks: usize,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let fold = |j: usize, subtract: bool, mut acc: ArrayViewMut<'_, A::Output, D>, tmp: ArrayView<'_, A::Output, D>| {
+        if j == 0 {
+            return;
+        }
+        let op = if subtract {
+            |a: A::Output, b: A::Output| a - b
+        } else {
+            |a: A::Output, b: A::Output| a + b
+        };
+        Zip::from(&mut acc).and(&tmp).for_each(|a, &b| *a = op(*a, b));
+    };
+    by_slabs(terms, out, walks, blocks, fold, |_| {});
+}
+
+/// `out = √(Σ terms²)` (the squares added in the order of `terms`), slab by slab, as
+/// [`sum_by_slabs`].
+pub(super) fn norm_by_slabs<A, S, D>(
+    terms: &[Term<'_, A, D, A::Real>],
+    out: ArrayViewMut<'_, S, D>,
+    walks: &[Walk],
+    blocks: usize,
+) where
+    A: GradientElement,
+    A::Output: Float,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let fold = |j: usize, _: bool, mut acc: ArrayViewMut<'_, A::Output, D>, tmp: ArrayView<'_, A::Output, D>| {
+        if j == 0 {
+            acc.map_inplace(|a| *a = *a * *a);
+        } else {
+            Zip::from(&mut acc).and(&tmp).for_each(|a, &b| *a = *a + b * b);
+        }
+    };
+    let root = |mut acc: ArrayViewMut<'_, A::Output, D>| acc.map_inplace(|a| *a = a.sqrt());
+    by_slabs(terms, out, walks, blocks, fold, root);
+}
+
+/// The slab walk of `out` from `terms`: after term `j` is computed (term 0 into the
+/// accumulator, the others into the second buffer), `fold(j, subtract, accumulator, buffer)`;
+/// `finish(accumulator)` before the slab is stored.
+fn by_slabs<A, S, D>(
+    terms: &[Term<'_, A, D, A::Real>],
     mut out: ArrayViewMut<'_, S, D>,
     walks: &[Walk],
     blocks: usize,
+    fold: impl Fn(usize, bool, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>) + Sync + Send,
+    finish: impl Fn(ArrayViewMut<'_, A::Output, D>) + Sync + Send,
 ) where
     A: GradientElement,
     S: Slot<A::Output>,
@@ -49,19 +104,21 @@ pub(super) fn sum_by_slabs<A, S, D>(
         || (Vec::new(), Vec::new()),
         |bufs, run| {
             for (first, o) in run {
-                slab_of_terms(terms, o, first, walks, bufs);
+                slab_of_terms(terms, o, first, walks, bufs, &fold, &finish);
             }
         },
     );
 }
 
-/// The planes `first..first + o.len_of(Axis(0))` of the sum of `terms`.
+/// The planes `first..first + o.len_of(Axis(0))` of `out` in [`by_slabs`].
 fn slab_of_terms<A, S, D>(
     terms: &[Term<'_, A, D, A::Real>],
     o: ArrayViewMut<'_, S, D>,
     first: usize,
     walks: &[Walk],
     (acc, tmp): &mut (Vec<A::Output>, Vec<A::Output>),
+    fold: &impl Fn(usize, bool, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>),
+    finish: &impl Fn(ArrayViewMut<'_, A::Output, D>),
 ) where
     A: GradientElement,
     S: Slot<A::Output>,
@@ -84,16 +141,8 @@ fn slab_of_terms<A, S, D>(
             let f = t.f.slice_axis(Axis(0), Slice::from(first..first + m));
             derivative_walk(walk, f, target, t.axis, t.first, t.stencil);
         }
-        if j > 0 {
-            let op = if t.subtract {
-                |a: A::Output, b: A::Output| a - b
-            } else {
-                |a: A::Output, b: A::Output| a + b
-            };
-            Zip::from(acc.view_mut())
-                .and(tmp.view())
-                .for_each(|a, &b| *a = op(*a, b));
-        }
+        fold(j, t.subtract, acc.view_mut(), tmp.view());
     }
+    finish(acc.view_mut());
     store(o, acc.view());
 }

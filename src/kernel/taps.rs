@@ -11,6 +11,8 @@
 //! are summed tap by tap over tiles of points, in the same order. They run through
 //! [`crate::simd::wide`], which compiles them for AVX2 where the processor has it.
 
+use num_traits::Float;
+
 use crate::element::{GradientElement, GradientFloat};
 use crate::stencil::{Quotient, add_term, difference, first_term};
 
@@ -39,6 +41,10 @@ pub(crate) trait Combine<T>: Copy {
     /// The same combination for a slice of `n` points: a loop over `0..n` then reads it
     /// without bounds checks, which lets the compiler vectorize the loop.
     fn bounded(self, n: usize) -> Self;
+    /// Whether NumPy's difference loop ([`difference_of_rows`]) is compiled with AVX2 for this
+    /// combination (the weighted loops always are): only where the combination is costly
+    /// enough for the width to pay, so that the common loops stay one copy each.
+    const WIDE: bool = false;
 }
 
 /// Set the computed value as it is.
@@ -90,6 +96,42 @@ impl<T: GradientFloat> Combine<T> for AddedTo<'_, T> {
         AddedTo {
             prior: &self.prior[..n],
             ..self
+        }
+    }
+}
+
+/// Set `√(Σ_s parts[s][k]² + v²)`: the last term of a norm, the squares of the earlier terms'
+/// values (`parts`, in order) added, then its own, and the root taken, in the loop that computes
+/// it (so the root is computed while that loop's reads from memory are under way).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RootOfSquares<'p, T, const P: usize> {
+    pub(crate) parts: [&'p [T]; P],
+}
+
+impl<T: Float + GradientFloat, const P: usize> Combine<T> for RootOfSquares<'_, T, P> {
+    // Square roots: four at a time with AVX2, two with SSE2.
+    const WIDE: bool = true;
+    #[inline(always)]
+    fn combine(&self, k: usize, v: T) -> T {
+        let squares = match self.parts.split_first() {
+            None => v * v,
+            Some((first, rest)) => {
+                let earlier = rest.iter().fold(first[k] * first[k], |sum, p| sum + p[k] * p[k]);
+                earlier + v * v
+            }
+        };
+        squares.sqrt()
+    }
+    #[inline(always)]
+    fn starting_at(self, k: usize) -> Self {
+        RootOfSquares {
+            parts: self.parts.map(|p| &p[k..]),
+        }
+    }
+    #[inline(always)]
+    fn bounded(self, n: usize) -> Self {
+        RootOfSquares {
+            parts: self.parts.map(|p| &p[..n]),
         }
     }
 }
@@ -424,7 +466,36 @@ where
     let m = o.len();
     let (lo, hi) = (&lo[..m], &hi[..m]);
     let combine = combine.bounded(m);
+    if C::WIDE {
+        return crate::simd::wide(
+            #[inline(always)]
+            || difference_loop(o, lo, hi, q, combine),
+        );
+    }
+    difference_loop(o, lo, hi, q, combine)
+}
+
+#[inline(always)]
+fn difference_loop<A, S, Q, C>(o: &mut [S], lo: &[A], hi: &[A], q: Q, combine: C)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Q: Quotient<A::Output>,
+    C: Combine<A::Output>,
+{
     for (k, (o, (lo, hi))) in o.iter_mut().zip(lo.iter().zip(hi)).enumerate() {
         o.set(combine.combine(k, difference(lo.to_output(), hi.to_output(), q)));
+    }
+}
+
+/// `o[k] = √(Σ_s p_s[k]²)` where `p_s = parts[s * piece..][..o.len()]` for `s < count`: the
+/// norm of `count` terms' values, the squares added in order of `s` (as [`RootOfSquares`] does
+/// for up to three terms, the last computed in the loop; this is for more).
+pub(crate) fn norm_of_parts<T: Float, S: Slot<T>>(o: &mut [S], parts: &[T], piece: usize, count: usize) {
+    let m = o.len();
+    let part = |s: usize| &parts[s * piece..][..m];
+    for (k, o) in o.iter_mut().enumerate() {
+        let squares = (1..count).fold(part(0)[k] * part(0)[k], |sum, s| sum + part(s)[k] * part(s)[k]);
+        o.set(squares.sqrt());
     }
 }

@@ -9,7 +9,7 @@ use super::route::{MAX_BLOCKS, ONE_LOOP_TAPS, Route, Walk, taken};
 use super::taps::{
     AddedTo, AsComputed, MAX_TAPS, Slot, TapWeights, UNROLLED_PER_POINT_TAPS, UNROLLED_TAPS, weighted_sum_of_rows,
 };
-use super::{Term, copy, derivatives, first_difference, sum};
+use super::{Term, copy, derivatives, first_difference, norm, sum};
 use crate::alloc::alloc_like;
 use crate::options::{AxisSettings, Boundary, EdgeOrder, Spacing};
 use crate::parallel::with_parallel_threshold;
@@ -375,7 +375,7 @@ fn every_walk_writes_every_point() {
     // Sums of terms: 2 or 3 terms of one width (one loop), of different widths or per-point
     // weights (row buffers), subtracted (a curl), on every layout (the row engine when
     // contiguous, slabs otherwise), and a block with its halo (slabs).
-    for shape in [&[20usize, 30][..], &[5, 6, 40], &[30, 4, 5], &[2, 3, 200]] {
+    for shape in [&[20usize, 30][..], &[5, 6, 40], &[30, 4, 5], &[2, 3, 200], &[4, 1100]] {
         let xs: Vec<Array1<f64>> = shape.iter().map(|&n| uneven(n)).collect();
         for f in layouts(shape) {
             for (s0, s1) in [(0, 0), (1, 1), (0, 1), (1, 2), (2, 2)] {
@@ -400,6 +400,13 @@ fn every_walk_writes_every_point() {
                         let mut outs = count_outputs(&f.view(), 1, f_order);
                         on_both_splits(&mut seen, || sum(&terms, outs[0].view_mut()));
                         assert_all_written(&outs, &|| format!("sum on {shape:?} ({s0}, {s1}) {subtract}"));
+                    }
+                    if !subtract {
+                        for f_order in [false, true] {
+                            let mut outs = count_outputs(&f.view(), 1, f_order);
+                            on_both_splits(&mut seen, || norm(&terms, outs[0].view_mut()));
+                            assert_all_written(&outs, &|| format!("norm on {shape:?} ({s0}, {s1})"));
+                        }
                     }
                 }
             }
@@ -880,6 +887,63 @@ fn routes_of_a_grid_of_calls() {
             Box::new(|| drop(a.laplacian(&np.clone().axes([])))),
             v(&["Zero/1"]),
         ),
+        // The gradient magnitude: one output from every term, by the rows when contiguous in
+        // one memory order (whatever the size and the length of the rows), by slabs otherwise.
+        // No axis: zero.
+        (
+            "magnitude",
+            SERIAL,
+            Box::new(|| drop(a.gradient_magnitude(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude split",
+            SPLIT,
+            Box::new(|| drop(a.gradient_magnitude(&np))),
+            v(&["Rows/2"]),
+        ),
+        (
+            "magnitude F order",
+            SERIAL,
+            Box::new(|| drop(a_f.gradient_magnitude(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude small",
+            SERIAL,
+            Box::new(|| drop(small.gradient_magnitude(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude on coordinates",
+            SERIAL,
+            Box::new(|| drop(a.gradient_magnitude(&np.clone().coordinates(Axis(2), &x)))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude of one axis",
+            SERIAL,
+            Box::new(|| drop(a.gradient_magnitude(&np.clone().axes([Axis(0)])))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude rows of 2",
+            SERIAL,
+            Box::new(|| drop(b.gradient_magnitude(&np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "magnitude strided",
+            SERIAL,
+            Box::new(|| drop(strided.gradient_magnitude(&np))),
+            v(&["Slabs/1[Planes, Planes, Planes]"]),
+        ),
+        (
+            "magnitude of no axis",
+            SERIAL,
+            Box::new(|| drop(a.gradient_magnitude(&np.clone().axes([])))),
+            v(&["Zero/1"]),
+        ),
         // Strided: slabs, every term by planes inside a slab (no stride 1 along any axis).
         (
             "laplacian strided",
@@ -1130,31 +1194,6 @@ fn composed_slabs_follow_the_memory_order() {
             composed_slabs(shape, strides, &along),
             expected,
             "{shape:?} {strides:?} {along:?}"
-        );
-    }
-}
-
-/// The blocks of the gradient magnitude: `MAGNITUDE_BLOCK_POINTS` of per-axis derivatives (all
-/// axes together) per block, one plane at least, the axis at most; parallel as composed blocks.
-#[test]
-fn magnitude_blocks_of_a_grid_of_shapes() {
-    use super::route::magnitude_blocks;
-    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
-    let cases = [
-        // 4096², two axes: 8 rows of 2 × 4,096 derivative points.
-        ((4096, 2 * 4096, threshold), (8, true)),
-        // 256³, three axes: a plane holds more than the budget, one plane per block.
-        ((256, 3 * 65536, threshold), (1, true)),
-        // 64³ on one thread.
-        ((64, 3 * 4096, usize::MAX), (5, false)),
-        // Small: one block, nothing to split.
-        ((10, 2 * 10, 0), (10, false)),
-    ];
-    for ((len, points, threshold), expected) in cases {
-        assert_eq!(
-            magnitude_blocks(len, points, threshold),
-            expected,
-            "{len} planes of {points}"
         );
     }
 }
