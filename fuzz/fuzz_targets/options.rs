@@ -20,8 +20,9 @@
 //! 4. the input in C order, F order, reversed, stepped, reversed-and-stepped and permuted
 //!    layouts, and as a fixed-dimension array (`Ix1`..`Ix4`) instead of `IxDyn`, gives the same
 //!    bits (or the same error);
-//! 5. `gradient_with` equals the single-axis calls, and `laplacian` equals the sum of the
-//!    separate second-derivative calls in axis order, bit for bit (both documented).
+//! 5. `gradient_with` equals the single-axis calls, `gradient_magnitude` the root of the sum of
+//!    their squares, and `laplacian` the sum of the separate second-derivative calls in axis
+//!    order, bit for bit (all documented).
 //!
 //! The operator part (`check_operator`, issue 17) builds a random `Operator` (1 to 3 terms,
 //! each `±` a product of 0 to 3 derivative factors, of any axis and of orders 0 to 9 and
@@ -1268,6 +1269,22 @@ fn check(u: &mut Unstructured) -> AResult<()> {
                         ctx()
                     );
                 }
+                // The fused magnitude: the gradient's arrays squared and added in axis order.
+                let mut squares: Option<ArrayD<f64>> = None;
+                for g in results {
+                    squares = Some(match squares {
+                        None => g.mapv(|v| v * v),
+                        Some(s) => s + g.mapv(|v| v * v),
+                    });
+                }
+                let expected = squares.map_or_else(|| ArrayD::zeros(f.raw_dim()), |s| s.mapv(f64::sqrt));
+                let magnitude = f.gradient_magnitude(&opts).expect("the gradient succeeded");
+                assert!(
+                    bits_equal(&magnitude.view(), &expected.view()),
+                    "gradient_magnitude differs from the gradient combined ({}): {}",
+                    first_difference(&magnitude.view(), &expected.view()),
+                    ctx()
+                );
             }
             Call::Laplacian => {
                 let mut sum: Option<ArrayD<f64>> = None;

@@ -226,15 +226,16 @@ fn sum_of_run<A: GradientElement, S: Slot<A::Output>>(
 }
 
 /// `o = √(Σ terms²)` on the run of rows `at`, a piece of at most [`NORM_PIECE_POINTS`] points at
-/// a time (a run of several rows is one piece; a longer row is cut): each term but the last
-/// into its part of the scratch by the same formulas as a single-axis call, then the last term
-/// into `o`, its square added to theirs and the root taken in its loop ([`RootOfSquares`]).
-/// More than three terms: every term into the scratch, then [`norm_of_parts`].
+/// a time (a run of several rows is one piece; a longer row is cut): each term but one into its
+/// part of the scratch by the same formulas as a single-axis call, then that one into `o`, its
+/// square added to theirs in the terms' order and the root taken in its loop
+/// ([`RootOfSquares`]). More than three terms: every term into the scratch, then
+/// [`norm_of_parts`].
 ///
-/// The squares are added in the order of `terms`, but of two first terms the one along the
-/// outer axis goes second (`a + b` and `b + a` are the same bits): with two terms, the loop that
-/// reads the rows not yet in cache (the next ones along the outer axis) is then the one that
-/// takes the roots and writes `o`, so the roots are computed while the reads are under way.
+/// The term computed last is the one along the outermost axis when it is the first of the sum
+/// (as in C order), else the last: the loop that reads the rows not yet in cache (the next ones
+/// along the outer axis) then takes the roots and writes `o`, and the roots are computed while
+/// its reads are under way.
 fn norm_of_run<A: GradientElement, S: Slot<A::Output>>(
     terms: &[SliceTerm<'_, A, A::Real>],
     at: RowAt<'_>,
@@ -251,10 +252,9 @@ fn norm_of_run<A: GradientElement, S: Slot<A::Output>>(
     if buf.len() < count * piece {
         buf.resize(count * piece, A::Output::default());
     }
-    let mut order: [usize; 3] = [0, 1, 2];
-    if count >= 2 && terms[0].axis < terms[1].axis {
-        order.swap(0, 1);
-    }
+    let outermost = (0..count).min_by_key(|&s| terms[s].axis).unwrap_or(0);
+    let new_first = count > 1 && outermost == 0;
+    let last = if new_first { 0 } else { count - 1 };
     let mut from = 0;
     while from < len {
         let m = piece.min(len - from);
@@ -265,20 +265,31 @@ fn norm_of_run<A: GradientElement, S: Slot<A::Output>>(
             }
             norm_of_parts(out, buf, piece, count);
         } else {
-            let (earlier, last) = (&order[..count - 1], &terms[order[count - 1]]);
-            for (&s, part) in earlier.iter().zip(buf.chunks_mut(piece)) {
+            let earlier = (0..count).filter(|&s| s != last);
+            for (s, part) in earlier.zip(buf.chunks_mut(piece)) {
                 term_on_run(&terms[s], at, from, &mut part[..m], AsComputed);
             }
             let part = |s: usize| &buf[s * piece..][..m];
-            match count {
-                1 => term_on_run(last, at, from, out, RootOfSquares { parts: [] }),
-                2 => term_on_run(last, at, from, out, RootOfSquares { parts: [part(0)] }),
-                _ => term_on_run(
-                    last,
+            let t = &terms[last];
+            match (count, new_first) {
+                (1, _) => term_on_run(t, at, from, out, RootOfSquares::<_, 0, false> { parts: [] }),
+                (2, false) => term_on_run(t, at, from, out, RootOfSquares::<_, 1, false> { parts: [part(0)] }),
+                (2, true) => term_on_run(t, at, from, out, RootOfSquares::<_, 1, true> { parts: [part(0)] }),
+                (_, false) => term_on_run(
+                    t,
                     at,
                     from,
                     out,
-                    RootOfSquares {
+                    RootOfSquares::<_, 2, false> {
+                        parts: [part(0), part(1)],
+                    },
+                ),
+                (_, true) => term_on_run(
+                    t,
+                    at,
+                    from,
+                    out,
+                    RootOfSquares::<_, 2, true> {
                         parts: [part(0), part(1)],
                     },
                 ),

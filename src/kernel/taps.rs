@@ -100,21 +100,29 @@ impl<T: GradientFloat> Combine<T> for AddedTo<'_, T> {
     }
 }
 
-/// Set `√(Σ_s parts[s][k]² + v²)`: the last term of a norm, the squares of the earlier terms'
-/// values (`parts`, in order) added, then its own, and the root taken, in the loop that computes
-/// it (so the root is computed while that loop's reads from memory are under way).
+/// Set the root of the sum of squares of a norm's terms, the term computed last (`v`) among
+/// them: `√(v² + Σ_s parts[s][k]²)` when it is the first of the sum (`NEW_FIRST`), else
+/// `√(Σ_s parts[s][k]² + v²)`, the squares added left to right in the sum's order either way
+/// (so the same bits, NaN payloads included, as adding them in that order after the fact). The
+/// root is taken in the loop that computes `v`, while that loop's reads from memory are under way.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RootOfSquares<'p, T, const P: usize> {
+pub(crate) struct RootOfSquares<'p, T, const P: usize, const NEW_FIRST: bool> {
     pub(crate) parts: [&'p [T]; P],
 }
 
-impl<T: Float + GradientFloat, const P: usize> Combine<T> for RootOfSquares<'_, T, P> {
+impl<T: Float + GradientFloat, const P: usize, const NEW_FIRST: bool> Combine<T>
+    for RootOfSquares<'_, T, P, NEW_FIRST>
+{
     // Square roots: four at a time with AVX2, two with SSE2.
     const WIDE: bool = true;
     #[inline(always)]
     fn combine(&self, k: usize, v: T) -> T {
         let squares = match self.parts.split_first() {
             None => v * v,
+            Some((first, rest)) if NEW_FIRST => {
+                let start = v * v + first[k] * first[k];
+                rest.iter().fold(start, |sum, p| sum + p[k] * p[k])
+            }
             Some((first, rest)) => {
                 let earlier = rest.iter().fold(first[k] * first[k], |sum, p| sum + p[k] * p[k]);
                 earlier + v * v
