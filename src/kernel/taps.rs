@@ -42,8 +42,9 @@ pub(crate) trait Combine<T>: Copy {
     /// without bounds checks, which lets the compiler vectorize the loop.
     fn bounded(self, n: usize) -> Self;
     /// Whether NumPy's difference loop ([`difference_of_rows`]) is compiled with AVX2 for this
-    /// combination (the weighted loops always are): only where the combination is costly
-    /// enough for the width to pay, so that the common loops stay one copy each.
+    /// combination (the weighted loops always are): for the values as computed (every
+    /// single-axis call, where the loop runs on data in cache for small arrays) and for the
+    /// norm's root; not for sums, which take it rarely, so that their loop stays one copy.
     const WIDE: bool = false;
 }
 
@@ -52,6 +53,8 @@ pub(crate) trait Combine<T>: Copy {
 pub(crate) struct AsComputed;
 
 impl<T> Combine<T> for AsComputed {
+    // `gradient_axis` of 1,000 points: see `benches/RESULTS-route.md`.
+    const WIDE: bool = true;
     #[inline(always)]
     fn combine(&self, _: usize, v: T) -> T {
         v
@@ -103,8 +106,8 @@ impl<T: GradientFloat> Combine<T> for AddedTo<'_, T> {
 /// Set the root of the sum of squares of a norm's terms, the term computed last (`v`) among
 /// them: `√(v² + Σ_s parts[s][k]²)` when it is the first of the sum (`NEW_FIRST`), else
 /// `√(Σ_s parts[s][k]² + v²)`, the squares added left to right in the sum's order either way
-/// (so the same bits, NaN payloads included, as adding them in that order after the fact). The
-/// root is taken in the loop that computes `v`, while that loop's reads from memory are under way.
+/// (so the same bits as adding them in that order after the fact). The root is taken in the
+/// loop that computes `v`, while that loop's reads from memory are under way.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RootOfSquares<'p, T, const P: usize, const NEW_FIRST: bool> {
     pub(crate) parts: [&'p [T]; P],
