@@ -271,28 +271,19 @@ fn norm_of_run<A: GradientElement, S: Slot<A::Output>>(
             }
             let part = |s: usize| &buf[s * piece..][..m];
             let t = &terms[last];
+            // The earlier terms' parts, `$p` of them, the last term first of the sum or not.
+            macro_rules! last_term {
+                ($p:literal, $new_first:literal) => {{
+                    let parts = std::array::from_fn(part);
+                    term_on_run(t, at, from, out, RootOfSquares::<_, $p, $new_first> { parts })
+                }};
+            }
             match (count, new_first) {
-                (1, _) => term_on_run(t, at, from, out, RootOfSquares::<_, 0, false> { parts: [] }),
-                (2, false) => term_on_run(t, at, from, out, RootOfSquares::<_, 1, false> { parts: [part(0)] }),
-                (2, true) => term_on_run(t, at, from, out, RootOfSquares::<_, 1, true> { parts: [part(0)] }),
-                (_, false) => term_on_run(
-                    t,
-                    at,
-                    from,
-                    out,
-                    RootOfSquares::<_, 2, false> {
-                        parts: [part(0), part(1)],
-                    },
-                ),
-                (_, true) => term_on_run(
-                    t,
-                    at,
-                    from,
-                    out,
-                    RootOfSquares::<_, 2, true> {
-                        parts: [part(0), part(1)],
-                    },
-                ),
+                (1, _) => last_term!(0, false),
+                (2, false) => last_term!(1, false),
+                (2, true) => last_term!(1, true),
+                (_, false) => last_term!(2, false),
+                (_, true) => last_term!(2, true),
             }
         }
         from += m;
