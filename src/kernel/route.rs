@@ -109,6 +109,13 @@ pub(crate) const ONE_PASS_MIN_ROW: usize = 64;
 /// The most points the row engine takes as one run of rows: its two row buffers stay in cache.
 pub(crate) const RUN_POINTS: usize = 1 << 14;
 
+/// Rows shorter than this are summed a whole run at a time by the row engine even when a term
+/// is along them (that term's lanes end to end); longer ones a row at a time, so that the sum's
+/// buffers stay in the L1 cache. Measured (divergence, one thread, `benches/RESULTS-route.md`):
+/// 2 × 200,000 × 4 7.4–13.2 ms a row at a time, 3.4–3.5 a run at a time; 3 × 128³ 5.6–6.4 a
+/// row at a time, 6.7–7.6 a run at a time.
+pub(crate) const LANES_OF_A_RUN_BELOW: usize = 64;
+
 /// The most shifted rows (terms × taps) the row engine sums in one loop ([`Walk::Rows`] with 2
 /// or 3 terms of equal width); larger sums go through its row buffers, a term at a time, which
 /// is faster once the loop's weights and row pointers no longer fit in registers. Measured

@@ -19,7 +19,7 @@
 use num_traits::{Float, Zero};
 
 use super::lanes::{lanes_end_to_end, one_lane};
-use super::route::{NORM_PIECE_POINTS, ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
+use super::route::{LANES_OF_A_RUN_BELOW, NORM_PIECE_POINTS, ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
 use super::split::for_each_block;
 use super::taps::{
     AddedTo, AsComputed, Combine, MAX_TAPS, RootOfSquares, Slot, TapWeights, difference_of_rows, fixed_width_terms,
@@ -64,7 +64,7 @@ pub(super) fn norm_by_rows<A: GradientElement, S: Slot<A::Output>>(
     by_runs(terms, dims, out, blocks, NORM_PIECE_POINTS, norm_of_run);
 }
 
-/// A run of rows's scratch: two row buffers, and the multi-index of one row of the run.
+/// A run of rows's scratch: two buffers of the run's size, and the multi-index of one row.
 #[derive(Default)]
 struct RunScratch<T> {
     cur: Vec<T>,
@@ -186,8 +186,10 @@ fn compute_rows<A: GradientElement, S: Slot<A::Output>>(
 
 /// `o = Σ terms` on the run of rows `at`: in one loop over the run's points when the terms are
 /// 2 or 3 weighted stencils of one width ([`sum_in_one_loop`]); otherwise each term computed
-/// into a row buffer by the same formulas as a single-axis call (shifted rows of the input for
-/// the other axes, the lane itself for the last axis), then added in term order.
+/// by the same formulas as a single-axis call (shifted rows of the input for the other axes,
+/// lanes for the last axis: [`term_on_run`]) and added in term order through the buffers, over
+/// the whole run when it has no term along the last axis or its rows are shorter than
+/// [`LANES_OF_A_RUN_BELOW`], else row by row.
 fn sum_of_run<A: GradientElement, S: Slot<A::Output>>(
     terms: &[SliceTerm<'_, A, A::Real>],
     at: RowAt<'_>,
@@ -204,10 +206,10 @@ fn sum_of_run<A: GradientElement, S: Slot<A::Output>>(
         }
     }
     let nd = at.idx.len();
-    if terms.iter().all(|t| t.axis + 1 < nd) {
-        // No lane along the last axis: the run is one long row for every term.
+    if at.n < LANES_OF_A_RUN_BELOW || terms.iter().all(|t| t.axis + 1 < nd) {
         return sum_through_buffers(terms, at, o, cur, nxt);
     }
+    // Longer rows one at a time, so that the buffers stay in the L1 cache.
     let n = at.n;
     for j in 0..at.rows {
         row_idx.clear();
@@ -334,10 +336,10 @@ fn sum_through_buffers<A: GradientElement, S: Slot<A::Output>>(
             subtract: t.subtract,
         };
         match (j == 0, j == last) {
-            (true, true) => term_on_rows(t, at, 0, o, AsComputed),
-            (true, false) => term_on_rows(t, at, 0, &mut cur[..len], AsComputed),
-            (false, true) => term_on_rows(t, at, 0, o, added(&cur[..len])),
-            (false, false) => term_on_rows(t, at, 0, &mut nxt[..len], added(&cur[..len])),
+            (true, true) => term_on_run(t, at, 0, o, AsComputed),
+            (true, false) => term_on_run(t, at, 0, &mut cur[..len], AsComputed),
+            (false, true) => term_on_run(t, at, 0, o, added(&cur[..len])),
+            (false, false) => term_on_run(t, at, 0, &mut nxt[..len], added(&cur[..len])),
         }
         if j > 0 && j < last {
             std::mem::swap(cur, nxt);
