@@ -1,6 +1,7 @@
 //! Quantities derived from several derivatives that users reach for: the Hessian (every second
-//! partial, the symmetric ones computed once), the Jacobian of a vector field, and the gradient magnitude (fused: the input read
-//! once, one array written, the per-axis derivatives held a block at a time).
+//! partial, the symmetric ones computed once), the Jacobian of a vector field, and the gradient
+//! magnitude (fused: the input read once, one array written, the per-axis derivatives held a
+//! piece at a time, [`kernel::norm`]).
 
 use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, RemoveAxis, Slice};
 use num_traits::Float;
