@@ -861,8 +861,8 @@ pub(crate) fn compose_into<A, S, D>(
 
 /// [`compose_into`] within one slab (or the whole array).
 ///
-/// Two or more along different axes, the outer one not periodic and not repeated inside: the
-/// array is cut across the outer axis into blocks of [`route::composed_blocks`] planes; each
+/// Two along different axes, the outer one not periodic: [`compose_two`]'s sliding steps.
+/// Three or more, the outer one not periodic and not repeated inside: the array is cut across the outer axis into blocks of [`route::composed_blocks`] planes; each
 /// block's inner derivatives are computed for the block and the samples its outer stencil reads
 /// beyond it (its halo, [`AxisStencil::reach`]) into a buffer reused from block to block, and
 /// the outer derivative of the block is taken from that buffer with the block's window of the
@@ -890,6 +890,9 @@ fn compose_across_outer_axis<A, S, D>(
         let temp = new_array_like(&f, None, |t| compose_across_outer_axis(inner, f.view(), t));
         return kernel::derivatives(&[Term::new(temp.view(), axis, outer)], vec![out]);
     }
+    if let [(inner_axis, inner)] = inner {
+        return compose_two(axis, outer, *inner_axis, inner, f, out);
+    }
     let (block, parallel) =
         route::composed_blocks(n, f.len() / n, outer.interior_width(), crate::parallel::threshold());
     let longest = (0..n)
@@ -912,6 +915,84 @@ fn compose_across_outer_axis<A, S, D>(
         kernel::derivatives(&[term], vec![out]);
     };
     split::for_each_outer_block(parallel, blocks, buffer, run);
+}
+
+/// `∂outer ∂inner f` into `out`, two different axes, the outer one not periodic, as
+/// [`route::composed_steps`] says: the output is cut into pieces across the outer axis, each
+/// of which slides across it a step of planes at a time. A step computes the inner derivative
+/// only for the planes it reads that the previous step did not (into a buffer per thread, which
+/// keeps the planes still needed at its front), then the outer derivative of the step's planes
+/// from the buffer through the step's window of the outer stencil
+/// ([`AxisStencil::block_window`]). Every point keeps its whole-array rule and operands, so the
+/// result is the same bits as composing whole arrays.
+fn compose_two<A, S, D>(
+    outer_axis: Axis,
+    outer: &AxisStencil<A::Real>,
+    inner_axis: Axis,
+    inner: &AxisStencil<A::Real>,
+    f: ArrayView<'_, A, D>,
+    out: ArrayViewMut<'_, S, D>,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let n = f.len_of(outer_axis);
+    let plan = route::composed_steps(n, f.len() / n, outer.interior_width(), crate::parallel::threshold());
+    // The steps' windows of the outer stencil, the same for every piece.
+    let steps: Vec<_> = (0..n)
+        .step_by(plan.planes)
+        .map(|s| outer.block_window(s, plan.planes.min(n - s)))
+        .collect();
+    let held = steps.iter().map(|(read, _)| read.len()).max().unwrap_or(0);
+    let pieces = split::into_blocks(out, outer_axis, plan.piece);
+    let buffer = || alloc_like::<A, A::Output, D>(&f, Some((outer_axis, held)));
+    let run = |buffer: &mut Array<A::Output, D>, (p, mut out): (usize, ArrayViewMut<'_, S, D>)| {
+        let end = p + out.len_of(outer_axis);
+        // The planes of the inner derivative held: global plane `g` at `g - have.start`.
+        let mut have = 0..0;
+        for s in (p..end).step_by(plan.planes) {
+            let (read, window) = &steps[s / plan.planes];
+            if have.start <= read.start && read.start < have.end {
+                // The planes still needed moved to the front, `from` planes at a time so that
+                // no copy overlaps its source.
+                let (from, keep) = (read.start - have.start, have.end.min(read.end) - read.start);
+                for c in (0..keep).step_by(from.max(1)).filter(|_| from > 0) {
+                    let k = from.min(keep - c);
+                    let (mut to, rest) = buffer.view_mut().split_at(outer_axis, from + c);
+                    to.slice_axis_mut(outer_axis, Slice::from(c..c + k))
+                        .assign(&rest.slice_axis(outer_axis, Slice::from(0..k)));
+                }
+                have = read.start..read.start + keep;
+            } else {
+                have = read.start..read.start;
+            }
+            if have.end < read.end {
+                let at = have.len()..read.len();
+                let term = Term::new(
+                    f.slice_axis(outer_axis, Slice::from(have.end..read.end)),
+                    inner_axis,
+                    inner,
+                );
+                kernel::derivatives(&[term], vec![buffer.slice_axis_mut(outer_axis, Slice::from(at))]);
+                have.end = read.end;
+            }
+            let term = Term {
+                first: s - read.start,
+                ..Term::new(
+                    buffer.slice_axis(outer_axis, Slice::from(0..read.len())),
+                    outer_axis,
+                    window,
+                )
+            };
+            let len = plan.planes.min(end - s);
+            kernel::derivatives(
+                &[term],
+                vec![out.slice_axis_mut(outer_axis, Slice::from(s - p..s - p + len))],
+            );
+        }
+    };
+    split::for_each_outer_block(plan.parallel, pieces, buffer, run);
 }
 
 /// findiff's notation: `Diff(0) * Diff(1)`, `Diff(0)**2`, `Coef(0.5)`, `Coef(array[20, 30])`

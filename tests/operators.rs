@@ -3,7 +3,7 @@
 //! every bad argument a typed error. findiff parity is in `findiff_operators.rs`.
 
 use ndarray::{Array, Array1, Array2, Array3, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder, array, s};
-use ndarray_gradient::{ArrayGradientExt, Boundary, GradientError, GradientOptions, Operator};
+use ndarray_gradient::{ArrayGradientExt, Boundary, GradientError, GradientOptions, Operator, with_parallel_threshold};
 use num_complex::Complex64;
 
 fn same_bits<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> bool {
@@ -93,14 +93,30 @@ fn mixed_partials_are_the_composed_calls() {
     ));
 }
 
-/// A 2-D mixed partial over many blocks of a long axis, and short axes down to the stencil's
-/// minimum, where one block reads the whole axis; in both memory orders and both orders of the
+/// A 2-D mixed partial over many steps of a long axis, and short axes down to the stencil's
+/// minimum, where one step reads the whole axis; in both memory orders and both orders of the
 /// factors, so that the array is cut across the outer derivative's axis or across the first
-/// derivative's (whose slabs read the input beyond them).
+/// derivative's (whose slabs read the input beyond them); on one thread (every step slides on
+/// from the one before, keeping the planes it still needs) and split across threads (each
+/// piece starts its own).
 #[test]
 fn mixed_partials_of_long_and_short_axes() {
-    let opts = GradientOptions::new().accuracy(4);
-    for shape in [(20_000, 40), (40, 20_000), (6, 6), (6, 300), (1000, 6)] {
+    for (threads, opts) in [
+        ("one thread", GradientOptions::new().accuracy(4)),
+        ("one thread, accuracy 8", GradientOptions::new().accuracy(8)),
+        ("split", GradientOptions::new().accuracy(4)),
+    ] {
+        let threshold = if threads == "split" { 0 } else { usize::MAX };
+        with_parallel_threshold(threshold, || mixed_partials_of_shapes(&opts, threads));
+    }
+}
+
+fn mixed_partials_of_shapes(opts: &GradientOptions<'_, f64>, threads: &str) {
+    let opts = opts.clone();
+    for shape in [(20_000, 40), (40, 20_000), (6, 6), (6, 300), (1000, 6), (12, 12)] {
+        if threads.contains("accuracy 8") && shape.0.min(shape.1) < 12 {
+            continue; // shorter than the stencil
+        }
         let f = Array2::from_shape_fn(shape, |(i, j)| ((i * 31 + j * 17) % 23) as f64 - 0.5 * j as f64);
         let fortran = {
             let mut a = Array2::zeros(f.raw_dim().f());
@@ -112,11 +128,11 @@ fn mixed_partials_of_long_and_short_axes() {
             let op = d(outer, 1) * d(inner, 1);
             assert!(
                 same_bits(&op.apply(&f, &opts).unwrap(), &expected),
-                "{shape:?} ∂{outer}∂{inner}"
+                "{shape:?} ∂{outer}∂{inner}, {threads}"
             );
             assert!(
                 same_bits(&op.apply(&fortran, &opts).unwrap(), &expected),
-                "{shape:?} ∂{outer}∂{inner} F order"
+                "{shape:?} ∂{outer}∂{inner} F order, {threads}"
             );
         }
     }

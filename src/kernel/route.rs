@@ -132,10 +132,12 @@ pub(crate) const ONE_LOOP_TAPS: usize = ONE_LOOP_ROWS / 2;
 /// Points per slab of [`Walk::Slabs`]: the two slab-sized accumulators stay in the L2 cache.
 pub(crate) const SLAB: usize = 1 << 16;
 
-/// Points of the intermediate result a composed derivative (a mixed partial, `∂a ∂b f`) holds
-/// at once: the inner derivative is computed for a block of planes across the outer axis (and
-/// its halo), and the outer derivative of that block written out, so the intermediate stays in
-/// the last-level cache instead of making a round trip through memory.
+/// Points of the intermediate results a block of a composed derivative holds at once: the
+/// slabs a mixed partial is first cut into ([`composed_slabs`]), the Hessian's sweep, and
+/// compositions of three derivatives or more, whose inner derivatives are computed for a block
+/// of planes across the outer axis (and its halo) before the outer derivative of that block is
+/// written out, so the intermediate stays in the last-level cache instead of making a round
+/// trip through memory. (Two derivatives slide instead: [`composed_steps`].)
 pub(crate) const COMPOSED_BLOCK_POINTS: usize = 1 << 19;
 
 /// The planes per block of a composed derivative along an axis of `len` planes of `plane`
@@ -150,6 +152,54 @@ pub(crate) fn composed_blocks(len: usize, plane: usize, width: usize, threshold:
         .max(4 * width)
         .clamp(1, len.max(1));
     (block, len * plane >= threshold && block < len)
+}
+
+/// The fewest output points a step of [`composed_steps`] covers. Measured (4096² `f64`, ∂0∂1,
+/// one thread, allocating, `benches/RESULTS-operators.md`): 2¹⁶ 26.4–33.5 ms at accuracy 2 and
+/// 31.1–32.4 at accuracy 4; 2¹⁷ 25.1–25.2 and 30.0–30.2; 2¹⁸ 25.2–25.6 and 30.6–30.8; 2¹⁹
+/// 25.3–26.7 and 30.3–31.2; 2²⁰ 27.4–31.8 and 33.3–41.0.
+pub(crate) const COMPOSED_STEP_POINTS: usize = 1 << 17;
+
+/// How a composition of two derivatives along different axes walks ([`composed_steps`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ComposedSteps {
+    /// Output planes across the outer axis per step. Each step computes only the planes of the
+    /// inner derivative it reads that the previous step did not already hold (a sliding
+    /// window), then the outer derivative of the step's planes from them.
+    pub(crate) planes: usize,
+    /// Planes across the outer axis per piece: each piece slides on its own (the halo planes
+    /// between pieces are computed twice), so that pieces run on different threads. A
+    /// multiple of `planes`; the whole axis when not cut.
+    pub(crate) piece: usize,
+    /// Whether the pieces run on rayon's threads.
+    pub(crate) parallel: bool,
+}
+
+/// The walk of a composition of two derivatives along different axes, the outer one not
+/// periodic: `len` planes across the outer axis of `plane` points each, and an outer stencil
+/// reading `width` planes beyond a step.
+///
+/// Steps of twice the width, at least 4 planes and at least [`COMPOSED_STEP_POINTS`]: the
+/// planes kept from one step to the next are moved to the front of the buffer at most once,
+/// and each step's calls cover enough points that their fixed cost stays small. The inner derivative is computed once per plane; the
+/// step's planes of it (three widths: 6 MiB of `f64` for 256³ at accuracy 4) stay in the
+/// last-level cache. Measured (256³ `f64`, C order, ∂0∂1, one thread, into an existing array,
+/// `benches/RESULTS-operators.md`): against blocks of 16 planes that recompute their halo,
+/// accuracy 2 30.4 → 25.6 ms; cutting the inner axis into tiles as well, so that a step's
+/// planes fit the L2 cache, was slower at every tile size tried (45–55 ms at accuracy 4,
+/// against 33–35): the walks then run on short strided rows. With the `threshold` reached, the
+/// axis is cut into up to [`MAX_BLOCKS`] pieces for the threads.
+pub(crate) fn composed_steps(len: usize, plane: usize, width: usize, threshold: usize) -> ComposedSteps {
+    let len = len.max(1);
+    let planes = (2 * width).max(4).max(COMPOSED_STEP_POINTS / plane.max(1)).min(len);
+    let steps = len.div_ceil(planes);
+    let parallel = len * plane >= threshold && steps > 1;
+    let pieces = if parallel { MAX_BLOCKS.min(steps) } else { 1 };
+    ComposedSteps {
+        planes,
+        piece: steps.div_ceil(pieces) * planes,
+        parallel,
+    }
 }
 
 /// How a composed derivative (a mixed partial) is first cut into slabs across the outermost

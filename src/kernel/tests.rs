@@ -1159,6 +1159,49 @@ fn composed_blocks_of_a_grid_of_shapes() {
     }
 }
 
+/// The steps of a composition of two derivatives (a mixed partial): twice the outer stencil's
+/// width, at least 4 planes and `COMPOSED_STEP_POINTS` points, never more than the axis; pieces
+/// for the threads (a whole number of steps each, at most `MAX_BLOCKS`) only from the threshold
+/// on and with several steps.
+#[test]
+fn composed_steps_of_a_grid_of_shapes() {
+    use super::route::{COMPOSED_STEP_POINTS, ComposedSteps, composed_steps};
+    let threshold = crate::DEFAULT_PARALLEL_THRESHOLD;
+    let steps = |planes, piece, parallel| ComposedSteps {
+        planes,
+        piece,
+        parallel,
+    };
+    // (planes, points per plane, stencil width, threshold) -> steps
+    let cases = [
+        // 256³, accuracy 2 and 4: steps of 4 and 8 planes (the width, not the point budget);
+        // 8 pieces of 32 planes.
+        ((256, 1 << 16, 2, usize::MAX), steps(4, 256, false)),
+        ((256, 1 << 16, 4, usize::MAX), steps(8, 256, false)),
+        ((256, 1 << 16, 4, threshold), steps(8, 32, true)),
+        // 4096² along axis 0: the point budget, 32 rows a step.
+        (
+            (4096, 4096, 2, usize::MAX),
+            steps(COMPOSED_STEP_POINTS / 4096, 4096, false),
+        ),
+        // 25 steps of 4 planes in at most 8 pieces: 4 steps a piece (7 pieces).
+        ((100, COMPOSED_STEP_POINTS, 2, threshold), steps(4, 16, true)),
+        // One step holds the whole axis: nothing to split.
+        ((64, 64, 2, 0), steps(64, 64, false)),
+        // An axis shorter than a step: one step of the whole axis.
+        ((3, 1 << 20, 4, 0), steps(3, 3, false)),
+        // Planes above the threshold but only two steps: two pieces.
+        ((8, 1 << 20, 2, threshold), steps(4, 4, true)),
+    ];
+    for ((len, plane, width, threshold), expected) in cases {
+        assert_eq!(
+            composed_steps(len, plane, width, threshold),
+            expected,
+            "{len} planes of {plane}, width {width}"
+        );
+    }
+}
+
 /// The slabs a composed derivative (a mixed partial) is first cut into: across the outermost
 /// axis in memory when no derivative is along it, or only the one applied first and it does
 /// not wrap; otherwise none (it is cut across its outer derivative's axis).
