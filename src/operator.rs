@@ -21,6 +21,7 @@ use crate::alloc::{alloc_like, new_array_like};
 use crate::element::{GradientElement, GradientFloat};
 use crate::error::GradientError;
 use crate::kernel::{self, Slot, Term, route, split};
+use crate::layout::outermost_axis;
 use crate::options::GradientOptions;
 use crate::plan::{AxesPlan, FixedOrder, check_output_shape, refuse_derivative};
 use crate::stencil::AxisStencil;
@@ -938,7 +939,14 @@ fn compose_two<A, S, D>(
     D: Dimension,
 {
     let n = f.len_of(outer_axis);
-    let plan = route::composed_steps(n, f.len() / n, outer.interior_width(), crate::parallel::threshold());
+    let outermost = outermost_axis(f.shape(), f.strides(), None) == Some(outer_axis);
+    let plan = route::composed_steps(
+        n,
+        f.len() / n,
+        outer.interior_width(),
+        outermost,
+        crate::parallel::threshold(),
+    );
     // The steps' windows of the outer stencil, the same for every piece.
     let steps: Vec<_> = (0..n)
         .step_by(plan.planes)

@@ -187,11 +187,26 @@ pub(crate) struct ComposedSteps {
 /// `benches/RESULTS-operators.md`): against blocks of 16 planes that recompute their halo,
 /// accuracy 2 30.4 → 25.6 ms; cutting the inner axis into tiles as well, so that a step's
 /// planes fit the L2 cache, was slower at every tile size tried (45–55 ms at accuracy 4,
-/// against 33–35): the walks then run on short strided rows. With the `threshold` reached, the
-/// axis is cut into up to [`MAX_BLOCKS`] pieces for the threads.
-pub(crate) fn composed_steps(len: usize, plane: usize, width: usize, threshold: usize) -> ComposedSteps {
+/// against 33–35): the walks then run on short strided rows. Unless the outer axis is the
+/// `outermost` in memory, one step holds the whole axis: only there is each step's part of
+/// the output contiguous. (It is not when [`composed_slabs`] has cut the array across another
+/// axis first. Steps then made the walks strided and slower, 256³ at accuracy 4: ∂0∂1 in F
+/// order, cutting the lanes along axis 0, 37 → 98–127 ms; ∂1∂0 in F order 30–33 → 42–44;
+/// ∂1∂2 in C order 30–33 → 35–38.) With the `threshold` reached, the axis is cut into up to
+/// [`MAX_BLOCKS`] pieces for the threads.
+pub(crate) fn composed_steps(
+    len: usize,
+    plane: usize,
+    width: usize,
+    outermost: bool,
+    threshold: usize,
+) -> ComposedSteps {
     let len = len.max(1);
-    let planes = (2 * width).max(4).max(COMPOSED_STEP_POINTS / plane.max(1)).min(len);
+    let planes = if outermost {
+        (2 * width).max(4).max(COMPOSED_STEP_POINTS / plane.max(1)).min(len)
+    } else {
+        len
+    };
     let steps = len.div_ceil(planes);
     let parallel = len * plane >= threshold && steps > 1;
     let pieces = if parallel { MAX_BLOCKS.min(steps) } else { 1 };

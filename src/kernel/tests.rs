@@ -1193,9 +1193,15 @@ fn composed_steps_of_a_grid_of_shapes() {
         // Planes above the threshold but only two steps: two pieces.
         ((8, 1 << 20, 2, threshold), steps(4, 4, true)),
     ];
+    // The outer axis not the outermost in memory: one step of the whole axis, on one thread.
+    assert_eq!(composed_steps(256, 2048, 4, false, usize::MAX), steps(256, 256, false));
+    assert_eq!(
+        composed_steps(256, 1 << 16, 4, false, threshold),
+        steps(256, 256, false)
+    );
     for ((len, plane, width, threshold), expected) in cases {
         assert_eq!(
-            composed_steps(len, plane, width, threshold),
+            composed_steps(len, plane, width, true, threshold),
             expected,
             "{len} planes of {plane}, width {width}"
         );
