@@ -862,14 +862,15 @@ pub(crate) fn compose_into<A, S, D>(
 
 /// [`compose_into`] within one slab (or the whole array).
 ///
-/// Two along different axes, the outer one not periodic: [`compose_two`]'s sliding steps.
-/// Three or more, the outer one not periodic and not repeated inside: the array is cut across the outer axis into blocks of [`route::composed_blocks`] planes; each
-/// block's inner derivatives are computed for the block and the samples its outer stencil reads
-/// beyond it (its halo, [`AxisStencil::reach`]) into a buffer reused from block to block, and
-/// the outer derivative of the block is taken from that buffer with the block's window of the
-/// stencil ([`AxisStencil::window`]), as a [`BlockPlan`](crate::BlockPlan) block is. Every point
-/// keeps its whole-array rule and operands, so the result is the same bits as composing whole
-/// arrays, which is what the other cases do.
+/// Two along different axes, the outer one not periodic: [`compose_two`]'s steps. Three or
+/// more, the outer one not periodic and not repeated inside: the array is cut across the outer
+/// axis into blocks of [`route::composed_blocks`] planes; each block's inner derivatives are
+/// computed for the block and the samples its outer stencil reads beyond it (its halo,
+/// [`AxisStencil::reach`]) into a buffer reused from block to block, and the outer derivative
+/// of the block is taken from that buffer with the block's window of the stencil
+/// ([`AxisStencil::window`]), as a [`BlockPlan`](crate::BlockPlan) block is. Every point keeps
+/// its whole-array rule and operands, so the result is the same bits as composing whole arrays,
+/// which is what the other cases do.
 fn compose_across_outer_axis<A, S, D>(
     steps: &[(Axis, &AxisStencil<A::Real>)],
     f: ArrayView<'_, A, D>,
