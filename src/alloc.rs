@@ -81,10 +81,12 @@ pub(crate) fn new_array_like<A, B, D: Dimension>(
     // SAFETY: `fill` writes every element of `out`. It is always one of the kernels' entry
     // points (`kernel::derivatives`, `kernel::sum`, `kernel::norm`, `kernel::first_difference`,
     // `kernel::copy`, `kernel::compact`, or `diff::diff_into_view`, which calls them or has no
-    // element to write), and every walk they take writes every point of its outputs:
-    // `kernel::tests::every_walk_writes_every_point` counts the writes of every walk (sums and
-    // norms included) on every layout and block split, and fails unless every walk of
-    // `kernel::route::Walk` was counted.
+    // element to write), or `operator::compose_into` (a composition of derivatives), whose
+    // steps, slabs and blocks of `kernel::derivatives` calls together cover its output; and
+    // every walk they take writes every point of its outputs:
+    // `kernel::tests::every_walk_writes_every_point` counts the writes of every walk (sums,
+    // norms and compositions included) on every layout and block split, and fails unless every
+    // walk of `kernel::route::Walk` was counted.
     unsafe { out.assume_init() }
 }
 

@@ -459,6 +459,46 @@ fn every_walk_writes_every_point() {
         }
     }
 
+    // Compositions (mixed partials, `operator::compose_into`): their steps, slabs and blocks of
+    // derivative calls must together cover the output. Two steps of a long axis (each step at
+    // least `COMPOSED_STEP_POINTS`), both orders of the factors, every layout (slabs across
+    // another axis when the outer axis is not the outermost in memory), a periodic outer
+    // axis, and three factors (blocks).
+    for (shape, chains) in [
+        (&[1400usize, 100][..], &[&[0usize, 1][..], &[1, 0]][..]),
+        (&[9, 8, 30], &[&[0, 1], &[1, 2], &[2, 0], &[0, 1, 2]]),
+    ] {
+        let xs: Vec<Array1<f64>> = shape.iter().map(|&n| uneven(n)).collect();
+        for (l, f) in layouts(shape).into_iter().enumerate() {
+            for s in [0, 4, 5, 7] {
+                let Ok(stencils) = (0..shape.len())
+                    .map(|k| AxisStencil::new(k, shape[k], &settings_for(shape[k], &xs[k], false)[s]))
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    continue;
+                };
+                for chain in chains {
+                    if shape[0] > 1000 && l > 1 && s > 0 {
+                        continue; // the long shape's other layouts once
+                    }
+                    let steps: Vec<(Axis, &AxisStencil<f64>)> =
+                        chain.iter().map(|&k| (Axis(k), &stencils[k])).collect();
+                    let mut outs = count_outputs(&f.view(), 1, false);
+                    // Split, the pieces' walks run on rayon's threads, which `taken` does not
+                    // hear: no route is asserted here.
+                    for threshold in [0, usize::MAX] {
+                        with_parallel_threshold(threshold, || {
+                            crate::operator::compose_into(&steps, f.view(), outs[0].view_mut())
+                        });
+                    }
+                    assert_all_written(&outs, &|| {
+                        format!("composition {chain:?} of {shape:?}, layout {l}, settings {s}")
+                    });
+                }
+            }
+        }
+    }
+
     // Compact schemes: every layout, along every axis (whole lanes in groups and a remainder,
     // or rows across the lanes), periodic or not, in one tile or several.
     for shape in [&[9usize][..], &[11, 13], &[5, 7, 12], &[600, 1000]] {
