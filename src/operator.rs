@@ -933,7 +933,7 @@ fn compose_two<A, S, D>(
     inner_axis: Axis,
     inner: &AxisStencil<A::Real>,
     f: ArrayView<'_, A, D>,
-    out: ArrayViewMut<'_, S, D>,
+    mut out: ArrayViewMut<'_, S, D>,
 ) where
     A: GradientElement,
     S: Slot<A::Output>,
@@ -954,7 +954,7 @@ fn compose_two<A, S, D>(
         .map(|s| outer.block_window(s, plan.planes.min(n - s)))
         .collect();
     let held = steps.iter().map(|(read, _)| read.len()).max().unwrap_or(0);
-    let pieces = split::into_blocks(out, outer_axis, plan.piece);
+    let pieces = split::blocks_across(&mut out, outer_axis, plan.piece);
     let buffer = || alloc_like::<A, A::Output, D>(&f, Some((outer_axis, held)));
     let run = |buffer: &mut Array<A::Output, D>, (p, mut out): (usize, ArrayViewMut<'_, S, D>)| {
         let end = p + out.len_of(outer_axis);

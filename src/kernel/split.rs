@@ -34,25 +34,6 @@ pub(crate) fn blocks_across<'a, S, D: ndarray::Dimension + 'a>(
         .collect()
 }
 
-/// `view` cut across `axis` into blocks of `block` points along it (the last may be shorter),
-/// each with the index along `axis` of its first point; an empty axis gives one empty block.
-pub(crate) fn into_blocks<'a, S, D: ndarray::Dimension>(
-    mut view: ndarray::ArrayViewMut<'a, S, D>,
-    axis: ndarray::Axis,
-    block: usize,
-) -> Vec<(usize, ndarray::ArrayViewMut<'a, S, D>)> {
-    let block = block.max(1);
-    let mut blocks = Vec::new();
-    let mut start = 0;
-    while view.len_of(axis) > block {
-        let (head, rest) = view.split_at(axis, block);
-        blocks.push((start, head));
-        (start, view) = (start + block, rest);
-    }
-    blocks.push((start, view));
-    blocks
-}
-
 /// The blocks of a call cut outside the kernels (a composed derivative, the Hessian's sweep,
 /// the gradient magnitude), with `state` per thread: on rayon's threads when `parallel`, each
 /// block's own walks then kept on its thread (the blocks are the parallel work), else one after
