@@ -328,6 +328,7 @@
 
 #[allow(unsafe_code)]
 mod alloc;
+mod cache;
 mod coefficients;
 mod compact;
 mod derived;

@@ -5,9 +5,9 @@
 //! contiguously as the planes allow ([`map3`]); large planes are taken a tile at a time
 //! ([`super::route::plane_tiles`]) so that the input planes a stencil shares with the next
 //! planes are still in cache when they are read again. Contiguous planes across the outermost
-//! axis are computed four at a time where the stencil and the planes' spacing allow
-//! ([`jammed_planes`], [`super::route::jams_planes`]), so that each input row is read into
-//! the L1 cache once for the four.
+//! axis are computed four at a time where the stencil, the planes' spacing and the L1 cache
+//! allow ([`jammed_planes`], [`super::route::jams_planes`]), so that each input row is read
+//! into the L1 cache once for the four.
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, Ix1, Slice, Zip};
 
@@ -265,7 +265,7 @@ fn tiled_planes<A: GradientElement, S: Slot<A::Output>, D: Dimension>(
         if axis.index() == 0
             && ps > 0
             && jams(offsets)
-            && jams_planes(&[ps * size_of::<A>(), ps * size_of::<S>()])
+            && jams_planes(&[ps * size_of::<A>(), ps * size_of::<S>()], crate::cache::l1_data_ways)
             && f.shape()[1..] == out.shape()[1..]
             && let (Some(fs), Some(os)) = (f.as_slice(), out.as_slice_mut())
         {

@@ -42,7 +42,8 @@
 //! the lanes instead.
 //!
 //! Inside the plane walk, [`jams_planes`] says whether contiguous planes across the outermost
-//! axis are computed four at a time (the same bits, fewer reads of the rows they share).
+//! axis are computed four at a time (the same bits, fewer reads of the rows they share), from
+//! their spacing and the ways of the processor's L1 data cache ([`crate::cache`]).
 //!
 //! Under `cfg(test)` every route taken is recorded on the calling thread (`taken`), so that
 //! the tests in `kernel/tests.rs` assert the walk chosen for a grid of calls.
@@ -192,8 +193,8 @@ pub(crate) struct ComposedSteps {
 /// the output contiguous. (It is not when [`composed_slabs`] has cut the array across another
 /// axis first. Steps then made the walks strided and slower, 256³ at accuracy 4: ∂0∂1 in F
 /// order, cutting the lanes along axis 0, 37 → 98–127 ms; ∂1∂0 in F order 30–33 → 42–44;
-/// ∂1∂2 in C order 30–33 → 35–38.) With the `threshold` reached, the axis is cut into up to
-/// [`MAX_BLOCKS`] pieces for the threads.
+/// ∂1∂2 in C order 30–33 → 35–38.) With the `threshold` reached and the `rayon` feature, the
+/// axis is cut into up to [`MAX_BLOCKS`] pieces for the threads; without it, one piece.
 pub(crate) fn composed_steps(
     len: usize,
     plane: usize,
@@ -208,6 +209,8 @@ pub(crate) fn composed_steps(
         len
     };
     let steps = len.div_ceil(planes);
+    // Pieces recompute their halos: only worth it when they run on several threads.
+    let threshold = if cfg!(feature = "rayon") { threshold } else { usize::MAX };
     let parallel = len * plane >= threshold && steps > 1;
     let pieces = if parallel { MAX_BLOCKS.min(steps) } else { 1 };
     ComposedSteps {
@@ -607,22 +610,31 @@ fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
 
 /// Whether the plane walk computes [`JAMMED_PLANES`](super::taps::JAMMED_PLANES) neighbouring
 /// output planes per pass over their points, for planes `strides` bytes apart (the input's and
-/// the output's): only when those planes fall on different sets of the L1 cache. Four outputs
-/// of a 5-point stencil read 8 input rows and write 4 at once, and rows a multiple of 4 KiB
-/// apart all fall on one set of an 8-way cache; rows `g = gcd(stride, 4096)` bytes apart in
-/// the low 12 bits spread over `4096 / g` places, enough for 12 rows when `g ≤ 1024`.
+/// the output's) on a processor whose L1 data cache has `ways` lines per set
+/// ([`crate::cache::l1_data_ways`], asked only when the spacing alone does not decide): when
+/// the rows a pass reads and writes at once fit the sets they fall on. Four outputs of a
+/// 5-point stencil read 8 input rows and write 4, [`JAMMED_LINES`] in all, and rows a multiple
+/// of 4 KiB apart all fall on one set (of a cache of 4 KiB per way, as every x86 L1 data cache
+/// of 32 or 48 KiB); rows `g = gcd(stride, 4096)` bytes apart in the low 12 bits spread over
+/// `4096 / g` sets, 3 lines each when `g ≤ 1024`. So: spacings with `g ≤ 1024` on any
+/// processor, any spacing where a set holds all [`JAMMED_LINES`].
 /// Measured (one thread, accuracy 4 along axis 0 into an existing array,
-/// `benches/RESULTS-operators.md`): 4000² (32,000-byte rows) 21.5–23.9 → 12.8–13.1 ms; 4096²
-/// (32 KiB rows) 20.1 → 29.7 ms, so not there.
-pub(crate) fn jams_planes(strides: &[usize]) -> bool {
+/// `benches/RESULTS-operators.md`): on an 8-way cache (Zen 4), 4000² (32,000-byte rows)
+/// 21.5–23.9 → 12.8–13.1 ms, 4096² (32 KiB rows) 20.1 → 29.7 ms, so not there; on a 12-way
+/// cache (Zen 5), 4096² 12.2 → 10.2 ms, 256³ 12.2 → 11.1 ms, 1024² 0.49–0.56 → 0.41–0.43 ms.
+pub(crate) fn jams_planes(strides: &[usize], ways: impl FnOnce() -> usize) -> bool {
     let gcd = |mut a: usize, mut b: usize| {
         while b != 0 {
             (a, b) = (b, a % b);
         }
         a
     };
-    strides.iter().all(|&s| gcd(s, 4096) <= 1024)
+    strides.iter().all(|&s| gcd(s, 4096) <= 1024) || ways() >= JAMMED_LINES
 }
+
+/// The cache lines a pass of four jammed planes holds at once: up to 8 input rows (a 5-point
+/// stencil, or a 4-point one with its gap, across four outputs) and the 4 output rows.
+pub(crate) const JAMMED_LINES: usize = 12;
 
 /// The other axis to cut the planes across `axis` along, and the chunk length of a tile of
 /// [`PLANE_TILE`] points, when those planes have more than [`TILED_PLANES_ABOVE`] points: the

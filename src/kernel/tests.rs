@@ -192,7 +192,10 @@ fn jammed_planes_are_the_lanes_sum() {
     use super::planes::JAMMED_GROUPS;
     let _switch = crate::simd::wide_switch(); // AVX2 left on: the jammed loop needs it
     let shape = [40usize, 60, 70]; // planes 33,600 bytes apart: jammed
-    assert!(super::route::jams_planes(&[shape[1] * shape[2] * size_of::<f64>()]));
+    assert!(super::route::jams_planes(
+        &[shape[1] * shape[2] * size_of::<f64>()],
+        || 8
+    ));
     let c = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
         let (a, b, d) = (i[0] as f64, i[1] as f64, i[2] as f64);
         (0.37 * a).sin() * (0.11 * b + 0.05 * d).cos() + 0.01 * a * a
@@ -245,8 +248,8 @@ fn jammed_planes_are_the_lanes_sum() {
 }
 
 /// Which plane walks take four planes per pass: the stencils `taps::jams` has a loop for, and
-/// the plane spacings `route::jams_planes` allows (not a multiple of 2 KiB, where the rows
-/// would share one set of the L1 cache).
+/// the plane spacings `route::jams_planes` allows: not a multiple of 2 KiB, where the rows
+/// would share one set of the L1 cache, unless that set has room for all of them (12 ways).
 #[test]
 fn jammed_planes_of_a_grid_of_stencils_and_spacings() {
     use super::route::jams_planes;
@@ -287,8 +290,16 @@ fn jammed_planes_of_a_grid_of_stencils_and_spacings() {
         (&[32_000, 16_000], true),
         (&[32_000, 32_768], false),
     ] {
-        assert_eq!(jams_planes(strides), expected, "{strides:?}");
+        assert_eq!(jams_planes(strides, || 8), expected, "{strides:?}, 8 ways");
+        assert_eq!(jams_planes(strides, || 0), expected, "{strides:?}, ways unknown");
+        assert_eq!(jams_planes(strides, || 11), expected, "{strides:?}, 11 ways");
+        // A set of 12 lines holds a pass's rows, whatever their spacing.
+        assert!(jams_planes(strides, || 12), "{strides:?}, 12 ways");
+        assert!(jams_planes(strides, || 16), "{strides:?}, 16 ways");
     }
+    // The cache is asked only when the spacing does not decide.
+    assert!(jams_planes(&[32_000], || unreachable!("not asked")));
+    assert_eq!(super::route::JAMMED_LINES, 8 + super::taps::JAMMED_PLANES);
 }
 
 /// The uninitialised outputs of `alloc::new_array_like` are sound only if every walk writes
