@@ -209,9 +209,8 @@ pub(crate) fn composed_steps(
         len
     };
     let steps = len.div_ceil(planes);
-    // Pieces recompute their halos: only worth it when they run on several threads.
-    let threshold = if cfg!(feature = "rayon") { threshold } else { usize::MAX };
-    let parallel = len * plane >= threshold && steps > 1;
+    // Pieces recompute their halos: only worth it when they run on threads.
+    let parallel = len * plane >= splits_from(threshold) && steps > 1;
     let pieces = if parallel { MAX_BLOCKS.min(steps) } else { 1 };
     ComposedSteps {
         planes,
@@ -459,11 +458,17 @@ impl Layout {
     }
 }
 
+/// The size from which a call is split, given the `threshold` in force: none without the
+/// `rayon` feature, whose blocks would only run one after the other.
+fn splits_from(threshold: usize) -> usize {
+    if cfg!(feature = "rayon") { threshold } else { usize::MAX }
+}
+
 /// The routes of a call: which walk fills which outputs, in how many blocks. `threshold` is
 /// the size from which calls are split ([`crate::with_parallel_threshold`]); without the
 /// `rayon` feature nothing is split.
 pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
-    let threshold = if cfg!(feature = "rayon") { threshold } else { usize::MAX };
+    let threshold = splits_from(threshold);
     let n = layout.terms.len();
     match layout.job {
         Job::Copy => {
