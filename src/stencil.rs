@@ -174,10 +174,10 @@ pub(crate) enum Interior<R> {
 
 impl<R: Float> Interior<R> {
     /// The offsets the interior rule reads, in summation order.
-    pub(crate) fn offsets(&self) -> Vec<isize> {
+    pub(crate) fn offsets(&self) -> &[isize] {
         match self {
-            Interior::Uniform { .. } => vec![-1, 1],
-            Interior::Taps { offsets, .. } | Interior::PerPoint { offsets, .. } => offsets.clone(),
+            Interior::Uniform { .. } => &[-1, 1],
+            Interior::Taps { offsets, .. } | Interior::PerPoint { offsets, .. } => offsets,
         }
     }
 

@@ -75,12 +75,6 @@ pub(crate) use taps::Slot;
 
 use route::{Job, Layout, Route, TermLayout, Walk};
 
-/// The one route of a call with one output.
-fn single_route(routes: Vec<Route>) -> Route {
-    let [route]: [Route; 1] = routes.try_into().expect("one output, one route");
-    route
-}
-
 /// One term of a computation: `± ∂(f)/∂(axis)` with the stencil of that axis.
 pub(crate) struct Term<'a, A, D, R> {
     pub(crate) f: ArrayView<'a, A, D>,
@@ -201,40 +195,69 @@ where
     S: Slot<A::Output>,
     D: Dimension,
 {
-    // Each term with its output, the axes of both in the output's memory order.
-    let pairs: Vec<_> = terms
-        .iter()
-        .zip(outs)
-        .map(|(t, out)| {
+    // Each term and its output with the axes of both in the output's memory order (the
+    // outputs in place, in the same vector).
+    let terms = one_or_many(terms.len(), |s| {
+        terms[s].in_memory_order(&MemoryOrder::of_view_mut(&outs[s]))
+    });
+    let outs: Vec<ArrayViewMut<'_, S, D>> = outs
+        .into_iter()
+        .map(|out| {
             let order = MemoryOrder::of_view_mut(&out);
-            (t.in_memory_order(&order), into_memory_order(out, &order))
+            into_memory_order(out, &order)
         })
         .collect();
-    let Some((_, first)) = pairs.first() else {
+    let Some(first) = outs.first() else {
         return;
     };
+    let term_layouts = one_or_many(terms.len(), |s| terms[s].layout(&outs[s]));
     let layout = Layout {
         contiguous: first.is_standard_layout()
-            && pairs
+            && terms
                 .iter()
+                .zip(&outs)
                 .all(|(t, o)| o.shape() == first.shape() && o.strides() == first.strides() && rows_can_read(t, first)),
-        terms: pairs.iter().map(|(t, o)| t.layout(o)).collect(),
+        terms: &term_layouts,
         ..Layout::of_output(Job::Derivatives, first)
     };
-    let mut pairs = pairs.into_iter();
+    let mut outs = outs.into_iter();
     for route in route::choose(&layout, crate::parallel::threshold()) {
         route::record(&route);
+        let terms = &terms[route.outputs.clone()];
         if route.walk == Walk::Rows {
-            let (sums, outs) = pairs
-                .by_ref()
-                .take(route.outputs.len())
-                .map(|(t, o)| (vec![t], o))
-                .unzip();
+            let sums = terms.iter().map(|t| vec![t.clone()]).collect();
+            let outs = outs.by_ref().take(terms.len()).collect();
             let (sums, dims, outs) = rows_of(sums, outs);
             rows::sums_by_rows(&sums, &dims, outs, route.blocks);
         } else {
-            let (t, out) = pairs.next().expect("one output per route");
-            run_one_term(route.walk, route.blocks, &t, out);
+            let out = outs.next().expect("one output per route");
+            run_one_term(route.walk, route.blocks, &terms[0], out);
+        }
+    }
+}
+
+/// `n` values `f(0)`, `f(1)`, …: on the stack when there is one (a call of one term, whose fixed
+/// cost matters on small arrays: each vector is an allocation), else in a vector.
+fn one_or_many<T>(n: usize, mut f: impl FnMut(usize) -> T) -> OneOrMany<T> {
+    if n == 1 {
+        OneOrMany::One([f(0)])
+    } else {
+        OneOrMany::Many((0..n).map(f).collect())
+    }
+}
+
+/// What [`one_or_many`] returns, read as a slice.
+enum OneOrMany<T> {
+    One([T; 1]),
+    Many(Vec<T>),
+}
+
+impl<T> std::ops::Deref for OneOrMany<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            OneOrMany::One(one) => one,
+            OneOrMany::Many(many) => many,
         }
     }
 }
@@ -285,12 +308,13 @@ where
     let order = MemoryOrder::of_view_mut(&out);
     let terms: Vec<Term<'_, A, D, A::Real>> = terms.iter().map(|t| t.in_memory_order(&order)).collect();
     let out = into_memory_order(out, &order);
+    let term_layouts: Vec<TermLayout> = terms.iter().map(|t| t.layout(&out)).collect();
     let layout = Layout {
         contiguous: out.is_standard_layout() && terms.iter().all(|t| rows_can_read(t, &out)),
-        terms: terms.iter().map(|t| t.layout(&out)).collect(),
+        terms: &term_layouts,
         ..Layout::of_output(job, &out)
     };
-    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    let route = route::choose(&layout, crate::parallel::threshold()).single();
     route::record(&route);
     (terms, out, route)
 }
@@ -361,10 +385,10 @@ where
     let (f, axis) = (f.permuted_axes(order.permutation()), Axis(order.position(axis)));
     let out = into_memory_order(out, &order);
     let layout = Layout {
-        terms: vec![TermLayout::of(&f, &out, axis, f.len_of(axis), false, 0, false)],
+        terms: &[TermLayout::of(&f, &out, axis, f.len_of(axis), false, 0, false)],
         ..Layout::of_output(Job::Difference, &out)
     };
-    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    let route = route::choose(&layout, crate::parallel::threshold()).single();
     route::record(&route);
     let walk = route.walk;
     in_axis_blocks(f.view(), out, axis, 0, route.blocks, |f, o, first| match walk {
@@ -381,14 +405,12 @@ pub(crate) fn difference_in_place<A: DiffElement, D: Dimension>(a: ArrayViewMut<
     let order = MemoryOrder::of_view_mut(&a);
     let axis = Axis(order.position(axis));
     let mut a = into_memory_order(a, &order);
-    let layout = {
-        let f = a.view();
-        Layout {
-            terms: vec![TermLayout::of(&f, &a, axis, f.len_of(axis), false, 0, false)],
-            ..Layout::of_output(Job::Difference, &a)
-        }
+    let term = TermLayout::of(&a.view(), &a, axis, a.len_of(axis), false, 0, false);
+    let layout = Layout {
+        terms: &[term],
+        ..Layout::of_output(Job::Difference, &a)
     };
-    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    let route = route::choose(&layout, crate::parallel::threshold()).single();
     route::record(&route);
     let lanes = route.walk == Walk::DifferenceLanes;
     let cut = outermost_axis(a.shape(), a.strides(), Some(axis));
@@ -409,12 +431,13 @@ pub(crate) fn copy<A: Copy + Sync, S: Slot<A>, D: Dimension>(f: ArrayView<'_, A,
     let order = MemoryOrder::of_view_mut(&out);
     let f = f.permuted_axes(order.permutation());
     let mut out = into_memory_order(out, &order);
-    let mut layout = Layout::of_output(Job::Copy, &out);
-    if out.ndim() > 0 {
-        // Where blocks are cut, as for an axis walk along the outermost axis.
-        layout.terms.push(TermLayout::of(&f, &out, Axis(0), 0, false, 0, false));
-    }
-    let route = single_route(route::choose(&layout, crate::parallel::threshold()));
+    // Where blocks are cut, as for an axis walk along the outermost axis.
+    let outermost = (out.ndim() > 0).then(|| TermLayout::of(&f, &out, Axis(0), 0, false, 0, false));
+    let layout = Layout {
+        terms: outermost.as_slice(),
+        ..Layout::of_output(Job::Copy, &out)
+    };
+    let route = route::choose(&layout, crate::parallel::threshold()).single();
     route::record(&route);
     let copy = |f: ArrayView<'_, A, D>, o: ArrayViewMut<'_, S, D>| Zip::from(o).and(&f).for_each(|o, &x| o.set(x));
     match outermost_axis(out.shape(), out.strides(), None).filter(|_| route.blocks > 1) {

@@ -424,7 +424,7 @@ fn c_stride(shape: &[usize], k: usize) -> isize {
 /// The memory layout summary of a call, computed once from its views (their axes in memory
 /// order) by [`super`]'s entry points: everything [`choose`] reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Layout {
+pub(crate) struct Layout<'t> {
     pub(crate) job: Job,
     pub(crate) ndim: usize,
     /// Every output is contiguous in C order (after the axes are put in memory order), with the
@@ -439,10 +439,11 @@ pub(crate) struct Layout {
     pub(crate) row_len: usize,
     /// The length of the output's outermost axis in memory order (its planes).
     pub(crate) planes: usize,
-    pub(crate) terms: Vec<TermLayout>,
+    /// One per term, in the call's order (borrowed: a call of one term keeps it on the stack).
+    pub(crate) terms: &'t [TermLayout],
 }
 
-impl Layout {
+impl Layout<'static> {
     /// The facts about the output (in memory order) of a call with no terms, not contiguous.
     pub(crate) fn of_output<S, D: Dimension>(job: Job, out: &ArrayViewMut<'_, S, D>) -> Self {
         let dims = out.shape();
@@ -453,7 +454,7 @@ impl Layout {
             points: out.len(),
             row_len: dims.last().copied().unwrap_or(1),
             planes: dims.first().copied().unwrap_or(1),
-            terms: Vec::new(),
+            terms: &[],
         }
     }
 }
@@ -464,16 +465,45 @@ fn splits_from(threshold: usize) -> usize {
     if cfg!(feature = "rayon") { threshold } else { usize::MAX }
 }
 
+/// The routes of a call, in the order of its outputs: one walk for all of them, or one per
+/// output (derivatives that do not share a pass).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Routes {
+    One(Route),
+    PerOutput(Vec<Route>),
+}
+
+impl Routes {
+    /// The route of a call with one output.
+    pub(crate) fn single(self) -> Route {
+        match self {
+            Routes::One(route) => route,
+            Routes::PerOutput(_) => unreachable!("a call of one output has one route"),
+        }
+    }
+}
+
+impl IntoIterator for Routes {
+    type Item = Route;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Route>, std::vec::IntoIter<Route>>;
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Routes::One(route) => Some(route).into_iter().chain(Vec::new()),
+            Routes::PerOutput(routes) => None.into_iter().chain(routes),
+        }
+    }
+}
+
 /// The routes of a call: which walk fills which outputs, in how many blocks. `threshold` is
 /// the size from which calls are split ([`crate::with_parallel_threshold`]); without the
 /// `rayon` feature nothing is split.
-pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
+pub(crate) fn choose(layout: &Layout<'_>, threshold: usize) -> Routes {
     let threshold = splits_from(threshold);
     let n = layout.terms.len();
-    match layout.job {
+    Routes::One(match layout.job {
         Job::Copy => {
             let blocks = layout.terms.first().map_or(1, |t| axis_blocks(t, threshold).0);
-            vec![Route::new(Walk::Copy, blocks, 0..1)]
+            Route::new(Walk::Copy, blocks, 0..1)
         }
         Job::Difference => {
             let t = &layout.terms[0];
@@ -483,40 +513,22 @@ pub(crate) fn choose(layout: &Layout, threshold: usize) -> Vec<Route> {
             } else {
                 Walk::DifferencePlanes
             };
-            vec![Route::new(walk, blocks, 0..1)]
+            Route::new(walk, blocks, 0..1)
         }
-        Job::Derivatives => {
-            if n >= 2 && rows_fit_derivatives(layout) {
-                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..n)];
-            }
-            (0..n).map(|s| one_derivative(layout, s, threshold)).collect()
+        Job::Derivatives if n >= 2 && rows_fit_derivatives(layout) => {
+            Route::new(Walk::Rows, row_blocks(layout, threshold), 0..n)
         }
-        Job::Sum => {
-            if n == 0 {
-                return vec![Route::new(Walk::Zero, 1, 0..1)];
-            }
-            if n == 1 && !layout.terms[0].subtract {
-                return vec![one_derivative(layout, 0, threshold)];
-            }
-            if layout.contiguous {
-                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1)];
-            }
-            vec![slabs(layout, threshold)]
-        }
-        Job::Norm => {
-            if n == 0 {
-                return vec![Route::new(Walk::Zero, 1, 0..1)];
-            }
-            if layout.contiguous {
-                return vec![Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1)];
-            }
-            vec![slabs(layout, threshold)]
-        }
-    }
+        Job::Derivatives if n == 1 => one_derivative(layout, 0, threshold),
+        Job::Derivatives => return Routes::PerOutput((0..n).map(|s| one_derivative(layout, s, threshold)).collect()),
+        Job::Sum | Job::Norm if n == 0 => Route::new(Walk::Zero, 1, 0..1),
+        Job::Sum if n == 1 && !layout.terms[0].subtract => one_derivative(layout, 0, threshold),
+        Job::Sum | Job::Norm if layout.contiguous => Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1),
+        Job::Sum | Job::Norm => slabs(layout, threshold),
+    })
 }
 
 /// The slab walk of a call's one output, each term by its walk inside a slab.
-fn slabs(layout: &Layout, threshold: usize) -> Route {
+fn slabs(layout: &Layout<'_>, threshold: usize) -> Route {
     let mut route = Route::new(Walk::Slabs, slab_blocks(layout, threshold), 0..1);
     route.term_walks = layout.terms.iter().map(walk_in_slab).collect();
     route
@@ -524,7 +536,7 @@ fn slabs(layout: &Layout, threshold: usize) -> Route {
 
 /// The route of term `s` alone, into output `s` (a derivative) or the only output (a sum of
 /// one term): the row engine along a middle axis of contiguous views, else the axis walks.
-fn one_derivative(layout: &Layout, s: usize, threshold: usize) -> Route {
+fn one_derivative(layout: &Layout<'_>, s: usize, threshold: usize) -> Route {
     let t = &layout.terms[s];
     let outputs = match layout.job {
         Job::Derivatives => s..s + 1,
@@ -564,7 +576,7 @@ fn lanes_fit(len: usize, unit_stride: bool) -> bool {
 
 /// The row engine's condition for several derivatives at once: contiguous, large, and rows long
 /// enough where the innermost axis is among those differentiated.
-fn rows_fit_derivatives(layout: &Layout) -> bool {
+fn rows_fit_derivatives(layout: &Layout<'_>) -> bool {
     let innermost = layout.ndim.saturating_sub(1);
     let rows_fit = layout.row_len >= ONE_PASS_MIN_ROW || layout.terms.iter().all(|t| t.place != innermost);
     large_contiguous(layout) && rows_fit
@@ -572,7 +584,7 @@ fn rows_fit_derivatives(layout: &Layout) -> bool {
 
 /// Contiguous and large enough for the row engine to pay (several derivatives need two axes,
 /// a middle axis three, so the number of axes needs no check of its own).
-fn large_contiguous(layout: &Layout) -> bool {
+fn large_contiguous(layout: &Layout<'_>) -> bool {
     layout.contiguous && layout.points >= ONE_PASS_MIN_LEN
 }
 
@@ -596,7 +608,7 @@ fn axis_blocks(t: &TermLayout, threshold: usize) -> (usize, bool) {
     }
 }
 
-fn row_blocks(layout: &Layout, threshold: usize) -> usize {
+fn row_blocks(layout: &Layout<'_>, threshold: usize) -> usize {
     let rows = layout.points / layout.row_len.max(1);
     blocks(layout.points, rows, threshold)
 }
@@ -608,7 +620,7 @@ pub(crate) fn slab_planes(planes: usize, points: usize) -> usize {
     (SLAB / plane.max(1)).clamp(1, planes.max(1))
 }
 
-fn slab_blocks(layout: &Layout, threshold: usize) -> usize {
+fn slab_blocks(layout: &Layout<'_>, threshold: usize) -> usize {
     let slabs = layout.planes.div_ceil(slab_planes(layout.planes, layout.points));
     blocks(layout.points, slabs, threshold)
 }
