@@ -74,16 +74,14 @@ impl<R: Float> AxesPlan<R> {
             GradientError::check_axis(axis.index(), ndim)?;
             AxisStencil::check_settings(axis.index(), shape[axis.index()], &settings(axis)?)?;
         }
-        let axes = axes
-            .iter()
-            .map(|&axis| {
-                Ok((
-                    axis,
-                    AxisStencil::new(axis.index(), shape[axis.index()], &settings(axis)?)?,
-                ))
-            })
-            .collect::<Result<_, GradientError>>()?;
-        Ok(AxesPlan { axes })
+        let mut plan = AxesPlan {
+            axes: Vec::with_capacity(axes.len()),
+        };
+        for &axis in axes {
+            let stencil = AxisStencil::new(axis.index(), shape[axis.index()], &settings(axis)?)?;
+            plan.axes.push((axis, stencil));
+        }
+        Ok(plan)
     }
 
     /// The axes of the options ([`GradientOptions::axes`], all by default) of an array of

@@ -195,6 +195,7 @@ where
     S: Slot<A::Output>,
     D: Dimension,
 {
+    debug_assert_eq!(terms.len(), outs.len(), "one output per term");
     // Each term and its output with the axes of both in the output's memory order (the
     // outputs in place, in the same vector).
     let terms = one_or_many(terms.len(), |s| {
