@@ -24,7 +24,7 @@ use crate::kernel::{self, Slot, Term, route, split};
 use crate::layout::outermost_axis;
 use crate::options::GradientOptions;
 use crate::plan::{AxesPlan, FixedOrder, check_output_shape, refuse_derivative};
-use crate::stencil::AxisStencil;
+use crate::stencil::{AxisStencil, Interior};
 
 /// A linear differential operator: derivatives along any axes and of any order, their
 /// products (mixed partials), sums and differences, scalar and array coefficients, and the
@@ -941,13 +941,26 @@ fn compose_two<A, S, D>(
 {
     let n = f.len_of(outer_axis);
     let outermost = outermost_axis(f.shape(), f.strides(), None) == Some(outer_axis);
+    let central = matches!(
+        (&outer.interior, &inner.interior),
+        (Interior::Uniform { .. }, Interior::Uniform { .. })
+    ) && !inner.periodic
+        && f.strides() == out.strides()
+        && f.strides().iter().all(|&s| s > 0)
+        && f.as_slice_memory_order().is_some()
+        && out.as_slice_memory_order().is_some()
+        && outermost_axis(f.shape(), f.strides(), Some(outer_axis)) == Some(inner_axis);
     let plan = route::composed_steps(
         n,
         f.len() / n,
         outer.interior_width(),
         outermost,
+        central,
         crate::parallel::threshold(),
     );
+    if plan.fused {
+        return central_differences(outer_axis, outer, inner_axis, inner, f, out, plan);
+    }
     // The steps' windows of the outer stencil, the same for every piece.
     let steps: Vec<_> = (0..n)
         .step_by(plan.planes)
@@ -1002,6 +1015,112 @@ fn compose_two<A, S, D>(
         }
     };
     split::for_each_outer_block(plan.parallel, pieces, buffer, run);
+}
+
+/// [`compose_two`] of two central differences, as [`route::composed_steps`] says
+/// ([`ComposedSteps::fused`](route::ComposedSteps::fused)): the output cut across the outer axis
+/// into the plan's pieces (for the threads), each walked a step of planes at a time in memory
+/// order. In a step, the interior planes of the outer axis at the interior rows of the inner one
+/// are computed in one pass from `f` ([`kernel::mixed`]); every other point (the edge rows of
+/// the step's planes, the edge planes' interior rows) is composed on its own by
+/// [`compose_box`]. The boxes do not overlap and cover the step. (Edges walked a step at a time,
+/// not all first: a fresh output's pages are then written while the kernel's zeroing of them
+/// is still in cache.)
+fn central_differences<A, S, D>(
+    outer_axis: Axis,
+    outer: &AxisStencil<A::Real>,
+    inner_axis: Axis,
+    inner: &AxisStencil<A::Real>,
+    f: ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+    plan: route::ComposedSteps,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let (n, m) = (f.len_of(outer_axis), f.len_of(inner_axis));
+    let meet = |a: &std::ops::Range<usize>, b: std::ops::Range<usize>| a.start.max(b.start)..a.end.min(b.end);
+    let pieces = split::blocks_across(&mut out, outer_axis, plan.piece);
+    split::for_each_outer_block(
+        plan.parallel,
+        pieces,
+        || (),
+        |_, (p, mut piece)| {
+            for (s, mut step) in split::blocks_across(&mut piece, outer_axis, plan.planes) {
+                let first = p + s;
+                let planes = first..first + step.len_of(outer_axis);
+                let interior = meet(&planes, outer.lo..outer.hi);
+                let boxes = [
+                    (planes.clone(), 0..inner.lo),
+                    (meet(&planes, 0..outer.lo), inner.lo..inner.hi),
+                    (meet(&planes, outer.hi..n), inner.lo..inner.hi),
+                    (planes.clone(), inner.hi..m),
+                ];
+                let stencils = ((outer_axis, outer), (inner_axis, inner));
+                for (box_planes, rows) in &boxes[..3] {
+                    compose_box(stencils, &f, (&mut step, first), box_planes.clone(), rows.clone());
+                }
+                if !interior.is_empty() {
+                    let at = interior.start - first..interior.end - first;
+                    kernel::mixed::central_differences(
+                        f.view(),
+                        step.slice_axis_mut(outer_axis, Slice::from(at)),
+                        interior.start,
+                        stencils.0,
+                        stencils.1,
+                    );
+                }
+                let (box_planes, rows) = &boxes[3];
+                compose_box(stencils, &f, (&mut step, first), box_planes.clone(), rows.clone());
+            }
+        },
+    );
+}
+
+/// A derivative along an axis: the axis and its stencil.
+type Along<'s, R> = (Axis, &'s AxisStencil<R>);
+
+/// `∂outer ∂inner f` at the output points of `planes` across the outer axis and `rows` across
+/// the inner one (all points of the other axes), into those points of `out` (whose first plane
+/// across the outer axis is plane `first`): the inner derivative of the samples the box's
+/// outer rules read, through the inner stencil's window for `rows`
+/// ([`AxisStencil::block_window`]), into a buffer; then the outer derivative of the box from
+/// it, through the outer stencil's window for `planes`. Every point keeps its whole-array rule
+/// and operands.
+fn compose_box<A, S, D>(
+    ((outer_axis, outer), (inner_axis, inner)): (Along<'_, A::Real>, Along<'_, A::Real>),
+    f: &ArrayView<'_, A, D>,
+    (out, first): (&mut ArrayViewMut<'_, S, D>, usize),
+    planes: std::ops::Range<usize>,
+    rows: std::ops::Range<usize>,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    if planes.is_empty() || rows.is_empty() {
+        return;
+    }
+    let (read_planes, outer_window) = outer.block_window(planes.start, planes.len());
+    let (read_rows, inner_window) = inner.block_window(rows.start, rows.len());
+    let mut input = f.view();
+    input.slice_axis_inplace(outer_axis, Slice::from(read_planes.clone()));
+    input.slice_axis_inplace(inner_axis, Slice::from(read_rows.clone()));
+    let mut temp = alloc_like::<A, A::Output, D>(&input, Some((inner_axis, rows.len())));
+    let term = Term {
+        first: rows.start - read_rows.start,
+        ..Term::new(input, inner_axis, &inner_window)
+    };
+    kernel::derivatives(&[term], vec![temp.view_mut()]);
+    let mut target = out.view_mut();
+    target.slice_axis_inplace(outer_axis, Slice::from(planes.start - first..planes.end - first));
+    target.slice_axis_inplace(inner_axis, Slice::from(rows));
+    let term = Term {
+        first: planes.start - read_planes.start,
+        ..Term::new(temp.view(), outer_axis, &outer_window)
+    };
+    kernel::derivatives(&[term], vec![target]);
 }
 
 /// findiff's notation: `Diff(0) * Diff(1)`, `Diff(0)**2`, `Coef(0.5)`, `Coef(array[20, 30])`

@@ -3,7 +3,9 @@
 //! every bad argument a typed error. findiff parity is in `findiff_operators.rs`.
 
 use ndarray::{Array, Array1, Array2, Array3, ArrayD, Axis, Dimension, IxDyn, ShapeBuilder, array, s};
-use ndarray_gradient::{ArrayGradientExt, Boundary, GradientError, GradientOptions, Operator, with_parallel_threshold};
+use ndarray_gradient::{
+    ArrayGradientExt, Boundary, EdgeOrder, GradientError, GradientOptions, Operator, with_parallel_threshold,
+};
 use num_complex::Complex64;
 
 fn same_bits<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> bool {
@@ -101,12 +103,21 @@ fn mixed_partials_are_the_composed_calls() {
 /// piece starts its own).
 #[test]
 fn mixed_partials_of_long_and_short_axes() {
+    // NumPy's central differences (a spacing whose reciprocal is exact, one whose is not, and
+    // second-order edges) take the fused walk in C order (`kernel::mixed`) and the steps in F
+    // order.
     for (threads, opts) in [
         ("one thread", GradientOptions::new().accuracy(4)),
         ("one thread, accuracy 8", GradientOptions::new().accuracy(8)),
         ("split", GradientOptions::new().accuracy(4)),
+        ("one thread, central differences", GradientOptions::new().spacing(0.3)),
+        ("split, central differences", GradientOptions::new().spacing(0.5)),
+        (
+            "split, central differences, second-order edges",
+            GradientOptions::new().spacing(0.3).edge_order(EdgeOrder::Second),
+        ),
     ] {
-        let threshold = if threads == "split" { 0 } else { usize::MAX };
+        let threshold = if threads.starts_with("split") { 0 } else { usize::MAX };
         with_parallel_threshold(threshold, || mixed_partials_of_shapes(&opts, threads));
     }
 }
@@ -205,21 +216,27 @@ fn coefficients_multiply_pointwise() {
 fn integer_and_complex_inputs() {
     let fi = Array2::from_shape_fn((9, 11), |(i, j)| (i * i * j) as i32 - 40);
     let ff = fi.mapv(f64::from);
-    let opts = GradientOptions::new().accuracy(4);
-    let op = d(0, 1) * d(1, 1) + Operator::identity();
-    assert!(same_bits(
-        &op.apply(&fi, &opts).unwrap(),
-        &op.apply(&ff, &opts).unwrap()
-    ));
     let fc = Array2::from_shape_fn((9, 11), |(i, j)| Complex64::new(i as f64 * 0.5, (j * i) as f64));
-    let got = (d(0, 1) * d(1, 1)).apply(&fc, &opts).unwrap();
-    let inner = fc.gradient_axis_with(Axis(1), &opts).unwrap();
-    let expected = inner.gradient_axis_with(Axis(0), &opts).unwrap();
-    assert!(
-        got.iter()
-            .zip(&expected)
-            .all(|(x, y)| x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits())
-    );
+    // Accuracy 4 (the steps), and NumPy's central differences (the fused walk).
+    for opts in [GradientOptions::new().accuracy(4), GradientOptions::new().spacing(0.3)] {
+        let op = d(0, 1) * d(1, 1) + Operator::identity();
+        assert!(same_bits(
+            &op.apply(&fi, &opts).unwrap(),
+            &op.apply(&ff, &opts).unwrap()
+        ));
+        assert!(same_bits(
+            &(d(0, 1) * d(1, 1)).apply(&fi, &opts).unwrap(),
+            &partial(&partial(&ff, 1, 1, &opts), 0, 1, &opts)
+        ));
+        let got = (d(0, 1) * d(1, 1)).apply(&fc, &opts).unwrap();
+        let inner = fc.gradient_axis_with(Axis(1), &opts).unwrap();
+        let expected = inner.gradient_axis_with(Axis(0), &opts).unwrap();
+        assert!(
+            got.iter()
+                .zip(&expected)
+                .all(|(x, y)| x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits())
+        );
+    }
 }
 
 /// Every bad argument is a typed error naming what to fix, and `apply_into` leaves its output

@@ -61,6 +61,7 @@ macro_rules! in_static_dim {
 pub(crate) mod compact;
 mod difference;
 mod lanes;
+pub(crate) mod mixed;
 mod planes;
 pub(crate) mod route;
 mod rows;

@@ -174,6 +174,15 @@ pub(crate) struct ComposedSteps {
     pub(crate) piece: usize,
     /// Whether the pieces run on rayon's threads.
     pub(crate) parallel: bool,
+    /// Whether the interior (the points where both derivatives take their interior rule) is
+    /// computed in one pass from the input, plane by plane ([`super::mixed`]), and only the
+    /// edges through the steps' buffer: for two central differences, which read four samples a
+    /// point. Measured (256³ `f64`, C order, ∂0∂1, accuracy 2, one thread, allocating,
+    /// `benches/RESULTS-operators.md`): FUSED_MEASURED. Wider
+    /// stencils are not fused: every inner sum would be computed once per outer tap (a
+    /// scratch loop at accuracy 4 took 35–38 ms into an existing 256³ array, against the
+    /// steps' 15.5–17.1).
+    pub(crate) fused: bool,
 }
 
 /// The walk of a composition of two derivatives along different axes, the outer one not
@@ -195,11 +204,18 @@ pub(crate) struct ComposedSteps {
 /// order, cutting the lanes along axis 0, 37 → 98–127 ms; ∂1∂0 in F order 30–33 → 42–44;
 /// ∂1∂2 in C order 30–33 → 35–38.) With the `threshold` reached and the `rayon` feature, the
 /// axis is cut into up to [`MAX_BLOCKS`] pieces for the threads; without it, one piece.
+///
+/// `central`: both derivatives are central differences (NumPy's uniform interior), the input
+/// and the output are contiguous in one memory order, and the inner derivative's axis comes
+/// right after the outer one in it, so that each output plane's interior is one run of memory
+/// ([`ComposedSteps::fused`]; it also needs the outer axis `outermost`). The fused pieces are
+/// the steps' pieces.
 pub(crate) fn composed_steps(
     len: usize,
     plane: usize,
     width: usize,
     outermost: bool,
+    central: bool,
     threshold: usize,
 ) -> ComposedSteps {
     let len = len.max(1);
@@ -216,6 +232,7 @@ pub(crate) fn composed_steps(
         planes,
         piece: steps.div_ceil(pieces) * planes,
         parallel,
+        fused: central && outermost,
     }
 }
 

@@ -499,6 +499,49 @@ where
     }
 }
 
+/// `o[k] = difference(difference(below[0][k], below[1][k], inner), difference(above[0][k],
+/// above[1][k], inner), outer)`: a central difference of two central differences, the mixed
+/// partial of two of NumPy's uniform interiors at a run of points, from the four samples it
+/// reads. The inner differences are the values the composition would have stored (rounded the
+/// same way), so the bits are those of taking the two derivatives one after the other.
+pub(crate) fn difference_of_differences<A, S, Qi, Qo>(
+    o: &mut [S],
+    below: [&[A]; 2],
+    above: [&[A]; 2],
+    inner: Qi,
+    outer: Qo,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Qi: Quotient<A::Output>,
+    Qo: Quotient<A::Output>,
+{
+    let o = S::as_core(o);
+    crate::simd::wide(
+        #[inline(always)]
+        || differences_loop(o, below, above, inner, outer),
+    )
+}
+
+#[inline(always)]
+fn differences_loop<A, S, Qi, Qo>(o: &mut [S], below: [&[A]; 2], above: [&[A]; 2], inner: Qi, outer: Qo)
+where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    Qi: Quotient<A::Output>,
+    Qo: Quotient<A::Output>,
+{
+    let m = o.len();
+    let ([bl, bh], [al, ah]) = (below, above);
+    // Sliced to the output's length, so that the loop runs without bounds checks.
+    let (bl, bh, al, ah) = (&bl[..m], &bh[..m], &al[..m], &ah[..m]);
+    for (k, o) in o.iter_mut().enumerate() {
+        let lo = difference(bl[k].to_output(), bh[k].to_output(), inner);
+        let hi = difference(al[k].to_output(), ah[k].to_output(), inner);
+        o.set(difference(lo, hi, outer));
+    }
+}
+
 /// `o[k] = √(Σ_s p_s[k]²)` where `p_s = parts[s * piece..][..o.len()]` for `s < count`: the
 /// norm of `count` terms' values, the squares added in order of `s` (as [`RootOfSquares`] does
 /// for up to three terms, the last computed in the loop; this is for more).

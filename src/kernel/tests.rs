@@ -475,6 +475,7 @@ fn every_walk_writes_every_point() {
     // least `COMPOSED_STEP_POINTS`), both orders of the factors, every layout (slabs across
     // another axis when the outer axis is not the outermost in memory), a periodic outer
     // axis, and three factors (blocks).
+    let fused_before = super::mixed::FUSED_PLANES.with(|n| n.get());
     for (shape, chains) in [
         (&[1400usize, 100][..], &[&[0usize, 1][..], &[1, 0]][..]),
         (&[9, 8, 30], &[&[0, 1], &[1, 2], &[2, 0], &[0, 1, 2]]),
@@ -509,6 +510,13 @@ fn every_walk_writes_every_point() {
             }
         }
     }
+
+    // Two central differences on C-ordered inputs took the fused walk (on this thread when not
+    // split), so its writes were counted above.
+    assert!(
+        super::mixed::FUSED_PLANES.with(|n| n.get()) > fused_before,
+        "the fused walk never taken"
+    );
 
     // Compact schemes: every layout, along every axis (whole lanes in groups and a remainder,
     // or rows across the lanes), periodic or not, in one tile or several.
@@ -1222,6 +1230,7 @@ fn composed_steps_of_a_grid_of_shapes() {
         planes,
         piece,
         parallel,
+        fused: false,
     };
     // (planes, points per plane, stencil width, threshold) -> steps
     let cases = [
@@ -1245,18 +1254,32 @@ fn composed_steps_of_a_grid_of_shapes() {
         ((8, 1 << 20, 2, threshold), steps(4, 4, true)),
     ];
     // The outer axis not the outermost in memory: one step of the whole axis, on one thread.
-    assert_eq!(composed_steps(256, 2048, 4, false, usize::MAX), steps(256, 256, false));
     assert_eq!(
-        composed_steps(256, 1 << 16, 4, false, threshold),
+        composed_steps(256, 2048, 4, false, false, usize::MAX),
+        steps(256, 256, false)
+    );
+    assert_eq!(
+        composed_steps(256, 1 << 16, 4, false, false, threshold),
         steps(256, 256, false)
     );
     for ((len, plane, width, threshold), expected) in cases {
         assert_eq!(
-            composed_steps(len, plane, width, true, threshold),
+            composed_steps(len, plane, width, true, false, threshold),
             expected,
             "{len} planes of {plane}, width {width}"
         );
+        // Two central differences: the same pieces, the interior fused.
+        assert_eq!(
+            composed_steps(len, plane, width, true, true, threshold),
+            ComposedSteps {
+                fused: true,
+                ..expected
+            },
+            "{len} planes of {plane}, central differences"
+        );
     }
+    // Fused only along the outermost axis, where each plane's interior is one run.
+    assert!(!composed_steps(256, 1 << 16, 2, false, true, usize::MAX).fused);
 }
 
 /// The slabs a composed derivative (a mixed partial) is first cut into: across the outermost
