@@ -11,7 +11,9 @@ use crate::element::GradientElement;
 use crate::error::GradientError;
 use crate::kernel::{self, Term, route, split};
 use crate::layout::outermost_axis;
-use crate::operator::{Stencils, compose_into, stencil_of};
+use crate::operator::{
+    Stencils, central_differences_in_one_layout, central_differences_of_planes, compose_into, stencil_of,
+};
 use crate::options::GradientOptions;
 use crate::parallel::threshold;
 use crate::plan::{AxesPlan, FixedOrder, refuse_derivative};
@@ -143,8 +145,13 @@ where
 /// block and the halo the first-derivative stencil of `c` reads, into buffers that stay in
 /// cache, and every entry of the block from them: `∂ᵢ gⱼ` (along `c` through the block's
 /// window of the stencil, as [`compose_into`] does), and the
-/// diagonal from `f`. Each value has the operands and stencil of the entry-by-entry
-/// computation, so the same bits. `None` when every axis wraps (or has one point).
+/// diagonal from `f`. When every mixed entry is two central differences that
+/// [`route::fuses_central_differences`] allows (C order), no first derivative is kept: each
+/// mixed entry of a block is computed from `f` in one pass ([`central_entries_of_block`];
+/// 256³ at accuracy 2, one thread: 1.39–1.45× → 1.16–1.17× the floor of its six outputs,
+/// `benches/RESULTS-operators.md`). Each value has the operands and stencil of the
+/// entry-by-entry computation, so the same bits. `None` when every axis wraps (or has one
+/// point).
 fn hessian_in_blocks<A, D>(
     f: &ArrayView<'_, A, D>,
     axes: &[Axis],
@@ -182,6 +189,29 @@ where
         .unwrap_or(0);
     // Zeroed outputs: written block by block below, through the kernels.
     let mut entries: Vec<Array<A::Output, D>> = (0..count).map(|_| alloc_like(f, None)).collect();
+    // Every mixed entry of two central differences computed in one pass from `f`, a block's
+    // planes at a time ([`central_differences_of_planes`]): its outer axis the cut (the
+    // outermost in memory), or the outermost of a plane across the cut when neither of its
+    // axes is the cut. Then no first derivative is kept.
+    let fused = {
+        let outermost = outermost_axis(f.shape(), f.strides(), None);
+        let sample = entries[0].view_mut();
+        axes.iter().enumerate().all(|(p, &a)| {
+            axes[p + 1..].iter().all(|&b| {
+                let central = central_differences_in_one_layout(st(a, 1), st(b, 1), f, &sample);
+                let plane_strides: Vec<isize> = (0..f.ndim())
+                    .map(|k| if k == c.index() { 0 } else { f.strides()[k] })
+                    .collect();
+                let outer_first = if a == c {
+                    outermost == Some(a)
+                } else {
+                    // A plane across `c` is then contiguous, with `a` outermost in it.
+                    b != c && outermost == Some(c) && outermost_axis(f.shape(), &plane_strides, Some(c)) == Some(a)
+                };
+                route::fuses_central_differences(central, outer_first)
+            })
+        })
+    };
     let mut chunks: Vec<_> = entries.iter_mut().map(|e| e.axis_chunks_iter_mut(c, block)).collect();
     type Block<'o, T, D> = (usize, Vec<ArrayViewMut<'o, T, D>>);
     let blocks: Vec<Block<'_, A::Output, D>> = (0..n.div_ceil(block))
@@ -196,9 +226,17 @@ where
         })
         .collect();
     // Per thread: the first derivatives over a block and its halo along `c`.
-    let buffers = || -> Vec<Array<A::Output, D>> { inner.iter().map(|_| alloc_like(f, Some((c, longest)))).collect() };
+    let buffers = || -> Vec<Array<A::Output, D>> {
+        if fused {
+            return Vec::new();
+        }
+        inner.iter().map(|_| alloc_like(f, Some((c, longest)))).collect()
+    };
     let run = |g: &mut Vec<Array<A::Output, D>>, (s, outs): Block<'_, A::Output, D>| {
         let e = s + outs[0].len_of(c);
+        if fused {
+            return central_entries_of_block(f, axes, stencils, c, s, outs);
+        }
         let (lo, hi) = reach(1, s, e - s);
         // gⱼ over [lo, hi) along c; g_c itself over the block only (its window).
         let window_c1 = cut_is_axis.then(|| st(c, 1).window(lo as isize, hi - lo));
@@ -267,6 +305,63 @@ where
     };
     split::for_each_outer_block(parallel, blocks, buffers, run);
     Some(entries)
+}
+
+/// The Hessian entries of the block of planes from `s` across `c` (in `outs`, entry by entry
+/// in the Hessian's order) when every mixed entry is fused ([`hessian_in_blocks`]): the
+/// diagonal's second derivatives from `f`, then each mixed entry by
+/// [`central_differences_of_planes`], over the block when its outer axis is `c`, else a plane
+/// across `c` at a time.
+fn central_entries_of_block<A, D>(
+    f: &ArrayView<'_, A, D>,
+    axes: &[Axis],
+    stencils: &Stencils<A::Real>,
+    c: Axis,
+    s: usize,
+    outs: Vec<ArrayViewMut<'_, A::Output, D>>,
+) where
+    A: GradientElement,
+    D: Dimension,
+{
+    let st = |axis: Axis, m: usize| stencil_of(stencils, axis, m);
+    let e = s + outs[0].len_of(c);
+    let mut diagonal = Vec::new();
+    let mut diagonal_outs = Vec::new();
+    let mut mixed = Vec::new();
+    let mut outs = outs.into_iter();
+    for (p, &a) in axes.iter().enumerate() {
+        for &b in &axes[p..] {
+            let out = outs.next().expect("one output per entry");
+            if a == b {
+                // Along `c`, the block's window of the stencil over the samples it reads.
+                diagonal.push((a, (a == c).then(|| st(a, 2).block_window(s, e - s))));
+                diagonal_outs.push(out);
+            } else {
+                mixed.push(((a, st(a, 1)), (b, st(b, 1)), out));
+            }
+        }
+    }
+    let terms: Vec<Term<'_, A, D, A::Real>> = diagonal
+        .iter()
+        .map(|(a, window)| match window {
+            Some((read, w)) => Term {
+                first: s - read.start,
+                ..Term::new(f.slice_axis(c, Slice::from(read.clone())), c, w)
+            },
+            None => Term::new(f.slice_axis(c, Slice::from(s..e)), *a, st(*a, 2)),
+        })
+        .collect();
+    kernel::derivatives(&terms, diagonal_outs);
+    for (outer, inner, mut out) in mixed {
+        if outer.0 == c {
+            central_differences_of_planes((outer, inner), f, out, s);
+        } else {
+            for (k, plane) in out.axis_chunks_iter_mut(c, 1).enumerate() {
+                let f = f.slice_axis(c, Slice::from(s + k..s + k + 1));
+                central_differences_of_planes((outer, inner), &f, plane, 0);
+            }
+        }
+    }
 }
 
 /// The Jacobian `J[c, k] = ∂F_c/∂x_k` of a field of shape `(components, n₀, …)` over the

@@ -941,15 +941,7 @@ fn compose_two<A, S, D>(
 {
     let n = f.len_of(outer_axis);
     let outermost = outermost_axis(f.shape(), f.strides(), None) == Some(outer_axis);
-    let central = matches!(
-        (&outer.interior, &inner.interior),
-        (Interior::Uniform { .. }, Interior::Uniform { .. })
-    ) && !inner.periodic
-        && f.strides() == out.strides()
-        && f.strides().iter().all(|&s| s > 0)
-        && f.as_slice_memory_order().is_some()
-        && out.as_slice_memory_order().is_some()
-        && outermost_axis(f.shape(), f.strides(), Some(outer_axis)) == Some(inner_axis);
+    let central = central_differences_in_one_layout(outer, inner, &f, &out);
     let plan = route::composed_steps(
         n,
         f.len() / n,
@@ -1017,15 +1009,33 @@ fn compose_two<A, S, D>(
     split::for_each_outer_block(plan.parallel, pieces, buffer, run);
 }
 
+/// Whether `outer` and `inner` are central differences (NumPy's uniform interior, neither
+/// periodic) and `f` and `out` contiguous with the same positive strides: what
+/// [`route::fuses_central_differences`] is told as `central`.
+pub(crate) fn central_differences_in_one_layout<A, S, D: Dimension>(
+    outer: &AxisStencil<A::Real>,
+    inner: &AxisStencil<A::Real>,
+    f: &ArrayView<'_, A, D>,
+    out: &ArrayViewMut<'_, S, D>,
+) -> bool
+where
+    A: GradientElement,
+{
+    matches!(
+        (&outer.interior, &inner.interior),
+        (Interior::Uniform { .. }, Interior::Uniform { .. })
+    ) && !inner.periodic
+        && !outer.periodic
+        && f.strides() == out.strides()
+        && f.strides().iter().all(|&s| s > 0)
+        && f.as_slice_memory_order().is_some()
+        && out.as_slice_memory_order().is_some()
+}
+
 /// [`compose_two`] of two central differences, as [`route::composed_steps`] says
 /// ([`ComposedSteps::fused`](route::ComposedSteps::fused)): the output cut across the outer axis
 /// into the plan's pieces (for the threads), each walked a step of planes at a time in memory
-/// order. In a step, the interior planes of the outer axis at the interior rows of the inner one
-/// are computed in one pass from `f` ([`kernel::mixed`]); every other point (the edge rows of
-/// the step's planes, the edge planes' interior rows) is composed on its own by
-/// [`compose_box`]. The boxes do not overlap and cover the step. (Edges walked a step at a time,
-/// not all first: a fresh output's pages are then written while the kernel's zeroing of them
-/// is still in cache.)
+/// order ([`central_differences_of_planes`]).
 fn central_differences<A, S, D>(
     outer_axis: Axis,
     outer: &AxisStencil<A::Real>,
@@ -1039,47 +1049,67 @@ fn central_differences<A, S, D>(
     S: Slot<A::Output>,
     D: Dimension,
 {
-    let (n, m) = (f.len_of(outer_axis), f.len_of(inner_axis));
-    let meet = |a: &std::ops::Range<usize>, b: std::ops::Range<usize>| a.start.max(b.start)..a.end.min(b.end);
     let pieces = split::blocks_across(&mut out, outer_axis, plan.piece);
     split::for_each_outer_block(
         plan.parallel,
         pieces,
         || (),
         |_, (p, mut piece)| {
-            for (s, mut step) in split::blocks_across(&mut piece, outer_axis, plan.planes) {
-                let first = p + s;
-                let planes = first..first + step.len_of(outer_axis);
-                let interior = meet(&planes, outer.lo..outer.hi);
-                let boxes = [
-                    (planes.clone(), 0..inner.lo),
-                    (meet(&planes, 0..outer.lo), inner.lo..inner.hi),
-                    (meet(&planes, outer.hi..n), inner.lo..inner.hi),
-                    (planes.clone(), inner.hi..m),
-                ];
-                let stencils = ((outer_axis, outer), (inner_axis, inner));
-                for (box_planes, rows) in &boxes[..3] {
-                    compose_box(stencils, &f, (&mut step, first), box_planes.clone(), rows.clone());
-                }
-                if !interior.is_empty() {
-                    let at = interior.start - first..interior.end - first;
-                    kernel::mixed::central_differences(
-                        f.view(),
-                        step.slice_axis_mut(outer_axis, Slice::from(at)),
-                        interior.start,
-                        stencils.0,
-                        stencils.1,
-                    );
-                }
-                let (box_planes, rows) = &boxes[3];
-                compose_box(stencils, &f, (&mut step, first), box_planes.clone(), rows.clone());
+            for (s, step) in split::blocks_across(&mut piece, outer_axis, plan.planes) {
+                central_differences_of_planes(((outer_axis, outer), (inner_axis, inner)), &f, step, p + s);
             }
         },
     );
 }
 
+/// `∂outer ∂inner f` of two central differences ([`route::fuses_central_differences`]) at the
+/// output planes of `out` across the outer axis, the first of them plane `first`. The interior
+/// planes of the outer axis at the interior points of the inner one are computed in one pass
+/// from `f` ([`kernel::mixed`]); every other point (the edge rows of the planes, the edge
+/// planes' interior rows) is composed on its own by [`compose_box`]. The boxes do not overlap
+/// and cover the planes. (The callers walk a few planes at a time in memory order, edges
+/// included, not all edges first: a fresh output's pages are then written while the kernel's
+/// zeroing of them is still in cache.)
+pub(crate) fn central_differences_of_planes<A, S, D>(
+    stencils: (Along<'_, A::Real>, Along<'_, A::Real>),
+    f: &ArrayView<'_, A, D>,
+    mut out: ArrayViewMut<'_, S, D>,
+    first: usize,
+) where
+    A: GradientElement,
+    S: Slot<A::Output>,
+    D: Dimension,
+{
+    let ((outer_axis, outer), (inner_axis, inner)) = stencils;
+    let (n, m) = (f.len_of(outer_axis), f.len_of(inner_axis));
+    let meet = |a: &std::ops::Range<usize>, b: std::ops::Range<usize>| a.start.max(b.start)..a.end.min(b.end);
+    let planes = first..first + out.len_of(outer_axis);
+    let interior = meet(&planes, outer.lo..outer.hi);
+    let boxes = [
+        (planes.clone(), 0..inner.lo),
+        (meet(&planes, 0..outer.lo), inner.lo..inner.hi),
+        (meet(&planes, outer.hi..n), inner.lo..inner.hi),
+        (planes.clone(), inner.hi..m),
+    ];
+    for (box_planes, rows) in &boxes[..3] {
+        compose_box(stencils, f, (&mut out, first), box_planes.clone(), rows.clone());
+    }
+    if !interior.is_empty() {
+        let at = interior.start - first..interior.end - first;
+        kernel::mixed::central_differences(
+            f.view(),
+            out.slice_axis_mut(outer_axis, Slice::from(at)),
+            interior.start,
+            stencils.0,
+            stencils.1,
+        );
+    }
+    let (box_planes, rows) = &boxes[3];
+    compose_box(stencils, f, (&mut out, first), box_planes.clone(), rows.clone());
+}
+
 /// A derivative along an axis: the axis and its stencil.
-type Along<'s, R> = (Axis, &'s AxisStencil<R>);
+pub(crate) type Along<'s, R> = (Axis, &'s AxisStencil<R>);
 
 /// `∂outer ∂inner f` at the output points of `planes` across the outer axis and `rows` across
 /// the inner one (all points of the other axes), into those points of `out` (whose first plane

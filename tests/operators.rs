@@ -526,18 +526,21 @@ fn hessian_entries_are_the_composed_calls() {
         );
         assert_eq!(h.into_entries().len(), 6);
     }
-    // On one thread the same bits; axes that leave out the outermost axis (the blocks are cut
-    // along an axis no entry differentiates).
+    // On one thread the same bits (the steps' buffers, and central differences fused from the
+    // input); axes that leave out the outermost axis (the blocks are cut along an axis no entry
+    // differentiates).
+    for opts in [GradientOptions::new().accuracy(4), GradientOptions::new().spacing(0.3)] {
+        let h = f.hessian(&opts).unwrap();
+        let serial = ndarray_gradient::with_parallel_threshold(usize::MAX, || f.hessian(&opts)).unwrap();
+        assert!(
+            h.clone()
+                .into_entries()
+                .iter()
+                .zip(serial.into_entries())
+                .all(|(a, b)| same_bits(a, &b))
+        );
+    }
     let opts = GradientOptions::new().accuracy(4);
-    let h = f.hessian(&opts).unwrap();
-    let serial = ndarray_gradient::with_parallel_threshold(usize::MAX, || f.hessian(&opts)).unwrap();
-    assert!(
-        h.clone()
-            .into_entries()
-            .iter()
-            .zip(serial.into_entries())
-            .all(|(a, b)| same_bits(a, &b))
-    );
     let h = f.hessian(&opts.clone().axes([Axis(2), Axis(1)])).unwrap();
     assert!(same_bits(h.get(0, 1), &partial(&partial(&f, 1, 1, &opts), 2, 1, &opts)));
     assert!(same_bits(h.get(1, 1), &partial(&f, 1, 2, &opts)));
@@ -546,6 +549,15 @@ fn hessian_entries_are_the_composed_calls() {
     let h = line.hessian(&opts).unwrap();
     assert_eq!(h.len(), 1);
     assert!(same_bits(h.get(0, 0), &partial(&line, 0, 2, &opts)));
+    // Two dimensions, central differences (the mixed entry fused).
+    let plane = Array2::from_shape_fn((70, 45), |(i, j)| ((i * 13 + j * 7) % 17) as f64 * 0.3 - j as f64);
+    let central = GradientOptions::new().spacing(0.7);
+    let h = plane.hessian(&central).unwrap();
+    assert!(same_bits(
+        h.get(0, 1),
+        &partial(&partial(&plane, 1, 1, &central), 0, 1, &central)
+    ));
+    assert!(same_bits(h.get(1, 1), &partial(&plane, 1, 2, &central)));
     // Axes [2, 0]: row 0 is axis 2, entry (0, 1) is ∂2(∂0 f).
     let opts = GradientOptions::new().accuracy(2).axes([Axis(2), Axis(0)]);
     let h = f.hessian(&opts).unwrap();

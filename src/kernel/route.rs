@@ -177,8 +177,10 @@ pub(crate) struct ComposedSteps {
     /// Whether the interior (the points where both derivatives take their interior rule) is
     /// computed in one pass from the input, plane by plane ([`super::mixed`]), and only the
     /// edges through the steps' buffer: for two central differences, which read four samples a
-    /// point. Measured (256³ `f64`, C order, ∂0∂1, accuracy 2, one thread, allocating,
-    /// `benches/RESULTS-operators.md`): FUSED_MEASURED. Wider
+    /// point. Measured (`f64`, C order, ∂0∂1, accuracy 2, one thread, into an existing array,
+    /// four alternated rounds, `benches/RESULTS-operators.md`): 256³ 14.5–15.3 → 11.3–11.6 ms;
+    /// ∂0∂2 of 256³ 18.4–20.5 → 13.6–13.8; 4096² 12.2–15.3 → 7.7–12.9 ms. Allocating, 256³ went
+    /// from 1.56× to 1.35× the floor. Wider
     /// stencils are not fused: every inner sum would be computed once per outer tap (a
     /// scratch loop at accuracy 4 took 35–38 ms into an existing 256³ array, against the
     /// steps' 15.5–17.1).
@@ -205,11 +207,10 @@ pub(crate) struct ComposedSteps {
 /// ∂1∂2 in C order 30–33 → 35–38.) With the `threshold` reached and the `rayon` feature, the
 /// axis is cut into up to [`MAX_BLOCKS`] pieces for the threads; without it, one piece.
 ///
-/// `central`: both derivatives are central differences (NumPy's uniform interior), the input
-/// and the output are contiguous in one memory order, and the inner derivative's axis comes
-/// right after the outer one in it, so that each output plane's interior is one run of memory
-/// ([`ComposedSteps::fused`]; it also needs the outer axis `outermost`). The fused pieces are
-/// the steps' pieces.
+/// `central`: both derivatives are central differences (NumPy's uniform interior, neither
+/// periodic), and the input and the output are contiguous in one memory order with positive
+/// strides ([`ComposedSteps::fused`], [`fuses_central_differences`]). The fused walk's pieces
+/// are the steps' pieces.
 pub(crate) fn composed_steps(
     len: usize,
     plane: usize,
@@ -232,8 +233,18 @@ pub(crate) fn composed_steps(
         planes,
         piece: steps.div_ceil(pieces) * planes,
         parallel,
-        fused: central && outermost,
+        fused: fuses_central_differences(central, outermost),
     }
+}
+
+/// Whether a mixed partial of two central differences is computed in one pass from the input
+/// ([`super::mixed`]; measured at [`ComposedSteps::fused`]): when `central` (see
+/// [`composed_steps`]) and the outer axis is the `outermost` in memory, so that each output
+/// plane across it is one run of memory beside the two input planes it reads. The Hessian's
+/// sweep asks the same for its mixed entries, a plane of its block at a time when the outer
+/// axis is not the one it cuts.
+pub(crate) fn fuses_central_differences(central: bool, outermost: bool) -> bool {
+    central && outermost
 }
 
 /// How a composed derivative (a mixed partial) is first cut into slabs across the outermost

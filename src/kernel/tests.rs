@@ -1374,3 +1374,25 @@ fn compact_tiles_of_a_grid_of_sizes() {
         );
     }
 }
+
+/// The Hessian's mixed entries of central differences take the fused walk ([`super::mixed`])
+/// when every one can (C order: the cut axis outermost, each other entry's outer axis outermost
+/// in a plane across it), and none does in F order, where the entries read the cut axis as
+/// their inner one. (`tests/operators.rs` checks the bits against the composed calls.)
+#[test]
+fn hessian_fuses_central_differences_in_c_order() {
+    use crate::{ArrayGradientExt, GradientOptions};
+    let c = ndarray::Array3::from_shape_fn((20, 9, 7), |(i, j, k)| ((i * 7 + j * 3 + k) % 11) as f64);
+    let mut f = ndarray::Array3::zeros(c.raw_dim().f());
+    f.assign(&c);
+    let opts = GradientOptions::new().spacing(0.3);
+    let fused_planes = |a: &ndarray::Array3<f64>| {
+        let before = super::mixed::FUSED_PLANES.with(|n| n.get());
+        with_parallel_threshold(usize::MAX, || a.hessian(&opts).unwrap());
+        super::mixed::FUSED_PLANES.with(|n| n.get()) - before
+    };
+    // (0, 1) and (0, 2): the 18 interior planes of axis 0; (1, 2): 7 interior planes of axis 1
+    // in each of the 20 planes across axis 0.
+    assert_eq!(fused_planes(&c), 18 + 18 + 20 * 7);
+    assert_eq!(fused_planes(&f), 0);
+}
