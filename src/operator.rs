@@ -926,7 +926,8 @@ fn compose_across_outer_axis<A, S, D>(
 /// keeps the planes still needed at its front), then the outer derivative of the step's planes
 /// from the buffer through the step's window of the outer stencil
 /// ([`AxisStencil::block_window`]). Every point keeps its whole-array rule and operands, so the
-/// result is the same bits as composing whole arrays.
+/// result is the same bits as composing whole arrays. Two central differences in one layout
+/// skip the buffer where the route says so ([`central_differences`]).
 fn compose_two<A, S, D>(
     outer_axis: Axis,
     outer: &AxisStencil<A::Real>,
@@ -951,7 +952,7 @@ fn compose_two<A, S, D>(
         crate::parallel::threshold(),
     );
     if plan.fused {
-        return central_differences(outer_axis, outer, inner_axis, inner, f, out, plan);
+        return central_differences(((outer_axis, outer), (inner_axis, inner)), f, out, plan);
     }
     // The steps' windows of the outer stencil, the same for every piece.
     let steps: Vec<_> = (0..n)
@@ -1037,10 +1038,7 @@ where
 /// into the plan's pieces (for the threads), each walked a step of planes at a time in memory
 /// order ([`central_differences_of_planes`]).
 fn central_differences<A, S, D>(
-    outer_axis: Axis,
-    outer: &AxisStencil<A::Real>,
-    inner_axis: Axis,
-    inner: &AxisStencil<A::Real>,
+    stencils: (Along<'_, A::Real>, Along<'_, A::Real>),
     f: ArrayView<'_, A, D>,
     mut out: ArrayViewMut<'_, S, D>,
     plan: route::ComposedSteps,
@@ -1049,6 +1047,7 @@ fn central_differences<A, S, D>(
     S: Slot<A::Output>,
     D: Dimension,
 {
+    let outer_axis = stencils.0.0;
     let pieces = split::blocks_across(&mut out, outer_axis, plan.piece);
     split::for_each_outer_block(
         plan.parallel,
@@ -1056,7 +1055,7 @@ fn central_differences<A, S, D>(
         || (),
         |_, (p, mut piece)| {
             for (s, step) in split::blocks_across(&mut piece, outer_axis, plan.planes) {
-                central_differences_of_planes(((outer_axis, outer), (inner_axis, inner)), &f, step, p + s);
+                central_differences_of_planes(stencils, &f, step, p + s);
             }
         },
     );

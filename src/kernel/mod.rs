@@ -12,7 +12,8 @@
 //!
 //! The walks, one engine file each: `lanes.rs` (Flat, Lanes), `planes.rs` (Planes), `rows.rs`
 //! (the row engine), `slabs.rs` (sums and norms through slab accumulators), `difference.rs`
-//! (`diff`). They share the tap-summing core in `taps.rs` and run their blocks through `split.rs`.
+//! (`diff`), `mixed.rs` (a mixed partial of two central differences in one pass, for
+//! [`crate::operator`]'s compositions and the Hessian). They share the tap-summing core in `taps.rs` and run their blocks through `split.rs`.
 //!
 //! Every walk writes every output point at least once: fresh outputs are not zeroed first
 //! ([`crate::alloc`]). `tests::every_walk_writes_every_point` counts the writes of every walk.
