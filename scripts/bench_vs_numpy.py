@@ -546,6 +546,24 @@ def check_targets(rust, peers, peaks):
         lambda v: v >= 10, "{:.1f}x".format)
     row("Poisson 512^2 solve at least as fast as findiff's PDE.solve()",
         [(c, speedup(c, "findiff")) for c in ["solve_poisson2d_acc2/512x512/C"]], lambda v: v >= 1, "{:.2f}x".format)
+    # Issue 17 (operators), one thread.
+    mixed = [f"mixed01_acc{p}/256x256x256/{o}/serial" for p in (2, 4) for o in "CF"]
+    row("mixed partial 256^3 <= 1.5x floor (serial)",
+        [(c, over(c, floor_key(c))) for c in mixed], lambda v: v <= 1.5, "{:.2f}x floor".format)
+    row("mixed partial 256^3 >= 10x findiff (one thread each)",
+        [(c, speedup(c, "findiff")) for c in mixed], lambda v: v >= 10, "{:.1f}x".format)
+    row("hessian 256^3 <= 1.3x its floor, six fresh copies (serial)",
+        [(c, over(c, floor_key(c))) for o in "CF" for c in [f"hessian/256x256x256/{o}/serial"]],
+        lambda v: v <= 1.3, "{:.2f}x floor".format)
+    row("gradient_magnitude 4096^2 <= 1.2x floor (serial)",
+        [(c, over(c, floor_key(c))) for o in "CF" for c in [f"magnitude/4096x4096/{o}/serial"]],
+        lambda v: v <= 1.2, "{:.2f}x floor".format)
+    row("matrix of a 2-D Laplacian, accuracy 4, 1024^2 >= 10x findiff",
+        [(c, speedup(c, "findiff")) for c in ["matrix_lap2d_acc4/1024x1024/C"]], lambda v: v >= 10, "{:.1f}x".format)
+    row("compact first derivative 256^3 <= 2x the explicit accuracy-4 call (serial)",
+        [(c, over(c, f"acc4/256x256x256/{o}/axis{a}/serial")) for o in "CF" for a in range(3)
+         for c in [f"compact1_acc4/256x256x256/{o}/axis{a}/serial"]],
+        lambda v: v <= 2, "{:.2f}x acc4".format)
     lap = []
     for o in "CF":
         for sched in ("serial", "parallel"):

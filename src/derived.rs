@@ -117,6 +117,13 @@ where
         .into_iter()
         .map(|(axis, _)| axis)
         .collect();
+    if axes.is_empty() {
+        // No axes (`.axes([])`): no entries, as `gradient_with` gives no derivatives.
+        return Ok(Hessian {
+            axes,
+            entries: Vec::new(),
+        });
+    }
     let mut stencils = Stencils::new();
     for &axis in &axes {
         stencils.add(f.shape(), opts, axis, 1, "hessian")?;

@@ -549,6 +549,9 @@ fn hessian_entries_are_the_composed_calls() {
     let h = line.hessian(&opts).unwrap();
     assert_eq!(h.len(), 1);
     assert!(same_bits(h.get(0, 0), &partial(&line, 0, 2, &opts)));
+    // No axes: no entries (it panicked before, slicing the axes after the first).
+    let none = f.hessian(&GradientOptions::new().axes([])).unwrap();
+    assert!(none.is_empty() && none.axes().is_empty());
     // Two dimensions, central differences (the mixed entry fused).
     let plane = Array2::from_shape_fn((70, 45), |(i, j)| ((i * 13 + j * 7) % 17) as f64 * 0.3 - j as f64);
     let central = GradientOptions::new().spacing(0.7);

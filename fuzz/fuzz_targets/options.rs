@@ -24,7 +24,8 @@
 //!    their squares, and `laplacian` the sum of the separate second-derivative calls in axis
 //!    order, bit for bit (all documented; for the last two, any two NaNs count as equal: the
 //!    harness adds with its own arithmetic, and which NaN a sum of two NaNs returns depends on
-//!    the operand order the compiler picked).
+//!    the operand order the compiler picked); with the same options `hessian` is an error or
+//!    one entry per pair of axes, its first mixed entry the composed first derivatives.
 //!
 //! The operator part (`check_operator`, issue 17) builds a random `Operator` (1 to 3 terms,
 //! each `±` a product of 0 to 3 derivative factors, of any axis and of orders 0 to 9 and
@@ -1289,6 +1290,34 @@ fn check(u: &mut Unstructured) -> AResult<()> {
                     first_difference(&magnitude.view(), &expected.view()),
                     ctx()
                 );
+                // The Hessian of the same options: an error (second derivatives need more
+                // points; options it refuses) or one entry per pair of the gradient's axes,
+                // never a panic (an empty list of axes panicked until 2026-12-05).
+                if let Ok(h) = f.hessian(&opts) {
+                    let k = results.len();
+                    assert_eq!(h.len(), k, "hessian axes: {}", ctx());
+                    assert_eq!(
+                        h.clone().into_entries().len(),
+                        k * (k + 1) / 2,
+                        "hessian entries: {}",
+                        ctx()
+                    );
+                    // Its first mixed entry is the composition of the two first derivatives
+                    // (fused from the input or through buffers, whichever the route took).
+                    if let [a, b, ..] = h.axes() {
+                        let first = |axis: Axis| opts.clone().axis_derivative(axis, 1);
+                        let inner = f.gradient_axis_with(*b, &first(*b)).expect("the Hessian's derivative");
+                        let expected = inner
+                            .gradient_axis_with(*a, &first(*a))
+                            .expect("the Hessian's derivative");
+                        assert!(
+                            bits_equal_any_nan(&h.get(0, 1).view(), &expected.view()),
+                            "hessian (0, 1) differs from the composed calls ({}): {}",
+                            first_difference(&h.get(0, 1).view(), &expected.view()),
+                            ctx()
+                        );
+                    }
+                }
             }
             Call::Laplacian => {
                 let mut sum: Option<ArrayD<f64>> = None;
