@@ -172,9 +172,10 @@ where
     let c = cut_axis(f, |k| axes.iter().any(|a| a.index() == k && st(*a, 1).periodic))?;
     let n = f.len_of(c);
     let cut_is_axis = axes.contains(&c);
-    let reach = |m: usize, s: usize, len: usize| -> (usize, usize) {
+    // The samples along `c` the first derivatives of the block of `len` planes from `s` read.
+    let reach = |s: usize, len: usize| -> (usize, usize) {
         if cut_is_axis {
-            let (lo, hi) = st(c, m).reach(s, len).expect("a block of points");
+            let (lo, hi) = st(c, 1).reach(s, len).expect("a block of points");
             (lo as usize, hi as usize + 1)
         } else {
             (s, s + len)
@@ -189,7 +190,7 @@ where
     let longest = (0..n)
         .step_by(block)
         .map(|s| {
-            let (lo, hi) = reach(1, s, block.min(n - s));
+            let (lo, hi) = reach(s, block.min(n - s));
             hi - lo
         })
         .max()
@@ -203,17 +204,19 @@ where
     let fused = {
         let outermost = outermost_axis(f.shape(), f.strides(), None);
         let sample = entries[0].view_mut();
+        // The outermost axis of a plane across `c`.
+        let plane_strides: Vec<isize> = (0..f.ndim())
+            .map(|k| if k == c.index() { 0 } else { f.strides()[k] })
+            .collect();
+        let in_plane = outermost_axis(f.shape(), &plane_strides, Some(c));
         axes.iter().enumerate().all(|(p, &a)| {
             axes[p + 1..].iter().all(|&b| {
                 let central = central_differences_in_one_layout(st(a, 1), st(b, 1), f, &sample);
-                let plane_strides: Vec<isize> = (0..f.ndim())
-                    .map(|k| if k == c.index() { 0 } else { f.strides()[k] })
-                    .collect();
                 let outer_first = if a == c {
                     outermost == Some(a)
                 } else {
                     // A plane across `c` is then contiguous, with `a` outermost in it.
-                    b != c && outermost == Some(c) && outermost_axis(f.shape(), &plane_strides, Some(c)) == Some(a)
+                    b != c && outermost == Some(c) && in_plane == Some(a)
                 };
                 route::fuses_central_differences(central, outer_first)
             })
@@ -244,7 +247,7 @@ where
         if fused {
             return central_entries_of_block(f, axes, stencils, c, s, outs);
         }
-        let (lo, hi) = reach(1, s, e - s);
+        let (lo, hi) = reach(s, e - s);
         // gⱼ over [lo, hi) along c; g_c itself over the block only (its window).
         let window_c1 = cut_is_axis.then(|| st(c, 1).window(lo as isize, hi - lo));
         let inputs: Vec<Term<'_, A, D, A::Real>> = inner
@@ -274,10 +277,7 @@ where
                 g[j - 1].slice_axis(c, Slice::from(s - lo..e - lo))
             }
         };
-        let (lo2, hi2) = reach(2, s, e - s);
-        let window_c2 = cut_is_axis.then(|| st(c, 2).window(lo2 as isize, hi2 - lo2));
         let mut terms: Vec<Term<'_, A::Output, D, A::Real>> = Vec::with_capacity(count);
-        let mut diagonal: Vec<Term<'_, A, D, A::Real>> = Vec::new();
         let mut diagonal_outs = Vec::new();
         let mut mixed_outs = Vec::new();
         let mut outs = outs.into_iter();
@@ -286,13 +286,6 @@ where
             for q in p..axes.len() {
                 let out = outs.next().expect("one output per entry");
                 if p == q {
-                    diagonal.push(match (&window_c2, a == c) {
-                        (Some(w), true) => Term {
-                            first: s - lo2,
-                            ..Term::new(f.slice_axis(c, Slice::from(lo2..hi2)), c, w)
-                        },
-                        _ => Term::new(f.slice_axis(c, Slice::from(s..e)), a, st(a, 2)),
-                    });
                     diagonal_outs.push(out);
                     continue;
                 }
@@ -307,11 +300,44 @@ where
                 mixed_outs.push(out);
             }
         }
-        kernel::derivatives(&diagonal, diagonal_outs);
+        diagonal_of_block(f, axes, stencils, c, s, diagonal_outs);
         kernel::derivatives(&terms, mixed_outs);
     };
     split::for_each_outer_block(parallel, blocks, buffers, run);
     Some(entries)
+}
+
+/// The Hessian's diagonal entries of the block of planes from `s` across `c` (`outs`, one per
+/// axis of `axes`, in order): the second derivatives of `f`, along `c` through the block's
+/// window of the stencil over the samples it reads, in one kernel call.
+fn diagonal_of_block<A, D>(
+    f: &ArrayView<'_, A, D>,
+    axes: &[Axis],
+    stencils: &Stencils<A::Real>,
+    c: Axis,
+    s: usize,
+    outs: Vec<ArrayViewMut<'_, A::Output, D>>,
+) where
+    A: GradientElement,
+    D: Dimension,
+{
+    let e = s + outs[0].len_of(c);
+    let windows: Vec<_> = axes
+        .iter()
+        .map(|&a| (a == c).then(|| stencil_of(stencils, a, 2).block_window(s, e - s)))
+        .collect();
+    let terms: Vec<Term<'_, A, D, A::Real>> = axes
+        .iter()
+        .zip(&windows)
+        .map(|(&a, window)| match window {
+            Some((read, w)) => Term {
+                first: s - read.start,
+                ..Term::new(f.slice_axis(c, Slice::from(read.clone())), c, w)
+            },
+            None => Term::new(f.slice_axis(c, Slice::from(s..e)), a, stencil_of(stencils, a, 2)),
+        })
+        .collect();
+    kernel::derivatives(&terms, outs);
 }
 
 /// The Hessian entries of the block of planes from `s` across `c` (in `outs`, entry by entry
@@ -331,8 +357,6 @@ fn central_entries_of_block<A, D>(
     D: Dimension,
 {
     let st = |axis: Axis, m: usize| stencil_of(stencils, axis, m);
-    let e = s + outs[0].len_of(c);
-    let mut diagonal = Vec::new();
     let mut diagonal_outs = Vec::new();
     let mut mixed = Vec::new();
     let mut outs = outs.into_iter();
@@ -340,25 +364,13 @@ fn central_entries_of_block<A, D>(
         for &b in &axes[p..] {
             let out = outs.next().expect("one output per entry");
             if a == b {
-                // Along `c`, the block's window of the stencil over the samples it reads.
-                diagonal.push((a, (a == c).then(|| st(a, 2).block_window(s, e - s))));
                 diagonal_outs.push(out);
             } else {
                 mixed.push(((a, st(a, 1)), (b, st(b, 1)), out));
             }
         }
     }
-    let terms: Vec<Term<'_, A, D, A::Real>> = diagonal
-        .iter()
-        .map(|(a, window)| match window {
-            Some((read, w)) => Term {
-                first: s - read.start,
-                ..Term::new(f.slice_axis(c, Slice::from(read.clone())), c, w)
-            },
-            None => Term::new(f.slice_axis(c, Slice::from(s..e)), *a, st(*a, 2)),
-        })
-        .collect();
-    kernel::derivatives(&terms, diagonal_outs);
+    diagonal_of_block(f, axes, stencils, c, s, diagonal_outs);
     for (outer, inner, mut out) in mixed {
         if outer.0 == c {
             central_differences_of_planes((outer, inner), f, out, s);
