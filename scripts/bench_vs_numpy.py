@@ -278,8 +278,9 @@ crate's time over its own fresh allocation plus one copy of the same array (`f.d
 the crate's results are; the output's element type; one copy per output, the `copies` row, for gradient());
 NumPy and findiff run on one thread, so their ratios against /parallel rows include the threads. A /parallel
 row's floor is the parallel floor: the same fresh copies split across rayon's threads (copy_parallel,
-copies_parallel). serial / rayon is the one-thread time over the rayon time of the same call (below 1: the
-threads made it slower, flagged)."""
+copies_parallel). serial / rayon is the one-thread time over the rayon time of the same call, of the medians
+and (in brackets) of the minima (below 1: the threads made it slower, flagged with the parallel floor's own
+serial / rayon of the same run, which a host that zeroes fresh pages slowly pulls below 1 as well)."""
 
 
 def check_peers():
@@ -448,9 +449,21 @@ def main():
         speed = ""
         if serial_case and serial_case in rust:
             gain = rust[serial_case]["median_s"] / rs_t
-            speed = f"{gain:.2f}" + (" **slower**" if gain < 1.0 else "")
+            # Minima too: on a host that backs a VM's memory lazily, a fresh page can cost far
+            # more to zero on one call than on the next (benches/RESULTS-operators.md, "Threads
+            # slower than one thread"), and the median of a parallel call can measure that.
+            gain_min = rust[serial_case]["min_s"] / r["min_s"]
+            speed = f"{gain:.2f} (min {gain_min:.2f})" + (" **slower**" if gain < 1.0 else "")
             if gain < 1.0 and key.split("/")[1] not in ("1000", "32x32"):
-                slower.append(f"{case} {gain:.2f}x")
+                note = f"{case} {gain:.2f}x (minima {gain_min:.2f}x"
+                # The plain parallel copy of the same array in the same run, against its
+                # one-thread copy: below 1 too, and the threads are not what is slow.
+                pfloor = floor_key(case) if case.endswith("/parallel") else None
+                if pfloor and "_parallel/" in pfloor and pfloor in rust:
+                    sfloor = pfloor.replace("_parallel/", "/", 1)
+                    if sfloor in rust:
+                        note += f"; its parallel floor {rust[sfloor]['median_s'] / rust[pfloor]['median_s']:.2f}x"
+                slower.append(note + ")")
         np_cells = f"{ms(np_t)} | {ms(fd_t)} | {ms(rs_t)} | {ratio(np_t, rs_t)} | {ratio(fd_t, rs_t)}"
         rows.append(
             f"| {case} | {r['elements']} | {np_cells} | {ratio(rs_t, floor)} | {ratio(np_t, np_floor)} | {speed} |"
