@@ -22,7 +22,7 @@ use crate::stencil::AxisStencil;
 /// The second partial derivatives `∂²f/∂xᵢ∂xⱼ` of an array along its axes (all, or those of
 /// [`GradientOptions::axes`]), from [`ArrayGradientExt::hessian`](crate::ArrayGradientExt::hessian).
 /// Each of the `n (n + 1) / 2` distinct entries is computed once and stored once;
-/// [`get`](Self::get) gives entry `(i, j)` or `(j, i)` alike.
+/// [`get`](Self::get) and indexing (`h[(i, j)]`) give entry `(i, j)` or `(j, i)` alike.
 ///
 /// # Example
 ///
@@ -30,14 +30,15 @@ use crate::stencil::AxisStencil;
 /// use ndarray::Array2;
 /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
 ///
+/// // findiff: Diff(0)**2, Diff(0) * Diff(1), Diff(1)**2 (acc=2), each applied to f
 /// // f = x² y on a unit grid: H = [[2y, 2x], [2x, 0]]
 /// let f = Array2::from_shape_fn((6, 7), |(i, j)| (i * i * j) as f64);
 /// let h = f.hessian(&GradientOptions::new().accuracy(2)).unwrap();
 /// assert_eq!(h.len(), 2);
-/// assert_eq!(h.get(0, 1)[[3, 4]], 6.0);
-/// assert_eq!(h.get(1, 0)[[3, 4]], 6.0); // the same array
-/// assert_eq!(h.get(0, 0)[[3, 4]], 8.0);
-/// assert_eq!(h.get(1, 1)[[3, 4]], 0.0);
+/// assert_eq!(h[(0, 1)][[3, 4]], 6.0);
+/// assert_eq!(h[(1, 0)][[3, 4]], 6.0); // the same array
+/// assert_eq!(h[(0, 0)][[3, 4]], 8.0);
+/// assert_eq!(h[(1, 1)][[3, 4]], 0.0);
 /// ```
 #[derive(Clone)]
 pub struct Hessian<T, D> {
@@ -63,36 +64,93 @@ impl<T: PartialEq, D: Dimension> PartialEq for Hessian<T, D> {
 
 impl<T, D: Dimension> Hessian<T, D> {
     /// The number of axes `n`: the Hessian is `n × n`.
+    ///
+    /// ```
+    /// use ndarray::{Array3, Axis};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// // findiff: the entries Diff(i) * Diff(j) for the axes chosen, here 0 and 2
+    /// let f = Array3::<f64>::zeros((4, 5, 6));
+    /// let h = f.hessian(&GradientOptions::new().axes([Axis(0), Axis(2)])).unwrap();
+    /// assert_eq!(h.len(), 2);
+    /// assert_eq!(h.axes(), &[Axis(0), Axis(2)]);
+    /// ```
     pub fn len(&self) -> usize {
         self.axes.len()
     }
 
-    /// Whether no axis was differentiated (never: a Hessian has at least one axis).
+    /// Whether no axis was differentiated: only when [`GradientOptions::axes`] was given no
+    /// axis.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = Array2::<f64>::zeros((4, 5));
+    /// assert!(!f.hessian(&GradientOptions::new()).unwrap().is_empty());
+    /// assert!(f.hessian(&GradientOptions::new().axes([])).unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.axes.is_empty()
     }
 
-    /// The array axes of the rows and columns, in order.
+    /// The array axes of the rows and columns, in order (see [`len`](Self::len)).
     pub fn axes(&self) -> &[Axis] {
         &self.axes
     }
 
-    /// Entry `(i, j)`: `∂²f/∂xᵢ∂xⱼ` for the `i`-th and `j`-th axes of [`axes`](Self::axes).
+    /// Entry `(i, j)`: `∂²f/∂xᵢ∂xⱼ` for the `i`-th and `j`-th axes of [`axes`](Self::axes)
+    /// (findiff's `Diff(i) * Diff(j)`, or `Diff(i)**2` on the diagonal); `None` unless both
+    /// are below [`len`](Self::len). `h[(i, j)]` is the same entry, and panics instead.
     ///
-    /// # Panics
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, Operator};
+    /// use ndarray::Axis;
     ///
-    /// If `i` or `j` is not below [`len`](Self::len), as indexing does.
-    pub fn get(&self, i: usize, j: usize) -> &Array<T, D> {
+    /// let f = Array2::from_shape_fn((9, 10), |(i, j)| ((i * j) as f64 * 0.1).sin());
+    /// let opts = GradientOptions::new().accuracy(4);
+    /// let h = f.hessian(&opts).unwrap();
+    /// // findiff: (Diff(0, acc=4) * Diff(1, acc=4))(f), bit for bit
+    /// let d01 = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(1), 1);
+    /// assert_eq!(h.get(0, 1), Some(&d01.apply(&f, &opts).unwrap()));
+    /// assert_eq!(h.get(1, 0), h.get(0, 1));
+    /// assert_eq!(h.get(0, 2), None);
+    /// ```
+    pub fn get(&self, i: usize, j: usize) -> Option<&Array<T, D>> {
         let n = self.axes.len();
-        assert!(i < n && j < n, "entry ({i}, {j}) of a {n} × {n} Hessian");
         let (i, j) = (i.min(j), i.max(j));
-        &self.entries[i * n - i * (i + 1) / 2 + j]
+        (j < n).then(|| &self.entries[i * n - i * (i + 1) / 2 + j])
     }
 
     /// The distinct entries, the upper triangle row by row: `(0, 0), (0, 1), …, (0, n − 1),
     /// (1, 1), …, (n − 1, n − 1)`.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions};
+    ///
+    /// let f = Array2::from_shape_fn((5, 6), |(i, j)| (i * i + i * j) as f64);
+    /// let h = f.hessian(&GradientOptions::new().accuracy(2)).unwrap();
+    /// let expected: Vec<_> = [(0, 0), (0, 1), (1, 1)].iter().map(|&(i, j)| h[(i, j)].clone()).collect();
+    /// assert_eq!(h.into_entries(), expected);
+    /// ```
     pub fn into_entries(self) -> Vec<Array<T, D>> {
         self.entries
+    }
+}
+
+impl<T, D: Dimension> std::ops::Index<(usize, usize)> for Hessian<T, D> {
+    type Output = Array<T, D>;
+    /// Entry `(i, j)`, as [`get`](Hessian::get).
+    ///
+    /// # Panics
+    ///
+    /// If `i` or `j` is not below [`len`](Hessian::len), as indexing does.
+    fn index(&self, (i, j): (usize, usize)) -> &Array<T, D> {
+        let n = self.axes.len();
+        self.get(i, j)
+            .unwrap_or_else(|| panic!("entry ({i}, {j}) of a {n} × {n} Hessian"))
     }
 }
 

@@ -572,7 +572,7 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// // Entry (0, 2) is findiff's (Diff(0, 0.1, acc=4) * Diff(2, 0.1, acc=4))(f), bit for bit.
     /// let h = f.hessian(&opts).unwrap();
     /// let d02 = Operator::derivative(Axis(0), 1) * Operator::derivative(Axis(2), 1);
-    /// assert_eq!(h.get(2, 0), &d02.apply(&f, &opts).unwrap());
+    /// assert_eq!(h.get(2, 0), Some(&d02.apply(&f, &opts).unwrap()));
     /// ```
     fn hessian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Hessian<A::Output, D>, GradientError>
     where

@@ -13,6 +13,14 @@
 //! Each row is built on its own from the steps of every term, right to left as a row vector
 //! times each step's matrix (a sparse accumulator the size of the grid, reused row to row):
 //! no matrix of a step, and no sparse product of matrices, is ever formed.
+//!
+//! Why faer and not `sprs`: the boundary-value solves ([`Operator::solve`]) need a sparse LU of
+//! a general square matrix (a Neumann row, a first derivative or a periodic axis makes the
+//! system unsymmetric), and faer has one in Rust, with its Cholesky and condition estimate.
+//! `sprs` stores the same compressed rows, but its factorizations are an LDLᵀ for symmetric
+//! matrices (`sprs-ldl`) and bindings to SuiteSparse, a system library that a fresh machine
+//! would have to install. A `sprs` user can build a `CsMat` from the same compressed rows
+//! (row pointers, column indices and values).
 
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use num_traits::Float;

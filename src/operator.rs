@@ -119,7 +119,8 @@ impl<'a, R: Float> Operator<'a, R> {
     }
 
     /// Multiplication by the constant `c`: findiff's `Coef(c)` (or a number in an
-    /// expression). `Operator::coefficient(c) * op` is `c * op(f)`.
+    /// expression). `Operator::coefficient(c) * op`, or `c * op` for an `f32` or `f64` number,
+    /// is `c * op(f)`.
     ///
     /// ```
     /// use ndarray::{array, Axis};
@@ -129,6 +130,8 @@ impl<'a, R: Float> Operator<'a, R> {
     /// let op = Operator::coefficient(0.5) * Operator::derivative(Axis(0), 2); // Coef(0.5) * Diff(0)**2
     /// let r = op.apply(&f, &GradientOptions::new()).unwrap();
     /// assert_eq!(r, array![1.0, 1.0, 1.0, 1.0]);
+    /// // A number on either side of an operator is a coefficient too: 0.5 * Diff(0)**2
+    /// assert_eq!((0.5 * Operator::derivative(Axis(0), 2)).apply(&f, &GradientOptions::new()).unwrap(), r);
     /// ```
     pub fn coefficient(c: R) -> Self {
         Self::of_steps(vec![Step::Scalar(c)])
@@ -1226,3 +1229,29 @@ impl<'a, R: Float> Neg for Operator<'a, R> {
         self
     }
 }
+
+/// A number times an operator, on either side, for the element types `f32` and `f64`.
+macro_rules! scalar_products {
+    ($($t:ty),*) => {$(
+        impl<'a> Mul<Operator<'a, $t>> for $t {
+            type Output = Operator<'a, $t>;
+            /// `c * op`: `c * op(f)`, findiff's `c * Diff(0)` with a number `c`; the same as
+            /// `Operator::coefficient(c) * op` (whose documentation has an example).
+            fn mul(self, rhs: Operator<'a, $t>) -> Operator<'a, $t> {
+                Operator::coefficient(self) * rhs
+            }
+        }
+
+        impl<'a> Mul<$t> for Operator<'a, $t> {
+            type Output = Operator<'a, $t>;
+            /// `op * c`: `op(c * f)`, the composition with the number applied first (findiff's
+            /// `Diff(0) * Coef(c)`); the same as `op * Operator::coefficient(c)`, and equal to
+            /// `c * op` up to rounding.
+            fn mul(self, rhs: $t) -> Operator<'a, $t> {
+                self * Operator::coefficient(rhs)
+            }
+        }
+    )*};
+}
+
+scalar_products!(f32, f64);

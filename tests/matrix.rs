@@ -77,6 +77,7 @@ fn matrix_times_input_is_apply() {
     for (name, op, opts) in &cases {
         let m = op.matrix(&shape, opts).unwrap();
         assert_eq!((m.nrows(), m.ncols()), (f.len(), f.len()), "{name}");
+        columns_are_apply_of_unit_inputs(name, op, opts, &shape, &m);
         let g = op.apply(&f, opts).unwrap();
         for (i, &gi) in g.iter().enumerate() {
             let r = row(&m, i);
@@ -87,6 +88,45 @@ fn matrix_times_input_is_apply() {
                 (mf - gi).abs() <= tol,
                 "{name}: point {i}: {mf} vs {gi} (tolerance {tol})"
             );
+        }
+    }
+}
+
+/// Column `j` of the matrix is `apply` of the `j`-th unit input, at every point of the grid:
+/// the same points nonzero (the whole pattern, edges and corners included, is what `apply`
+/// reads) and the same values within the bound of [`matrix_times_input_is_apply`] (there
+/// `Σⱼ |Mᵢⱼ fⱼ|` is `|Mᵢⱼ|` for a unit input).
+fn columns_are_apply_of_unit_inputs(
+    name: &str,
+    op: &Operator<'_, f64>,
+    opts: &GradientOptions<'_, f64>,
+    shape: &[usize],
+    m: &SparseRowMat<usize, f64>,
+) {
+    let n: usize = shape.iter().product();
+    let mut columns = vec![Vec::new(); n];
+    for i in 0..n {
+        for (j, w) in row(m, i) {
+            columns[j].push((i, w, m.col_idx_of_row(i).len()));
+        }
+    }
+    let mut unit = ArrayD::<f64>::zeros(IxDyn(shape));
+    for (j, column) in columns.iter().enumerate() {
+        unit.as_slice_mut().unwrap()[j] = 1.0;
+        let a = op.apply(&unit, opts).unwrap();
+        unit.as_slice_mut().unwrap()[j] = 0.0;
+        let reads: Vec<usize> = a
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(i, _)| i)
+            .collect();
+        let stored: Vec<usize> = column.iter().map(|&(i, _, _)| i).collect();
+        assert_eq!(stored, reads, "{name}: column {j}");
+        for &(i, w, taps) in column {
+            let tol = 8.0 * (taps + 2) as f64 * f64::EPSILON * w.abs();
+            let ai = a.as_slice().unwrap()[i];
+            assert!((w - ai).abs() <= tol, "{name}: entry ({i}, {j}): {w} vs {ai}");
         }
     }
 }

@@ -160,6 +160,43 @@ fn same_axis_products_merge() {
     assert!(!same_bits(&merged, &partial(&partial(&f, 0, 1, &opts), 0, 1, &opts)));
 }
 
+/// Every derivative order (1 to `MAX_DERIVATIVE`) with every kind of axis: the operator's
+/// derivative is the one-axis call of that order, bit for bit, and a number times it (`c * op`,
+/// `op * c`) is that call scaled.
+#[test]
+fn every_order_is_the_one_axis_call() {
+    let f = Array2::from_shape_fn((41, 37), |(i, j)| {
+        ((i as f64) * 0.11).sin() * (1.0 + (j as f64 * 0.07).powi(2))
+    });
+    let x1 = Array1::from_shape_fn(37, |j| j as f64 * 0.2 + 0.03 * (j as f64 * 0.9).sin());
+    for m in 1..=ndarray_gradient::MAX_DERIVATIVE {
+        for opts in [
+            GradientOptions::new().accuracy(2).spacing(0.3),
+            GradientOptions::new().accuracy(4).coordinates(Axis(1), &x1),
+            GradientOptions::new().accuracy(6).periodic(Axis(0)),
+        ] {
+            for axis in 0..2 {
+                let expected = partial(&f, axis, m, &opts);
+                assert!(
+                    same_bits(&d(axis, m).apply(&f, &opts).unwrap(), &expected),
+                    "order {m}, axis {axis}"
+                );
+                let scaled = expected.mapv(|v| 2.5 * v);
+                assert!(same_bits(&(2.5 * d(axis, m)).apply(&f, &opts).unwrap(), &scaled));
+                // op * c scales the input first: the same value up to rounding, so only the
+                // composition's own bits are asserted.
+                let prescaled = partial(&f.mapv(|v| v * 0.5), axis, m, &opts);
+                assert!(same_bits(&(d(axis, m) * 0.5).apply(&f, &opts).unwrap(), &prescaled));
+            }
+        }
+    }
+    // f32 operators take f32 numbers.
+    let g = f.mapv(|v| v as f32);
+    let op = 2.0_f32 * Operator::derivative(Axis(0), 1);
+    let plain = g.gradient_axis(Axis(0)).unwrap();
+    assert_eq!(op.apply(&g, &GradientOptions::new()).unwrap(), plain.mapv(|v| 2.0 * v));
+}
+
 /// Sums, differences and negation add the terms left to right, as the separate calls would
 /// be added; a sum of plain derivatives (one kernel pass) and the general evaluation agree.
 #[test]
@@ -511,9 +548,12 @@ fn hessian_entries_are_the_composed_calls() {
                     let (a, b) = (i.min(j), i.max(j));
                     partial(&partial(&f, b, 1, &opts), a, 1, &opts)
                 };
-                assert!(same_bits(h.get(i, j), &expected), "({i}, {j})");
+                assert!(same_bits(&h[(i, j)], &expected), "({i}, {j})");
+                assert!(std::ptr::eq(h.get(i, j).unwrap(), &h[(i, j)]));
             }
         }
+        // Out of range: no entry, not a panic.
+        assert!(h.get(3, 0).is_none() && h.get(0, 3).is_none() && h.get(7, 9).is_none());
         assert_eq!(
             fo.hessian(&opts)
                 .unwrap()
@@ -542,32 +582,32 @@ fn hessian_entries_are_the_composed_calls() {
     }
     let opts = GradientOptions::new().accuracy(4);
     let h = f.hessian(&opts.clone().axes([Axis(2), Axis(1)])).unwrap();
-    assert!(same_bits(h.get(0, 1), &partial(&partial(&f, 1, 1, &opts), 2, 1, &opts)));
-    assert!(same_bits(h.get(1, 1), &partial(&f, 1, 2, &opts)));
+    assert!(same_bits(&h[(0, 1)], &partial(&partial(&f, 1, 1, &opts), 2, 1, &opts)));
+    assert!(same_bits(&h[(1, 1)], &partial(&f, 1, 2, &opts)));
     // One axis: the one entry is the second derivative, and no mixed entry reads a first one.
     let line = Array1::from_shape_fn(50, |k| (k as f64 * 0.1).sin());
     let h = line.hessian(&opts).unwrap();
     assert_eq!(h.len(), 1);
-    assert!(same_bits(h.get(0, 0), &partial(&line, 0, 2, &opts)));
+    assert!(same_bits(&h[(0, 0)], &partial(&line, 0, 2, &opts)));
     // No axes: no entries (it panicked before, slicing the axes after the first).
     let none = f.hessian(&GradientOptions::new().axes([])).unwrap();
-    assert!(none.is_empty() && none.axes().is_empty());
+    assert!(none.is_empty() && none.axes().is_empty() && none.get(0, 0).is_none());
     // Two dimensions, central differences (the mixed entry fused).
     let plane = Array2::from_shape_fn((70, 45), |(i, j)| ((i * 13 + j * 7) % 17) as f64 * 0.3 - j as f64);
     let central = GradientOptions::new().spacing(0.7);
     let h = plane.hessian(&central).unwrap();
     assert!(same_bits(
-        h.get(0, 1),
+        &h[(0, 1)],
         &partial(&partial(&plane, 1, 1, &central), 0, 1, &central)
     ));
-    assert!(same_bits(h.get(1, 1), &partial(&plane, 1, 2, &central)));
+    assert!(same_bits(&h[(1, 1)], &partial(&plane, 1, 2, &central)));
     // Axes [2, 0]: row 0 is axis 2, entry (0, 1) is ∂2(∂0 f).
     let opts = GradientOptions::new().accuracy(2).axes([Axis(2), Axis(0)]);
     let h = f.hessian(&opts).unwrap();
     assert_eq!(h.axes(), &[Axis(2), Axis(0)]);
     let plain = GradientOptions::new().accuracy(2);
     assert!(same_bits(
-        h.get(1, 0),
+        &h[(1, 0)],
         &partial(&partial(&f, 0, 1, &plain), 2, 1, &plain)
     ));
     // The options that do not fit a Hessian.

@@ -1311,9 +1311,9 @@ fn check(u: &mut Unstructured) -> AResult<()> {
                             .gradient_axis_with(*a, &first(*a))
                             .expect("the Hessian's derivative");
                         assert!(
-                            bits_equal_any_nan(&h.get(0, 1).view(), &expected.view()),
+                            bits_equal_any_nan(&h[(0, 1)].view(), &expected.view()),
                             "hessian (0, 1) differs from the composed calls ({}): {}",
-                            first_difference(&h.get(0, 1).view(), &expected.view()),
+                            first_difference(&h[(0, 1)].view(), &expected.view()),
                             ctx()
                         );
                     }
