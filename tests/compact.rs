@@ -44,6 +44,58 @@ fn findiff_compact_schemes() {
     }
 }
 
+/// The interior rows are Lele's (J. Comput. Phys. 103, 1992, eqs. 2.1.7–2.1.12 and
+/// 2.2.7–2.2.10), the exact rationals rounded once: each weight equals the quotient of its
+/// numerator and denominator in `f64` (a correctly rounded division) bit for bit. findiff's own
+/// weights carry the rounding of a linear solve (`findiff_compact_schemes`), so these
+/// rationals, not findiff's floats, are the exact reference.
+#[test]
+fn interior_rows_are_leles_rationals() {
+    let r = |n: i64, d: i64| n as f64 / d as f64;
+    // (derivative, accuracy, left-hand points): left-hand weights, right-hand weights (offsets
+    // -p..=p, unit spacing).
+    let cases: [((usize, usize, usize), Vec<f64>, Vec<f64>); 6] = [
+        // α = 1/4, a = 3/2: f′ rows, (a/2)(f₊₁ − f₋₁)
+        ((1, 4, 3), vec![r(1, 4), 1.0, r(1, 4)], vec![r(-3, 4), 0.0, r(3, 4)]),
+        // α = 1/3, a = 14/9, b = 1/9: a/2 = 7/9, b/4 = 1/36
+        (
+            (1, 6, 3),
+            vec![r(1, 3), 1.0, r(1, 3)],
+            vec![r(-1, 36), r(-7, 9), 0.0, r(7, 9), r(1, 36)],
+        ),
+        // α = 4/9, β = 1/36, a = 40/27, b = 25/54: a/2 = 20/27, b/4 = 25/216
+        (
+            (1, 8, 5),
+            vec![r(1, 36), r(4, 9), 1.0, r(4, 9), r(1, 36)],
+            vec![r(-25, 216), r(-20, 27), 0.0, r(20, 27), r(25, 216)],
+        ),
+        // α = 1/2, β = 1/20, a = 17/12, b = 101/150, c = 1/100: a/2, b/4, c/6
+        (
+            (1, 10, 5),
+            vec![r(1, 20), r(1, 2), 1.0, r(1, 2), r(1, 20)],
+            vec![r(-1, 600), r(-101, 600), r(-17, 24), 0.0, r(17, 24), r(101, 600), r(1, 600)],
+        ),
+        // f″: α = 1/10, a = 6/5: a (f₊₁ − 2f₀ + f₋₁)
+        ((2, 4, 3), vec![r(1, 10), 1.0, r(1, 10)], vec![r(6, 5), r(-12, 5), r(6, 5)]),
+        // α = 2/11, a = 12/11, b = 3/11: a (f₊₁ − 2f₀ + f₋₁) + (b/4)(f₊₂ − 2f₀ + f₋₂)
+        (
+            (2, 6, 3),
+            vec![r(2, 11), 1.0, r(2, 11)],
+            vec![r(3, 44), r(12, 11), r(-51, 22), r(12, 11), r(3, 44)],
+        ),
+    ];
+    for ((m, acc, lhs), left, right) in cases {
+        let scheme = CompactScheme::new(m, acc, lhs).unwrap();
+        assert_eq!(scheme.accuracy(), acc, "m {m} acc {acc}");
+        for (name, ours, exact) in [("left", scheme.lhs(), &left), ("right", scheme.rhs(), &right)] {
+            let p = (exact.len() / 2) as isize;
+            assert_eq!(ours.offsets, (-p..=p).collect::<Vec<_>>(), "m {m} acc {acc} {name}");
+            let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ours.weights), bits(exact), "m {m} acc {acc} {name}: {:?}", ours.weights);
+        }
+    }
+}
+
 /// findiff's `Diff(axis, h, acc, compact, periodic)**m` on smooth data with a random part, the
 /// boundary rows included. findiff's weights carry the rounding of its `np.linalg.solve`
 /// (interior: 1.2e-14 of the largest weight, above; its one-sided rows solve Vandermonde
