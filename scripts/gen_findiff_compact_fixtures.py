@@ -7,14 +7,21 @@ How to run (paths are derived from this file's location; scripts/requirements.tx
 
 Output: ``<repo>/tests/fixtures/findiff_compact.npz``.
 
-* ``scheme_m{M}_acc{P}_lhs{L}__left`` / ``__right`` / ``__acc``: the interior scheme of
-  ``CompactScheme.from_accuracy(P, 1, L)`` (or its ``for_deriv(2)``, findiff's ``Diff(...)**2``):
-  the left-hand weights at ``-p..p``, the right-hand weights at ``-q..q`` (unit spacing), and the
-  accuracy order findiff reports.
-* ``apply_NAME__f`` / ``__df`` / ``__axis`` / ``__h`` / ``__m`` / ``__acc`` / ``__lhs`` /
-  ``__periodic``: an array, findiff's ``Diff(axis, h, acc=P, compact=L, periodic=...)**M`` of it,
-  and the settings. ``__rows``: findiff's matrix ``L⁻¹R`` of the axis (its 1-D matrix), whose
-  boundary rows are the one-sided schemes (Visbal and Gaitonde).
+* ``scheme_m{M}_acc{P}_lhs{L}__left`` / ``__right`` (float64, 1-D) / ``__acc`` (int64, 0-d), for
+  M in 1, 2, L in 3, 5 and P in 4, 6, 8, 10 (16 schemes): the interior scheme of
+  ``CompactScheme.from_accuracy(P, 1, L).for_deriv(M)`` (for M = 2 findiff's ``Diff(...)**2``):
+  the left-hand weights at ``-p..p`` (``scheme.left`` by offset), the right-hand weights at
+  ``-q..q`` for unit spacing (``scheme.rhs_coefficients(M)``), and the accuracy order findiff
+  reports (``scheme.get_accuracy(M)``).
+* ``apply_NAME__f`` / ``__df`` (float64, the array's shape) and ``__axis`` / ``__m`` / ``__acc``
+  / ``__lhs`` / ``__periodic`` (int64, 0-d; periodic 0 or 1) / ``__h`` (float64, 0-d), one set
+  per row of ``APPLY`` (12 cases): an array, findiff's
+  ``Diff(axis, h, acc=P, compact=L, periodic=...)**M`` of it, and the settings. Near the ends of
+  a non-periodic axis ``__df`` comes from findiff's one-sided boundary rows (Visbal and
+  Gaitonde); the rows themselves (findiff's matrix ``L⁻¹R``) are not written.
+
+``tests/compact.rs`` reads them: ``findiff_compact_schemes`` compares the crate's weights and
+accuracy with the ``scheme_*`` keys, ``findiff_compact_apply`` its derivatives with ``__df``.
 """
 
 from pathlib import Path

@@ -117,8 +117,15 @@ pub fn coefficients(derivative: usize, accuracy: usize) -> Result<Coefficients, 
 /// use ndarray_gradient::fornberg_weights;
 ///
 /// // The second derivative from three unevenly spaced samples.
+/// // findiff: coefficients(deriv=2, offsets=[-1, 0, 2])["coefficients"] (its ⅔ is one ulp above)
 /// let w = fornberg_weights(2, 0.0, &[-1.0, 0.0, 2.0]).unwrap();
 /// assert_eq!(w, vec![2.0 / 3.0, -1.0, 1.0 / 3.0]);
+///
+/// // Real positions, which findiff's offsets cannot be. NumPy: np.gradient(f, x) at x = 0
+/// // between x = -0.5 and x = 1 weighs f by -hs/(hd(hd + hs)), (hs - hd)/(hd hs), hd/(hs(hd + hs)).
+/// let w = fornberg_weights(1, 0.0, &[-0.5, 0.0, 1.0]).unwrap();
+/// let expected = [-4.0 / 3.0, 1.0, 1.0 / 3.0]; // hd = 0.5, hs = 1
+/// assert!(w.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-15));
 /// ```
 pub fn fornberg_weights(derivative: usize, x0: f64, positions: &[f64]) -> Result<Vec<f64>, GradientError> {
     check_derivative(derivative)?;

@@ -26,9 +26,41 @@ use crate::options::{Boundary, GradientOptions, Spacing};
 use crate::stencil::{AxisStencil, Interior, Rule};
 
 /// The most left-hand points a compact scheme may have (a pentadiagonal left-hand side).
+///
+/// findiff builds wider ones (`compact=7` and up); [`CompactScheme::new`] refuses them.
+///
+/// ```
+/// use ndarray_gradient::{CompactScheme, GradientError, MAX_COMPACT_LHS_POINTS};
+///
+/// // findiff: CompactScheme.from_accuracy(4, 1, 5), the scheme of Diff(0, h, acc=4, compact=5)
+/// let s = CompactScheme::new(1, 4, MAX_COMPACT_LHS_POINTS).unwrap();
+/// let (a, b) = (17.0 / 57.0, -1.0 / 114.0); // Lele's pentadiagonal sixth-order scheme
+/// assert_eq!(s.lhs().weights, vec![b, a, 1.0, a, b]);
+/// assert_eq!(s.accuracy(), 6); // findiff's get_accuracy(1)
+/// // findiff: Diff(0, h, acc=4, compact=7) is a heptadiagonal scheme; here an error.
+/// let wider = CompactScheme::new(1, 4, MAX_COMPACT_LHS_POINTS + 2);
+/// let expected = GradientError::InvalidCompactScheme { derivative: 1, accuracy: 4, lhs_points: 7 };
+/// assert_eq!(wider, Err(expected));
+/// ```
 pub const MAX_COMPACT_LHS_POINTS: usize = 5;
 
 /// The highest accuracy order a compact scheme may ask for.
+///
+/// findiff goes on (`CompactScheme.from_accuracy(12, 1, 3)` has an 11-point right-hand side);
+/// [`CompactScheme::new`] refuses a higher order.
+///
+/// ```
+/// use ndarray_gradient::{CompactScheme, GradientError, MAX_COMPACT_ACCURACY};
+///
+/// // findiff: CompactScheme.from_accuracy(10, 1, 3), the scheme of Diff(0, h, acc=10, compact=3)
+/// let s = CompactScheme::new(1, MAX_COMPACT_ACCURACY, 3).unwrap();
+/// assert_eq!(s.lhs().weights, vec![0.4, 1.0, 0.4]);
+/// assert_eq!(s.rhs().offsets, (-4..=4).collect::<Vec<_>>());
+/// // findiff: Diff(0, h, acc=12, compact=3); here an error.
+/// let higher = CompactScheme::new(1, MAX_COMPACT_ACCURACY + 2, 3);
+/// let expected = GradientError::InvalidCompactScheme { derivative: 1, accuracy: 12, lhs_points: 3 };
+/// assert_eq!(higher, Err(expected));
+/// ```
 pub const MAX_COMPACT_ACCURACY: usize = 10;
 
 /// A compact finite-difference scheme for the first or second derivative: findiff's
@@ -84,12 +116,14 @@ impl CompactScheme {
     /// use ndarray_gradient::CompactScheme;
     ///
     /// // Lele's sixth-order tridiagonal scheme: ⅓, 1, ⅓ = (14/9 δ₁ + 1/9 δ₂)
+    /// // findiff: CompactScheme.from_accuracy(6, 1, 3) (its weights agree to rounding)
     /// let s = CompactScheme::new(1, 6, 3).unwrap();
     /// assert_eq!(s.lhs().weights, vec![1.0 / 3.0, 1.0, 1.0 / 3.0]);
     /// assert_eq!(s.rhs().offsets, vec![-2, -1, 0, 1, 2]);
     /// assert_eq!(s.rhs().weights, vec![-1.0 / 36.0, -7.0 / 9.0, 0.0, 7.0 / 9.0, 1.0 / 36.0]);
     ///
     /// // The fourth-order second derivative: 1/10, 1, 1/10 = 6/5 (f₊ − 2f + f₋)
+    /// // findiff: CompactScheme.from_accuracy(4, 1, 3).for_deriv(2), Diff(0, h, acc=4, compact=3)**2
     /// let s = CompactScheme::new(2, 4, 3).unwrap();
     /// assert_eq!(s.lhs().weights, vec![0.1, 1.0, 0.1]);
     /// assert_eq!(s.rhs().weights, vec![1.2, -2.4, 1.2]);
@@ -126,7 +160,9 @@ impl CompactScheme {
     ///
     /// ```
     /// use ndarray_gradient::CompactScheme;
+    /// // findiff: CompactScheme.from_accuracy(4, 1, 3).for_deriv(2).deriv == 2
     /// assert_eq!(CompactScheme::new(2, 4, 3).unwrap().derivative(), 2);
+    /// assert_eq!(CompactScheme::new(1, 4, 3).unwrap().derivative(), 1);
     /// ```
     pub fn derivative(&self) -> usize {
         self.derivative
@@ -149,7 +185,11 @@ impl CompactScheme {
     ///
     /// ```
     /// use ndarray_gradient::CompactScheme;
-    /// assert_eq!(CompactScheme::new(1, 4, 3).unwrap().lhs().offsets, vec![-1, 0, 1]);
+    /// // findiff: CompactScheme.from_accuracy(4, 1, 3).left == {-1: 0.25, 0: 1, 1: 0.25}
+    /// // (findiff's ¼ is 0.24999999999999994, from np.linalg.solve; the crate's is exact)
+    /// let lhs = CompactScheme::new(1, 4, 3).unwrap().lhs().clone();
+    /// assert_eq!(lhs.offsets, vec![-1, 0, 1]);
+    /// assert_eq!(lhs.weights, vec![0.25, 1.0, 0.25]);
     /// ```
     pub fn lhs(&self) -> &Stencil {
         &self.lhs
@@ -160,7 +200,11 @@ impl CompactScheme {
     ///
     /// ```
     /// use ndarray_gradient::CompactScheme;
-    /// assert_eq!(CompactScheme::new(1, 4, 3).unwrap().rhs().offsets, vec![-1, 0, 1]);
+    /// // findiff: s = CompactScheme.from_accuracy(4, 1, 3)
+    /// //          s.right == [-1, 0, 1]; s.rhs_coefficients() == [-0.75, 0.0, 0.75]
+    /// let rhs = CompactScheme::new(1, 4, 3).unwrap().rhs().clone();
+    /// assert_eq!(rhs.offsets, vec![-1, 0, 1]);
+    /// assert_eq!(rhs.weights, vec![-0.75, 0.0, 0.75]);
     /// ```
     pub fn rhs(&self) -> &Stencil {
         &self.rhs
@@ -169,10 +213,19 @@ impl CompactScheme {
     /// The fewest points an axis needs on a non-periodic axis: every one-sided row near each
     /// end fits, and the two ends' rows do not overlap.
     ///
+    /// findiff has no such minimum: on a shorter axis it narrows its one-sided rows, below the
+    /// scheme's accuracy.
+    ///
     /// ```
-    /// use ndarray_gradient::CompactScheme;
+    /// use ndarray::{Array1, Axis};
+    /// use ndarray_gradient::{CompactScheme, GradientError, GradientOptions};
+    ///
     /// // Row 0 of the fourth-order scheme reads f[0..5] (and f′[0], f′[1]).
-    /// assert_eq!(CompactScheme::new(1, 4, 3).unwrap().min_len(), 5);
+    /// let s = CompactScheme::new(1, 4, 3).unwrap();
+    /// assert_eq!(s.min_len(), 5);
+    /// // findiff: Diff(0, 1.0, acc=4, compact=3)(f) on 4 points (row 0 third-order); here an error
+    /// let short = s.apply(&Array1::<f64>::zeros(4), Axis(0), &GradientOptions::new());
+    /// assert_eq!(short, Err(GradientError::AxisTooShort { axis: 0, len: 4, min: 5 }));
     /// ```
     pub fn min_len(&self) -> usize {
         let reach = self.rows.left.iter().enumerate().map(|(i, row)| {
@@ -202,6 +255,7 @@ impl CompactScheme {
     ///
     /// ```
     /// use ndarray_gradient::CompactScheme;
+    /// // findiff: CompactScheme.from_accuracy(4, 1, 3).modified_wavenumber(1.0)
     /// let s = CompactScheme::new(1, 4, 3).unwrap();
     /// // 3 sin(w) / (2 + cos(w))
     /// let w = 1.0f64;
@@ -285,11 +339,14 @@ impl CompactScheme {
     /// use ndarray::{Array1, Axis};
     /// use ndarray_gradient::{CompactScheme, GradientOptions};
     ///
+    /// // findiff: (Diff(0, 1.0, acc=4, compact=3)**2)(f)
     /// let f = Array1::from_shape_fn(16, |i| (i * i) as f64);
     /// let mut out = Array1::zeros(16);
     /// let scheme = CompactScheme::new(2, 4, 3).unwrap();
     /// scheme.apply_into(&f, Axis(0), &GradientOptions::new(), &mut out).unwrap();
     /// assert!(out.iter().all(|d| (d - 2.0).abs() < 1e-12)); // (x²)″ = 2, exactly up to rounding
+    /// // The same bits as apply
+    /// assert_eq!(out, scheme.apply(&f, Axis(0), &GradientOptions::new()).unwrap());
     /// ```
     pub fn apply_into<A, D>(
         &self,

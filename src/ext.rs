@@ -604,11 +604,16 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     ///     let (x, y) = (i as f64 * 0.5, j as f64);
     ///     if c == 0 { x * y } else { x + 3.0 * y }
     /// });
-    /// let j = field.jacobian(&GradientOptions::new().axis_spacing(Axis(0), 0.5)).unwrap();
+    /// // NumPy: J = np.stack([np.stack(np.gradient(F[c], 0.5, 1.0)) for c in range(2)])
+    /// let opts = GradientOptions::new().axis_spacing(Axis(0), 0.5);
+    /// let j = field.jacobian(&opts).unwrap();
     /// assert_eq!(j.shape(), &[2, 2, 6, 7]);
     /// assert_eq!(j[[0, 0, 2, 3]], 3.0); // ∂(xy)/∂x = y
     /// assert_eq!(j[[0, 1, 2, 3]], 1.0); // ∂(xy)/∂y = x
     /// assert!(j.slice(s![1, 1, .., ..]).iter().all(|&v| v == 3.0));
+    /// // J[c, k] is np.gradient(F[c], 0.5, 1.0)[k], bit for bit
+    /// let [d0, d1] = field.index_axis(Axis(0), 0).gradient_with(&opts).unwrap();
+    /// assert_eq!((j.slice(s![0, 0, .., ..]), j.slice(s![0, 1, .., ..])), (d0.view(), d1.view()));
     /// ```
     fn jacobian(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D::Larger>, GradientError>
     where
@@ -635,9 +640,11 @@ pub trait ArrayGradientExt<A, D: Dimension>: private::Sealed {
     /// let f = Array2::from_shape_fn((50, 60), |(i, j)| 3.0 * i as f64 + 4.0 * j as f64);
     /// let m = f.gradient_magnitude(&GradientOptions::new()).unwrap();
     /// assert!(m.iter().all(|&v| v == 5.0));
-    /// // The same bits as the gradient's arrays combined
-    /// let [gy, gx] = f.gradient().unwrap();
-    /// assert_eq!(m, (&gy * &gy + &gx * &gx).mapv(f64::sqrt));
+    /// // NumPy: np.sqrt(sum(g**2 for g in np.gradient(f))), bit for bit
+    /// let f = f.mapv(|v| (0.1 * v).sin());
+    /// let [g0, g1] = f.gradient().unwrap();
+    /// let m = f.gradient_magnitude(&GradientOptions::new()).unwrap();
+    /// assert_eq!(m, (&g0 * &g0 + &g1 * &g1).mapv(f64::sqrt));
     /// ```
     fn gradient_magnitude(&self, opts: &GradientOptions<'_, A::Real>) -> Result<Array<A::Output, D>, GradientError>
     where

@@ -166,12 +166,20 @@ impl<'a, R: Float> Operator<'a, R> {
     ///
     /// ```
     /// use ndarray::Array2;
-    /// use ndarray_gradient::{GradientOptions, Operator};
+    /// use ndarray_gradient::{ArrayGradientExt, GradientOptions, Operator};
     ///
     /// // f = 3x + 4y: its derivative along (0.6, 0.8) is 0.6 * 3 + 0.8 * 4 = 5
     /// let f = Array2::from_shape_fn((6, 7), |(i, j)| 3.0 * i as f64 + 4.0 * j as f64);
     /// let d = Operator::directional(&[0.6, 0.8]).apply(&f, &GradientOptions::new()).unwrap();
     /// assert!(d.iter().all(|&v| (v - 5.0).abs() < 1e-12));
+    ///
+    /// // findiff: (Coef(0.6) * Diff(0, h) + Coef(0.8) * Diff(1, h))(f), findiff's default acc=2;
+    /// // NumPy: g0, g1 = np.gradient(f, h, edge_order=2); 0.6 * g0 + 0.8 * g1 (the same bits)
+    /// let f = f.mapv(|v| (0.1 * v).sin());
+    /// let opts = GradientOptions::new().spacing(0.5).accuracy(2);
+    /// let [g0, g1] = f.gradient_with(&opts).unwrap();
+    /// let d = Operator::directional(&[0.6, 0.8]).apply(&f, &opts).unwrap();
+    /// assert_eq!(d, 0.6 * &g0 + 0.8 * &g1);
     /// ```
     pub fn directional(v: &[R]) -> Self {
         let terms = v

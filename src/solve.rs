@@ -27,14 +27,19 @@ use crate::options::GradientOptions;
 /// # Example
 ///
 /// ```
-/// use ndarray::Array2;
-/// use ndarray_gradient::BoundaryValue;
+/// use ndarray::{s, Array1, Axis};
+/// use ndarray_gradient::{BoundaryConditions, BoundaryValue, GradientOptions, Operator};
 ///
-/// let zero: BoundaryValue<'_, f64> = 0.0.into();
-/// let g = Array2::<f64>::ones((4, 5));
+/// let one: BoundaryValue<'_, f64> = 1.0.into();
+/// let g = Array1::from_shape_fn(5, |i| 0.75 * i as f64); // g[4] = 3
 /// let field: BoundaryValue<'_, f64> = (&g).into();
-/// assert!(matches!(zero, BoundaryValue::Constant(0.0)));
+/// assert!(matches!(one, BoundaryValue::Constant(1.0)));
 /// assert!(matches!(field, BoundaryValue::Field(_)));
+/// // findiff: bc = BoundaryConditions((5,)); bc[0] = 1.0; bc[-1:] = g
+/// //          PDE(Diff(0, 1.0)**2, np.zeros(5), bc).solve() == [1, 1.5, 2, 2.5, 3]
+/// let bc = BoundaryConditions::new().dirichlet(s![0], one).dirichlet(s![-1..], field);
+/// let u = Operator::derivative(Axis(0), 2).solve(&Array1::zeros(5), &bc, &GradientOptions::new()).unwrap();
+/// assert!((u[1] - 1.5).abs() < 1e-12);
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -123,17 +128,52 @@ impl<R> Default for BoundaryConditions<'_, R> {
 }
 
 impl<'a, R: Float> BoundaryConditions<'a, R> {
-    /// No conditions yet.
+    /// No conditions yet. findiff's `BoundaryConditions(shape)`; the shape is the right-hand
+    /// side's, given when the problem is solved.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // findiff: PDE(Identity(), f, BoundaryConditions(f.shape)).solve() == f
+    /// let bc = BoundaryConditions::new();
+    /// let f = array![1.0, 2.0, 3.0];
+    /// assert_eq!(Operator::identity().solve(&f, &bc, &GradientOptions::new()).unwrap(), f);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The number of conditions added (they are numbered from 0 in this order in errors).
+    /// findiff keeps no count of its assignments (`bc.row_inds()` lists the rows they set).
+    ///
+    /// ```
+    /// use ndarray::{s, Array2, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientError, GradientOptions, Operator};
+    ///
+    /// // findiff: bc[0, :] = 0; bc[:, 0] = 1 (the later one wins at the corner)
+    /// let bc = BoundaryConditions::new().dirichlet(s![0, ..], 0.0).dirichlet(s![.., 0], 1.0);
+    /// assert_eq!(bc.len(), 2);
+    /// // Here conditions 0 and 1 conflict at the corner [0, 0].
+    /// let op = Operator::derivative(Axis(0), 2);
+    /// let err = op.solve(&Array2::zeros((4, 4)), &bc, &GradientOptions::new()).unwrap_err();
+    /// assert_eq!(err, GradientError::BoundaryConflict { first: 0, second: 1, point: vec![0, 0] });
+    /// ```
     pub fn len(&self) -> usize {
         self.conditions.len()
     }
 
     /// Whether no condition has been added.
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// use ndarray_gradient::BoundaryConditions;
+    ///
+    /// // findiff: len(BoundaryConditions(shape).row_inds()) == 0
+    /// assert!(BoundaryConditions::<f64>::new().is_empty());
+    /// // findiff: bc[0] = 0.0 makes bc.row_inds() == [0]
+    /// assert!(!BoundaryConditions::new().dirichlet(s![0], 0.0).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.conditions.is_empty()
     }
@@ -148,6 +188,8 @@ impl<'a, R: Float> BoundaryConditions<'a, R> {
     /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
     ///
     /// // u'' = 0 on 11 points, u[0] = 1, u[-1] = 3: the straight line between them.
+    /// // findiff: bc = BoundaryConditions((11,)); bc[0] = 1.0; bc[-1] = 3.0
+    /// //          u = PDE(Diff(0, 0.1)**2, np.zeros(11), bc).solve()
     /// let bc = BoundaryConditions::new().dirichlet(s![0], 1.0).dirichlet(s![-1], 3.0);
     /// let u = Operator::derivative(Axis(0), 2)
     ///     .solve(&Array1::<f64>::zeros(11), &bc, &GradientOptions::new().spacing(0.1))
@@ -177,6 +219,8 @@ impl<'a, R: Float> BoundaryConditions<'a, R> {
     /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
     ///
     /// // u'' = 2 on [0, 1], u(0) = 0, u'(1) = 2: u = x².
+    /// // findiff: bc = BoundaryConditions((21,)); bc[0] = 0.0; bc[-1] = (Diff(0, h, acc=2), 2.0)
+    /// //          u = PDE(Diff(0, h, acc=2)**2, np.full(21, 2.0), bc).solve()
     /// let h = 0.05;
     /// let bc = BoundaryConditions::new()
     ///     .dirichlet(s![0], 0.0)
@@ -427,6 +471,8 @@ impl<R: Float + faer::traits::ComplexField> Operator<'_, R> {
     /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
     ///
     /// // Implicit Euler steps of u_t = u_xx, u = 0 at both ends: (I − dt ∂²) uⁿ⁺¹ = uⁿ.
+    /// // findiff: pde = PDE(Identity() - Coef(dt) * Diff(0, h)**2, u, bc)
+    /// //          for _ in range(100): pde.rhs = u; u = pde.solve()
     /// let (n, h, dt) = (51, 0.02, 1e-3);
     /// let step = Operator::identity() - Operator::coefficient(dt) * Operator::derivative(Axis(0), 2);
     /// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0).dirichlet(s![-1], 0.0);
@@ -533,7 +579,19 @@ pub struct BoundaryValueProblem<R: faer::traits::ComplexField> {
 }
 
 impl<R: Float + faer::traits::ComplexField> BoundaryValueProblem<R> {
-    /// The grid's shape.
+    /// The grid's shape: findiff's `pde.bcs.shape` (the shape given to
+    /// `BoundaryConditions(shape)`).
+    ///
+    /// ```
+    /// use ndarray::{s, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // findiff: bc = BoundaryConditions((4, 6)); bc[0, :] = 0.0; bc[-1, :] = 0.0; bc.shape
+    /// let bc = BoundaryConditions::new().dirichlet(s![0, ..], 0.0).dirichlet(s![-1, ..], 0.0);
+    /// let lap = Operator::derivative(Axis(0), 2) + Operator::derivative(Axis(1), 2);
+    /// let problem = lap.boundary_value_problem(&[4, 6], &bc, &GradientOptions::new()).unwrap();
+    /// assert_eq!(problem.shape(), &[4, 6]);
+    /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -541,11 +599,41 @@ impl<R: Float + faer::traits::ComplexField> BoundaryValueProblem<R> {
     /// The estimated reciprocal condition number of the system in the 1-norm (at least machine
     /// epsilon, else the problem was refused as singular): the solution's relative error from
     /// rounding is about machine epsilon over this.
+    ///
+    /// ```
+    /// use ndarray::{s, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // NumPy, of findiff's system A (see matrix): 1 / np.linalg.cond(A.toarray(), 1)
+    /// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0_f64).dirichlet(s![-1], 0.0);
+    /// let problem = Operator::derivative(Axis(0), 2)
+    ///     .boundary_value_problem(&[5], &bc, &GradientOptions::new())
+    ///     .unwrap();
+    /// let rc = problem.reciprocal_condition();
+    /// // NumPy's is 0.1: ‖A‖₁ = 4 (column 2: 1 + 2 + 1), ‖A⁻¹‖₁ = 5/2 (column 0: 1 + ¾ + ½ + ¼).
+    /// // The estimate of ‖A⁻¹‖₁ is a lower bound, here column 2's 2 (½ + 1 + ½): 1/8.
+    /// assert!(rc >= 0.1 && (rc - 0.125).abs() < 1e-12);
+    /// ```
     pub fn reciprocal_condition(&self) -> R {
         self.rcond
     }
 
     /// The system's matrix: the operator's, each boundary point's row its condition's.
+    ///
+    /// ```
+    /// use ndarray::{s, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // findiff, as PDE.solve builds it: A = lil_matrix(L.matrix((5,))); nz = list(bc.row_inds())
+    /// //                                   A[nz, :] = bc.lhs[nz, :]   (L = Diff(0, 1.0)**2)
+    /// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0).dirichlet(s![-1], 0.0);
+    /// let op = Operator::derivative(Axis(0), 2);
+    /// let problem = op.boundary_value_problem(&[5], &bc, &GradientOptions::new()).unwrap();
+    /// let a = problem.matrix();
+    /// let row = |i| (a.col_idx_of_row(i).collect::<Vec<_>>(), a.val_of_row(i).to_vec());
+    /// assert_eq!(row(0), (vec![0], vec![1.0])); // bc[0] = 0.0: u[0] = 0
+    /// assert_eq!(row(2), (vec![1, 2, 3], vec![1.0, -2.0, 1.0])); // the row of L
+    /// ```
     pub fn matrix(&self) -> &SparseRowMat<usize, R> {
         &self.matrix
     }
@@ -557,6 +645,20 @@ impl<R: Float + faer::traits::ComplexField> BoundaryValueProblem<R> {
     ///
     /// [`GradientError::BoundaryShape`] (with no condition) when `rhs` does not have the
     /// problem's shape.
+    ///
+    /// ```
+    /// use ndarray::{s, Array1, Axis};
+    /// use ndarray_gradient::{BoundaryConditions, GradientOptions, Operator};
+    ///
+    /// // findiff: pde = PDE(Diff(0, 1.0)**2, np.full(5, 2.0), bc); pde.solve() == [0, -3, -4, -3, 0]
+    /// let bc = BoundaryConditions::new().dirichlet(s![0], 0.0).dirichlet(s![-1], 0.0);
+    /// let (op, opts) = (Operator::derivative(Axis(0), 2), GradientOptions::new());
+    /// let problem = op.boundary_value_problem(&[5], &bc, &opts).unwrap();
+    /// let f = Array1::from_elem(5, 2.0_f64);
+    /// let u = problem.solve(&f).unwrap(); // u = x² − 4x: f's 2.0 at the ends is replaced by 0
+    /// assert!((u[2] + 4.0).abs() < 1e-12);
+    /// assert_eq!(u, op.solve(&f, &bc, &opts).unwrap()); // the one-shot call, bit for bit
+    /// ```
     pub fn solve<D: Dimension>(&self, rhs: &ArrayRef<R, D>) -> Result<Array<R, D>, GradientError> {
         if rhs.shape() != self.shape.as_slice() {
             return Err(GradientError::BoundaryShape {
