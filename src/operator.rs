@@ -119,8 +119,8 @@ impl<'a, R: Float> Operator<'a, R> {
     }
 
     /// Multiplication by the constant `c`: findiff's `Coef(c)` (or a number in an
-    /// expression). `Operator::coefficient(c) * op`, or `c * op` for an `f32` or `f64` number,
-    /// is `c * op(f)`.
+    /// expression). `Operator::coefficient(c) * op`, or `c * op` for an `f64` number, is
+    /// `c * op(f)`.
     ///
     /// ```
     /// use ndarray::{array, Axis};
@@ -259,13 +259,12 @@ impl<'a, R: Float> Operator<'a, R> {
         Ok(stencils)
     }
 
-    /// Whether every term is one derivative and nothing else: then the whole operator is one
-    /// [`kernel::sum`] pass.
+    /// Whether every term is one derivative, or a constant times one (`Coef(c) * Diff(k)`, a
+    /// directional derivative's terms), and nothing else: then the whole operator is one
+    /// [`kernel::sum`] pass, each term's value `c * derivative` as [`evaluate`](Self::evaluate)
+    /// computes it.
     fn is_sum_of_derivatives(&self) -> bool {
-        self.terms
-            .iter()
-            .all(|t| matches!(t.steps[..], [Step::Derivative { .. }]))
-            && !self.terms[0].subtract
+        self.terms.iter().all(|t| scaled_derivative(&t.steps).is_some()) && !self.terms[0].subtract
     }
 
     /// The operator applied to `f`: a new array of `f`'s shape, in `f`'s memory order.
@@ -374,11 +373,10 @@ impl<'a, R: Float> Operator<'a, R> {
         self.terms
             .iter()
             .map(|term| {
-                let [Step::Derivative { axis, order }] = term.steps[..] else {
-                    unreachable!("checked by is_sum_of_derivatives")
-                };
+                let (scale, axis, order) = scaled_derivative(&term.steps).expect("checked by is_sum_of_derivatives");
                 Term {
                     subtract: term.subtract,
+                    scale,
                     ..Term::new(f.clone(), axis, stencil_of(stencils, axis, order))
                 }
             })
@@ -407,6 +405,16 @@ impl<'a, R: Float> Operator<'a, R> {
             });
         }
         sum.expect("an operator has at least one term")
+    }
+}
+
+/// A term's steps as `(c, axis, order)` when they are one derivative (`c` none) or a constant
+/// times one (`Coef(c) * Diff(axis)**order`).
+fn scaled_derivative<R: Copy>(steps: &[Step<'_, R>]) -> Option<(Option<R>, Axis, usize)> {
+    match *steps {
+        [Step::Derivative { axis, order }] => Some((None, axis, order)),
+        [Step::Scalar(c), Step::Derivative { axis, order }] => Some((Some(c), axis, order)),
+        _ => None,
     }
 }
 
@@ -533,9 +541,7 @@ impl<R: Float> Operator<'_, R> {
                 .terms
                 .iter()
                 .map(|term| {
-                    let [Step::Derivative { axis, order }] = term.steps[..] else {
-                        unreachable!("checked by is_sum_of_derivatives")
-                    };
+                    let (_, axis, order) = scaled_derivative(&term.steps).expect("checked by is_sum_of_derivatives");
                     let k = axis.index();
                     stencil_of(stencils, axis, order).window_unwrapped(held.lo[k], held.len[k])
                 })
@@ -545,14 +551,13 @@ impl<R: Float> Operator<'_, R> {
                 .iter()
                 .zip(&windows)
                 .map(|(term, window)| {
-                    let [Step::Derivative { axis, .. }] = term.steps[..] else {
-                        unreachable!("checked by is_sum_of_derivatives")
-                    };
+                    let (scale, axis, _) = scaled_derivative(&term.steps).expect("checked by is_sum_of_derivatives");
                     let k = axis.index();
                     let mut read = block_region.clone();
                     (read.lo[k], read.len[k]) = (held.lo[k], held.len[k]);
                     Term {
                         subtract: term.subtract,
+                        scale,
                         first: (start[k] as isize - held.lo[k]) as usize,
                         ..Term::new(read.cut(with_halo, origin), axis, window)
                     }
@@ -1238,28 +1243,23 @@ impl<'a, R: Float> Neg for Operator<'a, R> {
     }
 }
 
-/// A number times an operator, on either side, for the element types `f32` and `f64`.
-macro_rules! scalar_products {
-    ($($t:ty),*) => {$(
-        impl<'a> Mul<Operator<'a, $t>> for $t {
-            type Output = Operator<'a, $t>;
-            /// `c * op`: `c * op(f)`, findiff's `c * Diff(0)` with a number `c`; the same as
-            /// `Operator::coefficient(c) * op` (whose documentation has an example).
-            fn mul(self, rhs: Operator<'a, $t>) -> Operator<'a, $t> {
-                Operator::coefficient(self) * rhs
-            }
-        }
-
-        impl<'a> Mul<$t> for Operator<'a, $t> {
-            type Output = Operator<'a, $t>;
-            /// `op * c`: `op(c * f)`, the composition with the number applied first (findiff's
-            /// `Diff(0) * Coef(c)`); the same as `op * Operator::coefficient(c)`, and equal to
-            /// `c * op` up to rounding.
-            fn mul(self, rhs: $t) -> Operator<'a, $t> {
-                self * Operator::coefficient(rhs)
-            }
-        }
-    )*};
+/// `c * op` for an `f64` number: `c * op(f)`, findiff's `c * Diff(0)` with a number `c`; the
+/// same as `Operator::coefficient(c) * op` (whose documentation has an example). Only for
+/// `f64`, so that a literal such as `0.5 * Operator::derivative(Axis(0), 2)` needs no type
+/// annotation; an `f32` operator takes `Operator::coefficient(c) * op`.
+impl<'a> Mul<Operator<'a, f64>> for f64 {
+    type Output = Operator<'a, f64>;
+    fn mul(self, rhs: Operator<'a, f64>) -> Operator<'a, f64> {
+        Operator::coefficient(self) * rhs
+    }
 }
 
-scalar_products!(f32, f64);
+/// `op * c`: `op(c * f)`, the composition with the number applied first (findiff's
+/// `Diff(0) * Coef(c)`); the same as `op * Operator::coefficient(c)`, and equal to `c * op`
+/// up to rounding.
+impl<'a, R: Float> Mul<R> for Operator<'a, R> {
+    type Output = Operator<'a, R>;
+    fn mul(self, rhs: R) -> Operator<'a, R> {
+        self * Operator::coefficient(rhs)
+    }
+}

@@ -54,7 +54,8 @@ fn interior_rows_are_leles_rationals() {
     let r = |n: i64, d: i64| n as f64 / d as f64;
     // (derivative, accuracy, left-hand points): left-hand weights, right-hand weights (offsets
     // -p..=p, unit spacing).
-    let cases: [((usize, usize, usize), Vec<f64>, Vec<f64>); 6] = [
+    type Scheme = (usize, usize, usize);
+    let cases: [(Scheme, Vec<f64>, Vec<f64>); 6] = [
         // α = 1/4, a = 3/2: f′ rows, (a/2)(f₊₁ − f₋₁)
         ((1, 4, 3), vec![r(1, 4), 1.0, r(1, 4)], vec![r(-3, 4), 0.0, r(3, 4)]),
         // α = 1/3, a = 14/9, b = 1/9: a/2 = 7/9, b/4 = 1/36
@@ -73,10 +74,22 @@ fn interior_rows_are_leles_rationals() {
         (
             (1, 10, 5),
             vec![r(1, 20), r(1, 2), 1.0, r(1, 2), r(1, 20)],
-            vec![r(-1, 600), r(-101, 600), r(-17, 24), 0.0, r(17, 24), r(101, 600), r(1, 600)],
+            vec![
+                r(-1, 600),
+                r(-101, 600),
+                r(-17, 24),
+                0.0,
+                r(17, 24),
+                r(101, 600),
+                r(1, 600),
+            ],
         ),
         // f″: α = 1/10, a = 6/5: a (f₊₁ − 2f₀ + f₋₁)
-        ((2, 4, 3), vec![r(1, 10), 1.0, r(1, 10)], vec![r(6, 5), r(-12, 5), r(6, 5)]),
+        (
+            (2, 4, 3),
+            vec![r(1, 10), 1.0, r(1, 10)],
+            vec![r(6, 5), r(-12, 5), r(6, 5)],
+        ),
         // α = 2/11, a = 12/11, b = 3/11: a (f₊₁ − 2f₀ + f₋₁) + (b/4)(f₊₂ − 2f₀ + f₋₂)
         (
             (2, 6, 3),
@@ -91,7 +104,12 @@ fn interior_rows_are_leles_rationals() {
             let p = (exact.len() / 2) as isize;
             assert_eq!(ours.offsets, (-p..=p).collect::<Vec<_>>(), "m {m} acc {acc} {name}");
             let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&ours.weights), bits(exact), "m {m} acc {acc} {name}: {:?}", ours.weights);
+            assert_eq!(
+                bits(&ours.weights),
+                bits(exact),
+                "m {m} acc {acc} {name}: {:?}",
+                ours.weights
+            );
         }
     }
 }

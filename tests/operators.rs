@@ -190,11 +190,17 @@ fn every_order_is_the_one_axis_call() {
             }
         }
     }
-    // f32 operators take f32 numbers.
+    // f32 operators take f32 numbers on the right (2·f then the difference: exact, a power of
+    // two), and a literal on the left of an operator whose type is not known yet is an f64.
     let g = f.mapv(|v| v as f32);
-    let op = 2.0_f32 * Operator::derivative(Axis(0), 1);
+    let op = Operator::derivative(Axis(0), 1) * 2.0_f32;
     let plain = g.gradient_axis(Axis(0)).unwrap();
     assert_eq!(op.apply(&g, &GradientOptions::new()).unwrap(), plain.mapv(|v| 2.0 * v));
+    let untyped = 0.5 * Operator::derivative(Axis(1), 1);
+    assert!(same_bits(
+        &untyped.apply(&f, &GradientOptions::new()).unwrap(),
+        &f.gradient_axis(Axis(1)).unwrap().mapv(|v| 0.5 * v)
+    ));
 }
 
 /// Sums, differences and negation add the terms left to right, as the separate calls would
@@ -220,6 +226,76 @@ fn sums_are_the_terms_added_in_order() {
     // The Laplacian as an operator is the Laplacian, bit for bit.
     let lap = (d(0, 2) + d(1, 2) + d(2, 2)).apply(&f, &opts).unwrap();
     assert!(same_bits(&lap, &f.laplacian(&opts).unwrap()));
+}
+
+/// A sum of constants times derivatives (`Coef(c) * Diff(k)`, the terms of a directional
+/// derivative) runs as one sum pass: each term `c * ∂f` then added in order, the bits of the
+/// separate calls scaled and added, on every walk of the sum (rows of a C-ordered array, slabs
+/// of an F-ordered or strided one, split across threads or not, one term alone).
+#[test]
+fn constant_times_derivative_terms_are_one_pass() {
+    let f = smooth3((30, 20, 25));
+    let mut fo = Array3::zeros(f.raw_dim().f());
+    fo.assign(&f);
+    let strided = f.slice(s![..;2, .., 1..]).to_owned();
+    let strided_view = f.slice(s![..;2, .., 1..]);
+    // (coefficient, axis, order, subtracted)
+    let cases: [&[(f64, usize, usize, bool)]; 4] = [
+        &[(0.6, 0, 1, false), (0.8, 1, 1, false), (-1.5, 2, 1, true)],
+        &[(2.5, 1, 2, false)],
+        &[(1.0, 0, 1, false), (0.25, 2, 2, false), (3.0, 1, 1, true)],
+        &[(0.3, 0, 1, false), (-0.7, 1, 1, false), (0.1, 2, 1, false)],
+    ];
+    for opts in [
+        GradientOptions::new().accuracy(2).spacing(0.3),
+        GradientOptions::new().accuracy(4).periodic(Axis(2)),
+        GradientOptions::new(),
+    ] {
+        for terms in cases {
+            let op = terms
+                .iter()
+                .map(|&(c, k, m, sub)| (c * d(k, m), sub))
+                .reduce(|(a, _), (b, sub)| (if sub { a - b } else { a + b }, false))
+                .unwrap()
+                .0;
+            let expected = |f: &Array3<f64>| {
+                terms
+                    .iter()
+                    .fold(None, |acc: Option<Array3<f64>>, &(c, k, m, sub)| {
+                        let t = partial(f, k, m, &opts).mapv(|v| c * v);
+                        Some(match acc {
+                            None => t,
+                            Some(a) if sub => a - &t,
+                            Some(a) => a + &t,
+                        })
+                    })
+                    .unwrap()
+            };
+            for (name, input, want) in [
+                ("C", &f, expected(&f)),
+                ("F", &fo, expected(&fo)),
+                ("strided", &strided, expected(&strided)),
+            ] {
+                for threshold in [usize::MAX, 1 << 10] {
+                    let got = with_parallel_threshold(threshold, || op.apply(input, &opts)).unwrap();
+                    assert!(same_bits(&got, &want), "{name}, {terms:?}, threshold {threshold}");
+                }
+            }
+            // A strided view of the input, and into an existing array.
+            let got = op.apply(&strided_view, &opts).unwrap();
+            assert!(same_bits(&got, &expected(&strided)), "strided view, {terms:?}");
+            let mut out = Array3::from_elem(f.raw_dim(), f64::NAN);
+            op.apply_into(&f, &opts, &mut out).unwrap();
+            assert!(same_bits(&out, &expected(&f)), "into, {terms:?}");
+        }
+    }
+    // The directional derivative is the same sum.
+    let opts = GradientOptions::new().accuracy(2);
+    let v = [0.3, -0.7, 0.1];
+    let got = Operator::directional(&v).apply(&f, &opts).unwrap();
+    let want = (partial(&f, 0, 1, &opts).mapv(|x| 0.3 * x) + &partial(&f, 1, 1, &opts).mapv(|x| -0.7 * x))
+        + &partial(&f, 2, 1, &opts).mapv(|x| 0.1 * x);
+    assert!(same_bits(&got, &want));
 }
 
 /// Coefficients multiply the value they are applied to, `c * value` as findiff's `Coef(c) *`

@@ -77,20 +77,23 @@ pub(crate) use taps::Slot;
 
 use route::{Job, Layout, Route, TermLayout, Walk};
 
-/// One term of a computation: `± ∂(f)/∂(axis)` with the stencil of that axis.
+/// One term of a computation: `± c ∂(f)/∂(axis)` with the stencil of that axis.
 pub(crate) struct Term<'a, A, D, R> {
     pub(crate) f: ArrayView<'a, A, D>,
     pub(crate) axis: Axis,
     pub(crate) stencil: &'a AxisStencil<R>,
     /// Whether the term is subtracted from the sum (never the first term).
     pub(crate) subtract: bool,
+    /// A coefficient `c` the derivative is multiplied by (`c * value`, after it is computed)
+    /// before it joins the sum: an operator's `Coef(c) * Diff(k)` term. Sums only.
+    pub(crate) scale: Option<R>,
     /// The index along `axis` in `f` of the output's first point: 0 when `f` has the output's
     /// extent, the halo before a block when `f` is the block with its halo along `axis`
     /// ([`BlockPlan`](crate::BlockPlan)). `f` has the output's extent along every other axis.
     pub(crate) first: usize,
 }
 
-impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
+impl<'a, A, D: Dimension, R: Copy> Term<'a, A, D, R> {
     /// `∂(f)/∂(axis)`, `f` of the output's shape.
     pub(crate) fn new(f: ArrayView<'a, A, D>, axis: Axis, stencil: &'a AxisStencil<R>) -> Self {
         Term {
@@ -98,6 +101,7 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
             axis,
             stencil,
             subtract: false,
+            scale: None,
             first: 0,
         }
     }
@@ -112,6 +116,7 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
             axis: self.axis,
             stencil: self.stencil,
             subtract: self.subtract,
+            scale: self.scale,
             first: self.first,
         }
     }
@@ -137,12 +142,12 @@ impl<'a, A, D: Dimension, R> Term<'a, A, D, R> {
             self.stencil.len,
             shared_weights,
             self.first,
-            self.subtract,
+            self.subtract || self.scale.is_some(),
         )
     }
 }
 
-impl<A, D: Dimension, R> Clone for Term<'_, A, D, R> {
+impl<A, D: Dimension, R: Copy> Clone for Term<'_, A, D, R> {
     fn clone(&self) -> Self {
         Term {
             f: self.f.clone(),
@@ -548,6 +553,7 @@ where
                     axis: t.axis.index(),
                     stencil: t.stencil,
                     subtract: t.subtract,
+                    scale: t.scale,
                 })
                 .collect()
         })

@@ -405,8 +405,10 @@ pub(crate) struct TermLayout {
     /// stride 1 along the axis in the input, and the input contiguous in C order.
     pub(crate) slab_unit_stride: bool,
     pub(crate) slab_end_to_end: bool,
-    /// The term is subtracted from the sum (the curl's second term).
-    pub(crate) subtract: bool,
+    /// The term's value changes before it is stored: subtracted from the sum (the curl's
+    /// second term) or multiplied by a coefficient (an operator's `Coef(c) * Diff(k)`). A sum
+    /// of one such term cannot take a derivative's walk, which stores the value as computed.
+    pub(crate) combined: bool,
     /// The output's outermost axis in memory order that is longer than 1 (where blocks are cut)
     /// and its length.
     pub(crate) cut: Option<(usize, usize)>,
@@ -424,7 +426,7 @@ impl TermLayout {
         stencil_len: usize,
         shared_weights: bool,
         first: usize,
-        subtract: bool,
+        combined: bool,
     ) -> Self {
         let unit = f.stride_of(axis) == 1;
         let contiguous = f.to_slice_memory_order().is_some();
@@ -437,7 +439,7 @@ impl TermLayout {
             end_to_end: f.strides() == out.strides() && contiguous && out.view().to_slice_memory_order().is_some(),
             slab_unit_stride: unit && c_stride(out.shape(), axis.index()) == 1,
             slab_end_to_end: contiguous && (0..f.ndim()).all(|k| f.strides()[k] == c_stride(out.shape(), k)),
-            subtract,
+            combined,
             cut: outermost_axis(out.shape(), out.strides(), None).map(|k| (k.index(), out.len_of(k))),
             points: f.len().max(out.len()),
         }
@@ -549,7 +551,7 @@ pub(crate) fn choose(layout: &Layout<'_>, threshold: usize) -> Routes {
         Job::Derivatives if n == 1 => one_derivative(layout, 0, threshold),
         Job::Derivatives => return Routes::PerOutput((0..n).map(|s| one_derivative(layout, s, threshold)).collect()),
         Job::Sum | Job::Norm if n == 0 => Route::new(Walk::Zero, 1, 0..1),
-        Job::Sum if n == 1 && !layout.terms[0].subtract => one_derivative(layout, 0, threshold),
+        Job::Sum if n == 1 && !layout.terms[0].combined => one_derivative(layout, 0, threshold),
         Job::Sum | Job::Norm if layout.contiguous => Route::new(Walk::Rows, row_blocks(layout, threshold), 0..1),
         Job::Sum | Job::Norm => slabs(layout, threshold),
     })

@@ -16,7 +16,7 @@
 //! is computed by the same formulas whatever the path, the run or the block, so the bits never
 //! change.
 
-use num_traits::{Float, Zero};
+use num_traits::{Float, One, Zero};
 
 use super::lanes::{lanes_end_to_end, one_lane};
 use super::route::{LANES_OF_A_RUN_BELOW, NORM_PIECE_POINTS, ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
@@ -25,7 +25,7 @@ use super::taps::{
     AddedTo, AsComputed, Combine, MAX_TAPS, RootOfSquares, Slot, TapWeights, difference_of_rows, fixed_width_terms,
     norm_of_parts, weighted_sum_of_rows,
 };
-use crate::element::GradientElement;
+use crate::element::{GradientElement, GradientFloat};
 use crate::stencil::{AxisStencil, Interior, Rule, weighted_sum};
 
 /// One term of a sum of derivatives on arrays contiguous in C order (the axes put in memory
@@ -35,6 +35,8 @@ pub(super) struct SliceTerm<'a, A, R> {
     pub(super) axis: usize,
     pub(super) stencil: &'a AxisStencil<R>,
     pub(super) subtract: bool,
+    /// `c`, when the term's value is `c` times its derivative ([`super::Term::scale`]).
+    pub(super) scale: Option<R>,
 }
 
 /// `outs[s] = Σ sums[s]` (terms added, or subtracted, in order) on contiguous arrays in C order
@@ -334,12 +336,21 @@ fn sum_through_buffers<A: GradientElement, S: Slot<A::Output>>(
         let added = |prior| AddedTo {
             prior,
             subtract: t.subtract,
+            scale: t.scale.unwrap_or_else(A::Real::one),
         };
-        match (j == 0, j == last) {
-            (true, true) => term_on_run(t, at, 0, o, AsComputed),
-            (true, false) => term_on_run(t, at, 0, &mut cur[..len], AsComputed),
-            (false, true) => term_on_run(t, at, 0, o, added(&cur[..len])),
-            (false, false) => term_on_run(t, at, 0, &mut nxt[..len], added(&cur[..len])),
+        match (j == 0, j == last, t.scale) {
+            // The first term times its coefficient: computed into a buffer and scaled there.
+            (true, _, Some(c)) => {
+                term_on_run(t, at, 0, &mut cur[..len], AsComputed);
+                cur[..len].iter_mut().for_each(|v| *v = v.scale(c));
+                if j == last {
+                    o.iter_mut().zip(&cur[..len]).for_each(|(o, &v)| o.set(v));
+                }
+            }
+            (true, true, None) => term_on_run(t, at, 0, o, AsComputed),
+            (true, false, None) => term_on_run(t, at, 0, &mut cur[..len], AsComputed),
+            (false, true, _) => term_on_run(t, at, 0, o, added(&cur[..len])),
+            (false, false, _) => term_on_run(t, at, 0, &mut nxt[..len], added(&cur[..len])),
         }
         if j > 0 && j < last {
             std::mem::swap(cur, nxt);
@@ -418,6 +429,10 @@ fn sum_in_one_loop<A: GradientElement, S: Slot<A::Output>>(
 ) -> bool {
     let t = terms.len();
     let n = at.n;
+    // Coefficients are applied through the row buffers.
+    if terms.iter().any(|term| term.scale.is_some()) {
+        return false;
+    }
     let last = at.idx.len() - 1;
     if !(2..=3).contains(&t) {
         return false;

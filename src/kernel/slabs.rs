@@ -15,7 +15,7 @@ use super::route::{Walk, slab_planes};
 use super::split::for_each_block;
 use super::taps::Slot;
 use super::{Term, derivative_walk};
-use crate::element::GradientElement;
+use crate::element::{GradientElement, GradientFloat};
 
 /// `out = Σ terms` (views in the output's memory order), slab by slab, in `blocks` contiguous
 /// runs of slabs; `walks[s]` is the walk of term `s` inside a slab.
@@ -29,16 +29,25 @@ pub(super) fn sum_by_slabs<A, S, D>(
     S: Slot<A::Output>,
     D: Dimension,
 {
-    let fold = |j: usize, subtract: bool, mut acc: ArrayViewMut<'_, A::Output, D>, tmp: ArrayView<'_, A::Output, D>| {
+    let fold = |j: usize,
+                t: &Term<'_, A, D, A::Real>,
+                mut acc: ArrayViewMut<'_, A::Output, D>,
+                tmp: ArrayView<'_, A::Output, D>| {
+        // The term's value is `c * derivative` when it has a coefficient, as the operator's
+        // general evaluation computes it.
+        let scaled = |v: A::Output| t.scale.map_or(v, |c| v.scale(c));
         if j == 0 {
+            if t.scale.is_some() {
+                acc.map_inplace(|a| *a = scaled(*a));
+            }
             return;
         }
-        let op = if subtract {
+        let op = if t.subtract {
             |a: A::Output, b: A::Output| a - b
         } else {
             |a: A::Output, b: A::Output| a + b
         };
-        Zip::from(&mut acc).and(&tmp).for_each(|a, &b| *a = op(*a, b));
+        Zip::from(&mut acc).and(&tmp).for_each(|a, &b| *a = op(*a, scaled(b)));
     };
     by_slabs(terms, out, walks, blocks, fold, |_| {});
 }
@@ -56,7 +65,10 @@ pub(super) fn norm_by_slabs<A, S, D>(
     S: Slot<A::Output>,
     D: Dimension,
 {
-    let fold = |j: usize, _: bool, mut acc: ArrayViewMut<'_, A::Output, D>, tmp: ArrayView<'_, A::Output, D>| {
+    let fold = |j: usize,
+                _: &Term<'_, A, D, A::Real>,
+                mut acc: ArrayViewMut<'_, A::Output, D>,
+                tmp: ArrayView<'_, A::Output, D>| {
         if j == 0 {
             acc.map_inplace(|a| *a = *a * *a);
         } else {
@@ -68,14 +80,16 @@ pub(super) fn norm_by_slabs<A, S, D>(
 }
 
 /// The slab walk of `out` from `terms`: after term `j` is computed (term 0 into the
-/// accumulator, the others into the second buffer), `fold(j, subtract, accumulator, buffer)`;
+/// accumulator, the others into the second buffer), `fold(j, term, accumulator, buffer)`;
 /// `finish(accumulator)` before the slab is stored.
 fn by_slabs<A, S, D>(
     terms: &[Term<'_, A, D, A::Real>],
     mut out: ArrayViewMut<'_, S, D>,
     walks: &[Walk],
     blocks: usize,
-    fold: impl Fn(usize, bool, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>) + Sync + Send,
+    fold: impl Fn(usize, &Term<'_, A, D, A::Real>, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>)
+    + Sync
+    + Send,
     finish: impl Fn(ArrayViewMut<'_, A::Output, D>) + Sync + Send,
 ) where
     A: GradientElement,
@@ -117,7 +131,7 @@ fn slab_of_terms<A, S, D>(
     first: usize,
     walks: &[Walk],
     (acc, tmp): &mut (Vec<A::Output>, Vec<A::Output>),
-    fold: &impl Fn(usize, bool, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>),
+    fold: &impl Fn(usize, &Term<'_, A, D, A::Real>, ArrayViewMut<'_, A::Output, D>, ArrayView<'_, A::Output, D>),
     finish: &impl Fn(ArrayViewMut<'_, A::Output, D>),
 ) where
     A: GradientElement,
@@ -141,7 +155,7 @@ fn slab_of_terms<A, S, D>(
             let f = t.f.slice_axis(Axis(0), Slice::from(first..first + m));
             derivative_walk(walk, f, target, t.axis, t.first, t.stencil);
         }
-        fold(j, t.subtract, acc.view_mut(), tmp.view());
+        fold(j, t, acc.view_mut(), tmp.view());
     }
     finish(acc.view_mut());
     store(o, acc.view());

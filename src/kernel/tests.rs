@@ -407,10 +407,25 @@ fn every_walk_writes_every_point() {
                             ..Term::new(f.view(), Axis(k), st)
                         })
                         .collect();
-                    for f_order in [false, true] {
-                        let mut outs = count_outputs(&f.view(), 1, f_order);
-                        on_both_splits(&mut seen, || sum(&terms, outs[0].view_mut()));
-                        assert_all_written(&outs, &|| format!("sum on {shape:?} ({s0}, {s1}) {subtract}"));
+                    // The same terms with coefficients (an operator's `Coef(c) * Diff(k)`),
+                    // which take the row buffers: all of them, and the first alone.
+                    let scaled: Vec<_> = terms
+                        .iter()
+                        .map(|t| Term {
+                            scale: Some(0.5),
+                            ..t.clone()
+                        })
+                        .collect();
+                    for (terms, what) in [
+                        (&terms[..], ""),
+                        (&scaled[..], " scaled"),
+                        (&scaled[..1], " one scaled"),
+                    ] {
+                        for f_order in [false, true] {
+                            let mut outs = count_outputs(&f.view(), 1, f_order);
+                            on_both_splits(&mut seen, || sum(terms, outs[0].view_mut()));
+                            assert_all_written(&outs, &|| format!("sum{what} on {shape:?} ({s0}, {s1}) {subtract}"));
+                        }
                     }
                     if !subtract {
                         for f_order in [false, true] {
@@ -647,6 +662,7 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     AddedTo {
                         prior: &prior,
                         subtract: false,
+                        scale: 1.0,
                     },
                 );
                 let mut subtracted = vec![0.0; n];
@@ -658,6 +674,7 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     AddedTo {
                         prior: &prior,
                         subtract: true,
+                        scale: -2.5,
                     },
                 );
                 for k in 0..n {
@@ -673,7 +690,7 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     );
                     assert_eq!(
                         subtracted[k].to_bits(),
-                        (prior[k] - sum).to_bits(),
+                        (prior[k] - -2.5 * sum).to_bits(),
                         "{t} taps, point {k} of {n}"
                     );
                 }
@@ -945,6 +962,27 @@ fn routes_of_a_grid_of_calls() {
             SERIAL,
             Box::new(|| drop(a.laplacian(&np.clone().axes([])))),
             v(&["Zero/1"]),
+        ),
+        // A constant times one derivative is a sum of one term whose value is scaled before
+        // it is stored: not a derivative's walk (which stores it as computed) but the sum's,
+        // rows here where "innermost" takes Flat; and a directional derivative of three terms.
+        (
+            "constant times a derivative",
+            SERIAL,
+            Box::new(|| drop((2.0 * crate::Operator::derivative(Axis(2), 1)).apply(&a, &np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "directional",
+            SERIAL,
+            Box::new(|| drop(crate::Operator::directional(&[0.2, 0.3, 0.4]).apply(&a, &np))),
+            v(&["Rows/1"]),
+        ),
+        (
+            "directional strided",
+            SERIAL,
+            Box::new(|| drop(crate::Operator::directional(&[0.2, 0.3, 0.4]).apply(&strided, &np))),
+            v(&["Slabs/1[Planes, Planes, Planes]"]),
         ),
         // The gradient magnitude: one output from every term, by the rows when contiguous in
         // one memory order (whatever the size and the length of the rows), by slabs otherwise.
