@@ -16,7 +16,7 @@
 //! is computed by the same formulas whatever the path, the run or the block, so the bits never
 //! change.
 
-use num_traits::{Float, One, Zero};
+use num_traits::{Float, Zero};
 
 use super::lanes::{lanes_end_to_end, one_lane};
 use super::route::{LANES_OF_A_RUN_BELOW, NORM_PIECE_POINTS, ONE_LOOP_ROWS, ONE_LOOP_TAPS, RUN_POINTS};
@@ -336,21 +336,39 @@ fn sum_through_buffers<A: GradientElement, S: Slot<A::Output>>(
         let added = |prior| AddedTo {
             prior,
             subtract: t.subtract,
-            scale: t.scale.unwrap_or_else(A::Real::one),
         };
         match (j == 0, j == last, t.scale) {
-            // The first term times its coefficient: computed into a buffer and scaled there.
-            (true, _, Some(c)) => {
-                term_on_run(t, at, 0, &mut cur[..len], AsComputed);
-                cur[..len].iter_mut().for_each(|v| *v = v.scale(c));
-                if j == last {
-                    o.iter_mut().zip(&cur[..len]).for_each(|(o, &v)| o.set(v));
-                }
-            }
             (true, true, None) => term_on_run(t, at, 0, o, AsComputed),
             (true, false, None) => term_on_run(t, at, 0, &mut cur[..len], AsComputed),
-            (false, true, _) => term_on_run(t, at, 0, o, added(&cur[..len])),
-            (false, false, _) => term_on_run(t, at, 0, &mut nxt[..len], added(&cur[..len])),
+            (false, true, None) => term_on_run(t, at, 0, o, added(&cur[..len])),
+            (false, false, None) => term_on_run(t, at, 0, &mut nxt[..len], added(&cur[..len])),
+            // A term times its coefficient: computed into a buffer, scaled and combined there
+            // (`c * value`, then added to or subtracted from the sum so far, as the operator's
+            // general evaluation does), so that the loops of plain terms stay as they are.
+            (_, _, Some(c)) => {
+                let (value, prior) = if j == 0 {
+                    (&mut *cur, None)
+                } else {
+                    (&mut *nxt, Some(&cur[..len]))
+                };
+                term_on_run(t, at, 0, &mut value[..len], AsComputed);
+                let combined = |k: usize, v: A::Output| match prior {
+                    None => v.scale(c),
+                    Some(p) if t.subtract => p[k] - v.scale(c),
+                    Some(p) => p[k] + v.scale(c),
+                };
+                if j == last {
+                    o.iter_mut()
+                        .zip(&value[..len])
+                        .enumerate()
+                        .for_each(|(k, (o, &v))| o.set(combined(k, v)));
+                } else {
+                    value[..len]
+                        .iter_mut()
+                        .enumerate()
+                        .for_each(|(k, v)| *v = combined(k, *v));
+                }
+            }
         }
         if j > 0 && j < last {
             std::mem::swap(cur, nxt);

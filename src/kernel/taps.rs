@@ -69,22 +69,18 @@ impl<T> Combine<T> for AsComputed {
     }
 }
 
-/// Set `prior[k] + c·v`, or `prior[k] - c·v` when `subtract` (`c·v` is `v.scale(c)`). The
-/// sign and the coefficient are values, not type parameters: the slice cores are then compiled
-/// once for every term (the sign is a select inside the vectorized loop;
-/// `benches/RESULTS-build.md`). A term without a coefficient has `c = 1`, which changes no
-/// bit of a computed value (finite, infinite, zero or a quiet NaN).
+/// Set `prior[k] + v`, or `prior[k] - v` when `subtract`. The sign is a value, not a type
+/// parameter: the slice cores are then compiled once for both signs (the choice is a select
+/// inside the vectorized loop; `benches/RESULTS-build.md`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct AddedTo<'p, T: GradientFloat> {
+pub(crate) struct AddedTo<'p, T> {
     pub(crate) prior: &'p [T],
     pub(crate) subtract: bool,
-    pub(crate) scale: T::Real,
 }
 
 impl<T: GradientFloat> Combine<T> for AddedTo<'_, T> {
     #[inline(always)]
     fn combine(&self, k: usize, v: T) -> T {
-        let v = v.scale(self.scale);
         if self.subtract {
             self.prior[k] - v
         } else {

@@ -662,7 +662,6 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     AddedTo {
                         prior: &prior,
                         subtract: false,
-                        scale: 1.0,
                     },
                 );
                 let mut subtracted = vec![0.0; n];
@@ -674,7 +673,6 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     AddedTo {
                         prior: &prior,
                         subtract: true,
-                        scale: -2.5,
                     },
                 );
                 for k in 0..n {
@@ -690,7 +688,7 @@ fn every_width_of_the_tap_loop_is_the_same_sum() {
                     );
                     assert_eq!(
                         subtracted[k].to_bits(),
-                        (prior[k] - -2.5 * sum).to_bits(),
+                        (prior[k] - sum).to_bits(),
                         "{t} taps, point {k} of {n}"
                     );
                 }
