@@ -209,8 +209,8 @@ impl<'a, R: Float> BoundaryConditions<'a, R> {
     /// A Neumann condition, `(op u) = value` at the points `points` selects, `op` any
     /// operator: a derivative for Neumann, `a·I + b·∂` for Robin (findiff's
     /// `bc[points] = (op, value)`, and its Robin form `(alpha, op, beta, value)` as
-    /// `Operator::identity() * a + op * b`). The row of `op` at each point is the one
-    /// [`Operator::matrix`] has, one-sided at the edges.
+    /// `a * Operator::identity() + b * op` for `f64` numbers). The row of `op` at each point
+    /// is the one [`Operator::matrix`] has, one-sided at the edges.
     ///
     /// # Example
     ///
