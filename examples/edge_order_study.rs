@@ -28,24 +28,28 @@
 //! local orders of the unsettled ones above p − 1 ([`check_orders`]); the interior values do
 //! not depend on the edge order; accuracy 2 is edge order 2 bit for bit.
 //!
-//! The second half is resolving power: how short a wave each scheme differentiates well. A
-//! scheme applied to `sin(w j)` (h = 1) returns `w′ cos(w j)`; the modified wavenumber `w′(w)`
-//! is `w` for an exact derivative. Explicit centred stencils of accuracy 2, 4, 6 (3, 5, 7
-//! points) are compared with compact (Padé) schemes ([`CompactScheme`], findiff's
-//! `CompactScheme`) whose right-hand sides read as many points, with Lele's resolving
-//! efficiency: the fraction of `[0, π]` where `|w′ − w| ≤ 10⁻³ w`. Checked (in
-//! `tests/examples.rs`): the plotted curves are the crate's own results on periodic sines, and
-//! every compact scheme resolves more than the explicit stencil of its width.
+//! The second half is resolving power: how short a wave each scheme differentiates well, for
+//! the first and the second derivative. A first-derivative scheme applied to `sin(w j)`
+//! (h = 1) returns `w′ cos(w j)`, a second-derivative one applied to `cos(w j)` returns
+//! `−w″ cos(w j)`; the modified wavenumbers are `w′ = w` and `w″ = w²` for exact derivatives.
+//! Explicit centred stencils of accuracy 2, 4, 6 (3, 5, 7 points) are compared with compact
+//! (Padé) schemes ([`CompactScheme`], findiff's `CompactScheme`) whose right-hand sides read as
+//! many points, with Lele's resolving efficiency: the fraction of `[0, π]` where
+//! `|w′ − w| ≤ 10⁻³ w` (`|w″ − w²| ≤ 10⁻³ w²`). Checked (in `tests/examples.rs`): the plotted
+//! curves are the crate's own results on periodic sines and cosines, and every compact scheme
+//! resolves more than the explicit stencil of its width, for both derivatives.
 //!
 //! ```python
 //! for acc, lhs in [(4, 3), (6, 3), (8, 5), (10, 5)]:
 //!     d = findiff.Diff(0, 1.0, acc=acc, compact=lhs)  # on a periodic axis
 //!     w_mod = d(np.sin(w * j))[0]                     # measured at j = 0, as here
+//!     w_mod2 = -(d**2)(np.cos(w * j))[0]              # the second derivative's w″
 //! ```
 //!
 //! Prints the tables (Markdown) and writes `target/examples-out/edge_order_study.png`, the
-//! errors against N on log-log axes with the slopes and the rounding level marked, and
-//! `target/examples-out/edge_order_study_resolving.png`, `w′` against `w`. Run with
+//! errors against N on log-log axes with the slopes and the rounding level marked,
+//! `target/examples-out/edge_order_study_resolving.png`, `w′` against `w`, and
+//! `target/examples-out/edge_order_study_resolving_second.png`, `w″` against `w`. Run with
 //! `cargo run --release --example edge_order_study`.
 
 mod common;
@@ -56,7 +60,9 @@ use std::time::Instant;
 
 use common::{LABEL, TICKS};
 use ndarray::{Array1, Axis};
-use ndarray_gradient::{ArrayGradientExt, CompactScheme, EdgeOrder, GradientError, GradientOptions, coefficients};
+use ndarray_gradient::{
+    ArrayGradientExt, CompactScheme, EdgeOrder, GradientError, GradientOptions, Stencil, coefficients,
+};
 use plotters::prelude::*;
 
 const LENGTH: f64 = 2.0;
@@ -472,10 +478,16 @@ fn main() {
     render(&all, &path).unwrap();
     println!("wrote {}", path.display());
 
-    println!("{}", resolving_table());
-    let path = common::out_dir().join("edge_order_study_resolving.png");
-    render_resolving(&path).unwrap();
-    println!("wrote {}", path.display());
+    for derivative in DERIVATIVES {
+        let order = if derivative == 1 { "first" } else { "second" };
+        println!(
+            "Resolving power, {order} derivative:\n\n{}",
+            resolving_table(derivative)
+        );
+        let path = common::out_dir().join(resolving_picture(derivative));
+        render_resolving(derivative, &path).unwrap();
+        println!("wrote {}", path.display());
+    }
 }
 
 /// The curves of the plot: (label, colour, scheme index in [`SCHEMES`], the value of a row).
@@ -629,64 +641,139 @@ pub fn render(all: &[(Grid, Vec<Row>)], path: &Path) -> common::Result {
 // Resolving power: explicit centred stencils against compact (Padé) schemes of the same width.
 // ---------------------------------------------------------------------------------------------
 
-/// A first-derivative scheme in the resolving-power study: an explicit centred stencil of
-/// accuracy `p` (`np.gradient`'s interior for `p = 2`, findiff's `acc=p`), or a compact scheme
-/// (findiff's `CompactScheme`, here [`CompactScheme::new(1, p, lhs)`]).
+/// A scheme in the resolving-power study of the first or second derivative: an explicit
+/// centred stencil of accuracy `p` (`np.gradient`'s interior for the first derivative at
+/// `p = 2`, findiff's `Diff(0, h, acc=p)**derivative`), or a compact scheme (findiff's
+/// `CompactScheme`, here [`CompactScheme::new(derivative, accuracy, lhs_points)`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolver {
-    Explicit(usize),
-    Compact(usize, usize),
+    Explicit {
+        derivative: usize,
+        accuracy: usize,
+    },
+    Compact {
+        derivative: usize,
+        accuracy: usize,
+        lhs_points: usize,
+    },
 }
 
-/// The schemes compared: explicit accuracy 2, 4, 6 (right-hand widths 3, 5, 7), and compact
-/// schemes whose right-hand sides have those widths.
-pub const RESOLVERS: [Resolver; 7] = [
-    Resolver::Explicit(2),
-    Resolver::Explicit(4),
-    Resolver::Explicit(6),
-    Resolver::Compact(4, 3),
-    Resolver::Compact(6, 3),
-    Resolver::Compact(8, 5),
-    Resolver::Compact(10, 5),
-];
+/// The derivative orders of the study.
+pub const DERIVATIVES: [usize; 2] = [1, 2];
 
-/// The largest relative error `|w′ − w| / w` a wavenumber may have to count as resolved
-/// (Lele 1992's resolving efficiency at ε = 10⁻³).
+/// The schemes compared for the `derivative`-th derivative: explicit accuracy 2, 4, 6
+/// (right-hand widths 3, 5, 7), and compact schemes whose right-hand sides have those widths
+/// (the same accuracy and left-hand points for both derivatives: tridiagonal accuracy 4 and 6,
+/// pentadiagonal 8 and 10 read 3, 5, 5 and 7 points of `f`).
+pub const fn resolvers(derivative: usize) -> [Resolver; 7] {
+    [
+        Resolver::explicit(derivative, 2),
+        Resolver::explicit(derivative, 4),
+        Resolver::explicit(derivative, 6),
+        Resolver::compact(derivative, 4, 3),
+        Resolver::compact(derivative, 6, 3),
+        Resolver::compact(derivative, 8, 5),
+        Resolver::compact(derivative, 10, 5),
+    ]
+}
+
+/// The largest relative error `|w′ − w| / w` (first derivative) or `|w″ − w²| / w²` (second)
+/// a wavenumber may have to count as resolved (Lele 1992's resolving efficiency at ε = 10⁻³).
 pub const RESOLVED: f64 = 1e-3;
 
+/// The modified wavenumber's symbol: `w′` for the first derivative, `w″` for the second.
+pub fn modified_symbol(derivative: usize) -> &'static str {
+    match derivative {
+        1 => "w′",
+        2 => "w″",
+        _ => panic!("derivative {derivative}: the study has the first and second"),
+    }
+}
+
+/// The exact derivative's modified wavenumber, `wᵐ` (`w′ = w`, `w″ = w²`).
+pub fn exact_wavenumber(derivative: usize, w: f64) -> f64 {
+    w.powi(derivative as i32)
+}
+
 impl Resolver {
-    pub fn compact(self) -> Option<CompactScheme> {
+    pub const fn explicit(derivative: usize, accuracy: usize) -> Self {
+        Resolver::Explicit { derivative, accuracy }
+    }
+
+    pub const fn compact(derivative: usize, accuracy: usize, lhs_points: usize) -> Self {
+        Resolver::Compact {
+            derivative,
+            accuracy,
+            lhs_points,
+        }
+    }
+
+    pub fn derivative(self) -> usize {
         match self {
-            Resolver::Compact(p, lhs) => Some(CompactScheme::new(1, p, lhs).expect("a valid scheme")),
-            Resolver::Explicit(_) => None,
+            Resolver::Explicit { derivative, .. } | Resolver::Compact { derivative, .. } => derivative,
+        }
+    }
+
+    pub fn accuracy(self) -> usize {
+        match self {
+            Resolver::Explicit { accuracy, .. } | Resolver::Compact { accuracy, .. } => accuracy,
+        }
+    }
+
+    /// Left-hand points: 1 for an explicit stencil, 3 tridiagonal, 5 pentadiagonal.
+    pub fn lhs_points(self) -> usize {
+        match self {
+            Resolver::Explicit { .. } => 1,
+            Resolver::Compact { lhs_points, .. } => lhs_points,
+        }
+    }
+
+    /// The crate's compact scheme, `None` for an explicit stencil.
+    pub fn compact_scheme(self) -> Option<CompactScheme> {
+        match self {
+            Resolver::Compact {
+                derivative,
+                accuracy,
+                lhs_points,
+            } => Some(CompactScheme::new(derivative, accuracy, lhs_points).expect("a valid scheme")),
+            Resolver::Explicit { .. } => None,
+        }
+    }
+
+    /// The explicit centred weights (`coefficients(derivative, accuracy)`), `None` for a
+    /// compact scheme.
+    fn explicit_stencil(self) -> Option<Stencil> {
+        match self {
+            Resolver::Explicit { derivative, accuracy } => Some(coefficients(derivative, accuracy).unwrap().center),
+            Resolver::Compact { .. } => None,
         }
     }
 
     /// Points on the right-hand side (the explicit stencil's width): the samples of `f` read
     /// per output point.
     pub fn width(self) -> usize {
-        match self.compact() {
+        match self.compact_scheme() {
             Some(s) => s.rhs().offsets.len(),
-            None => coefficients(1, self.accuracy()).unwrap().center.offsets.len(),
-        }
-    }
-
-    pub fn accuracy(self) -> usize {
-        match self {
-            Resolver::Explicit(p) | Resolver::Compact(p, _) => p,
+            None => self.explicit_stencil().unwrap().offsets.len(),
         }
     }
 
     pub fn name(self) -> String {
         match self {
-            Resolver::Explicit(p) => format!("explicit, accuracy {p}"),
-            Resolver::Compact(p, 3) => format!("compact tridiagonal, accuracy {p}"),
-            Resolver::Compact(p, _) => format!("compact pentadiagonal, accuracy {p}"),
+            Resolver::Explicit { accuracy, .. } => format!("explicit, accuracy {accuracy}"),
+            Resolver::Compact {
+                accuracy,
+                lhs_points: 3,
+                ..
+            } => format!("compact tridiagonal, accuracy {accuracy}"),
+            Resolver::Compact { accuracy, .. } => format!("compact pentadiagonal, accuracy {accuracy}"),
         }
     }
 
-    /// The modified wavenumber `w′(w)` with `h = 1`: the scheme applied to `sin(w j)` gives
-    /// `w′ cos(w j)`. Explicit: `Σ c_j sin(j w)` over the centred weights.
+    /// The modified wavenumber with `h = 1`. First derivative: the scheme applied to
+    /// `sin(w j)` gives `w′ cos(w j)`; explicit `w′ = Σ c_j sin(j w)`. Second derivative: the
+    /// scheme applied to `cos(w j)` gives `−w″ cos(w j)`; explicit `w″ = −Σ c_j cos(j w)`.
+    /// Compact: [`CompactScheme::modified_wavenumber`], the same quantities.
     pub fn modified_wavenumber(self, w: f64) -> f64 {
         self.wavenumber_curve()(w)
     }
@@ -694,60 +781,73 @@ impl Resolver {
     /// [`Self::modified_wavenumber`] as a function, the weights computed once (they are exact
     /// rationals, slow to derive in a debug build).
     pub fn wavenumber_curve(self) -> Box<dyn Fn(f64) -> f64> {
-        match self.compact() {
-            Some(s) => Box::new(move |w| s.modified_wavenumber(w)),
-            None => {
-                let c = coefficients(1, self.accuracy()).unwrap().center;
-                Box::new(move |w| {
-                    c.offsets
-                        .iter()
-                        .zip(&c.weights)
-                        .map(|(&j, &c)| c * (j as f64 * w).sin())
-                        .sum()
-                })
-            }
+        if let Some(s) = self.compact_scheme() {
+            return Box::new(move |w| s.modified_wavenumber(w));
+        }
+        let c = self.explicit_stencil().unwrap();
+        let taps = move |wave: fn(f64) -> f64, w: f64| -> f64 {
+            c.offsets
+                .iter()
+                .zip(&c.weights)
+                .map(|(&j, &c)| c * wave(j as f64 * w))
+                .sum()
+        };
+        match self.derivative() {
+            1 => Box::new(move |w| taps(f64::sin, w)),
+            2 => Box::new(move |w| -taps(f64::cos, w)),
+            m => panic!("derivative {m}: the study has the first and second"),
         }
     }
 
-    /// The same, measured by the crate: the derivative of `sin(w j)` on a periodic grid of `n`
-    /// points, `w = 2π k / n`, read at `j = 0` (where `cos(w j) = 1`).
+    /// The same, measured by the crate on a periodic grid of `n` points, `w = 2π k / n`, read
+    /// at `j = 0`: the derivative of `sin(w j)` (where `cos(w j) = 1`), or minus the second
+    /// derivative of `cos(w j)` (where `cos(w j) = 1`).
     pub fn measured_wavenumber(self, n: usize, k: usize) -> f64 {
         let w = 2.0 * std::f64::consts::PI * k as f64 / n as f64;
-        let f = Array1::from_shape_fn(n, |j| (w * j as f64).sin());
+        let wave = if self.derivative() == 1 { f64::sin } else { f64::cos };
+        let f = Array1::from_shape_fn(n, |j| wave(w * j as f64));
         let opts = GradientOptions::new().periodic(Axis(0));
-        let d = match self.compact() {
+        let d = match self.compact_scheme() {
             Some(s) => s.apply(&f, Axis(0), &opts).unwrap(),
-            None => f.gradient_axis_with(Axis(0), &opts.accuracy(self.accuracy())).unwrap(),
+            None => f
+                .gradient_axis_with(Axis(0), &opts.accuracy(self.accuracy()).derivative(self.derivative()))
+                .unwrap(),
         };
-        d[0]
+        if self.derivative() == 1 { d[0] } else { -d[0] }
     }
 
     /// The fraction of `[0, π]` resolved: the first sampled `w` (of 20001 evenly spaced) where
-    /// `|w′ − w| / w` exceeds [`RESOLVED`], over π.
+    /// the relative error `|w′ − w| / w` (or `|w″ − w²| / w²`) exceeds [`RESOLVED`], over π.
     pub fn efficiency(self) -> f64 {
         let samples = 20_000;
         let step = std::f64::consts::PI / samples as f64;
         let curve = self.wavenumber_curve();
+        let m = self.derivative();
         (1..=samples)
             .map(|i| i as f64 * step)
-            .find(|&w| (curve(w) - w).abs() > RESOLVED * w)
+            .find(|&w| {
+                let exact = exact_wavenumber(m, w);
+                (curve(w) - exact).abs() > RESOLVED * exact
+            })
             .map_or(1.0, |w| (w - step) / std::f64::consts::PI)
     }
 }
 
-/// The resolving-power table (Markdown): each scheme's widths, accuracy, resolving efficiency
-/// and the modified wavenumber at a wave of four points per wavelength (`w = π/2`).
-pub fn resolving_table() -> String {
-    let mut s = String::from(
-        "| scheme | points read per output | left-hand points | accuracy | resolved fraction of [0, π] (ε = 10⁻³) | w′ at w = π/2 (exact 1.571) |\n|---|---|---|---|---|---|\n",
+/// The resolving-power table (Markdown) of the `derivative`-th derivative: each scheme's
+/// widths, accuracy, resolving efficiency and the modified wavenumber at a wave of four points
+/// per wavelength (`w = π/2`).
+pub fn resolving_table(derivative: usize) -> String {
+    let symbol = modified_symbol(derivative);
+    let exact = exact_wavenumber(derivative, std::f64::consts::FRAC_PI_2);
+    let mut s = format!(
+        "| scheme | points read per output | left-hand points | accuracy | resolved fraction of [0, π] (ε = 10⁻³) | {symbol} at w = π/2 (exact {exact:.3}) |\n|---|---|---|---|---|---|\n",
     );
-    for r in RESOLVERS {
-        let lhs = r.compact().map_or(1, |s| s.lhs().offsets.len());
+    for r in resolvers(derivative) {
         s += &format!(
             "| {} | {} | {} | {} | {:.3} | {:.4} |\n",
             r.name(),
             r.width(),
-            lhs,
+            r.lhs_points(),
             r.accuracy(),
             r.efficiency(),
             r.modified_wavenumber(std::f64::consts::FRAC_PI_2)
@@ -756,46 +856,81 @@ pub fn resolving_table() -> String {
     s
 }
 
-/// `w′` against `w` on `[0, π]` for every scheme in [`RESOLVERS`] (explicit dashed, compact
-/// solid, one colour per right-hand width), with the exact derivative's `w′ = w`.
-pub fn render_resolving(path: &Path) -> common::Result {
+/// The file name of the resolving-power picture of the `derivative`-th derivative.
+pub fn resolving_picture(derivative: usize) -> &'static str {
+    match derivative {
+        1 => "edge_order_study_resolving.png",
+        2 => "edge_order_study_resolving_second.png",
+        _ => panic!("derivative {derivative}: the study has the first and second"),
+    }
+}
+
+/// The modified wavenumber against `w` on `[0, π]` for every scheme of
+/// [`resolvers(derivative)`] (explicit dashed, compact solid, one colour per right-hand
+/// width), with the exact derivative's `w′ = w` or `w″ = w²`.
+pub fn render_resolving(derivative: usize, path: &Path) -> common::Result {
     use std::f64::consts::PI;
     let colour = |width: usize| match width {
         3 => RGBColor(214, 39, 40),
         5 => RGBColor(31, 119, 180),
         _ => RGBColor(44, 160, 44),
     };
+    let symbol = modified_symbol(derivative);
+    let (title, y_desc, exact_label) = match derivative {
+        1 => (
+            "Resolving power of first-derivative schemes (dashed explicit, solid compact)",
+            "modified wavenumber w′ = k′·h  (radians per step)".to_string(),
+            "exact derivative: w′ = w",
+        ),
+        _ => (
+            "Resolving power of second-derivative schemes (dashed explicit, solid compact)",
+            format!("modified wavenumber {symbol} = k″·h²  (radians² per step²)"),
+            "exact second derivative: w″ = w²",
+        ),
+    };
+    let top = exact_wavenumber(derivative, PI);
+    let samples = 400;
+    let exact: Vec<(f64, f64)> = (0..=samples)
+        .map(|i| {
+            let w = PI * i as f64 / samples as f64;
+            (w, exact_wavenumber(derivative, w))
+        })
+        .collect();
     common::save_figure(path, (1000, 760), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Resolving power of first-derivative schemes (dashed explicit, solid compact)",
-                common::TITLE,
-            )
+            .caption(title, common::TITLE)
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..PI, 0.0..PI)?;
+            .build_cartesian_2d(0.0..PI, 0.0..top)?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
             .x_desc("scaled wavenumber w = k·h  (radians per grid step; π = 2 points per wave)")
-            .y_desc("modified wavenumber w′ = k′·h  (radians per step)")
+            .y_desc(y_desc)
             .x_label_formatter(&|v| format!("{v:.1}"))
-            .y_label_formatter(&|v| format!("{v:.1}"))
+            // w″ reaches π² ≈ 9.87: whole numbers.
+            .y_label_formatter(&|v| {
+                if derivative == 1 {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
             .label_style(TICKS)
             .axis_desc_style(LABEL)
             .draw()?;
         chart
-            .draw_series(LineSeries::new([(0.0, 0.0), (PI, PI)], BLACK.stroke_width(1)))?
-            .label("exact derivative: w′ = w")
+            .draw_series(LineSeries::new(exact, BLACK.stroke_width(1)))?
+            .label(exact_label)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-        for r in RESOLVERS {
+        for r in resolvers(derivative) {
             let c = colour(r.width());
             let style = c.stroke_width(2);
             let curve = r.wavenumber_curve();
-            let pts: Vec<(f64, f64)> = (0..=400)
+            let pts: Vec<(f64, f64)> = (0..=samples)
                 .map(|i| {
-                    let w = PI * i as f64 / 400.0;
+                    let w = PI * i as f64 / samples as f64;
                     (w, curve(w))
                 })
                 .collect();
@@ -805,8 +940,8 @@ pub fn render_resolving(path: &Path) -> common::Result {
                 r.name(),
                 100.0 * r.efficiency()
             );
-            if r.compact().is_some() {
-                let thick = c.stroke_width(if matches!(r, Resolver::Compact(_, 5)) { 4 } else { 2 });
+            if r.compact_scheme().is_some() {
+                let thick = c.stroke_width(if r.lhs_points() == 5 { 4 } else { 2 });
                 chart
                     .draw_series(LineSeries::new(pts, thick))?
                     .label(label)

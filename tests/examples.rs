@@ -350,56 +350,100 @@ fn edge_order_study_orders() {
     assert_picture(&path, (1100, 800));
 }
 
-/// The resolving-power half of the edge-order study: the curves drawn are what the crate
-/// computes, and a compact scheme resolves more of `[0, π]` than the explicit stencil that reads
-/// as many points.
+/// The resolving-power half of the edge-order study, first and second derivatives: the curves
+/// drawn are what the crate computes, and a compact scheme resolves more of `[0, π]` than the
+/// explicit stencil that reads as many points.
 #[test]
 fn edge_order_study_resolving_power() {
-    use edge_order_study::{RESOLVERS, Resolver, render_resolving, resolving_table};
+    use edge_order_study::{DERIVATIVES, Resolver, render_resolving, resolvers, resolving_picture, resolving_table};
     use std::f64::consts::{FRAC_PI_2, PI};
-    // The plotted w′ is the crate's own result on a periodic sine (h = 1, 64 points, every
-    // wavenumber 2πk/64 up to π): explicit through `gradient_axis_with`, compact through
-    // `CompactScheme::apply`. |w′| ≤ π, so 1e-12 is a few hundred ε of the summation.
-    for r in RESOLVERS {
-        for k in 1..=32 {
-            let w = 2.0 * PI * k as f64 / 64.0;
-            let (m, e) = (r.measured_wavenumber(64, k), r.modified_wavenumber(w));
-            assert!((m - e).abs() < 1e-12, "{r:?} k {k}: measured {m}, formula {e}");
+    // The plotted curves are the crate's own results on periodic waves (h = 1, 64 points, every
+    // wavenumber 2πk/64 up to π): explicit through `gradient_axis_with` (`.derivative(m)`),
+    // compact through `CompactScheme::apply`; w′ from sin(w j), w″ from cos(w j). The two
+    // differ only by the rounding of the sums and of the banded solve: at most 2.8e-14 (first
+    // derivative, |w′| ≤ π) and 3.6e-14 (second, |w″| ≤ π², weights up to Σ|c| = 6.0) when
+    // measured, so 1e-12 leaves a factor of 30. A wrong sign, a missing 1/h², the wrong wave or
+    // a scheme of another order is off by more than 10⁻³ at some k.
+    for derivative in DERIVATIVES {
+        for r in resolvers(derivative) {
+            assert_eq!(r.derivative(), derivative);
+            for k in 1..=32 {
+                let w = 2.0 * PI * k as f64 / 64.0;
+                let (m, e) = (r.measured_wavenumber(64, k), r.modified_wavenumber(w));
+                assert!((m - e).abs() < 1e-12, "{r:?} k {k}: measured {m}, formula {e}");
+            }
         }
     }
-    // Closed forms at w = π/2: explicit accuracy 4 (8 sin w − sin 2w)/6 = 4/3; the tridiagonal
-    // accuracy-4 scheme 3 sin w / (2 + cos w) = 3/2.
-    assert!((Resolver::Explicit(4).modified_wavenumber(FRAC_PI_2) - 4.0 / 3.0).abs() < 1e-15);
-    assert!((Resolver::Compact(4, 3).modified_wavenumber(FRAC_PI_2) - 1.5).abs() < 1e-15);
-    // Explicit accuracy 2 has w′ = sin w, relative error ≈ w²/6: resolved up to √(6·10⁻³).
-    let e2 = Resolver::Explicit(2).efficiency();
-    assert!((e2 - (6e-3f64).sqrt() / PI).abs() < 2e-4, "{e2}");
-    // Same width, more resolved: every compact scheme beats the explicit stencil reading as
-    // many points (measured: width 3: 0.205 against 0.025; 5: 0.351 and 0.482 against 0.133;
-    // 7: 0.561 against 0.233).
-    for c in RESOLVERS.iter().filter(|r| r.compact().is_some()) {
-        let explicit = RESOLVERS
-            .iter()
-            .find(|r| r.compact().is_none() && r.width() == c.width())
-            .unwrap_or_else(|| panic!("no explicit stencil of width {}", c.width()));
-        assert!(
-            c.efficiency() > 1.5 * explicit.efficiency(),
-            "{c:?} {} against {explicit:?} {}",
-            c.efficiency(),
-            explicit.efficiency()
-        );
+    // First derivative, closed forms at w = π/2: explicit accuracy 4 (8 sin w − sin 2w)/6 =
+    // 4/3; the tridiagonal accuracy-4 scheme 3 sin w / (2 + cos w) = 3/2.
+    assert!((Resolver::explicit(1, 4).modified_wavenumber(FRAC_PI_2) - 4.0 / 3.0).abs() < 1e-15);
+    assert!((Resolver::compact(1, 4, 3).modified_wavenumber(FRAC_PI_2) - 1.5).abs() < 1e-15);
+    // Second derivative at w = π/2 (exact π²/4 ≈ 2.467): explicit accuracy 2 (f₊ − 2f + f₋)
+    // has w″ = 2 − 2 cos w = 2; explicit accuracy 4 5/2 − 8/3 cos w + 1/6 cos 2w = 7/3; the
+    // tridiagonal accuracy-4 scheme (1/10, 1, 1/10 = 6/5 (f₊ − 2f + f₋)) 12/5 (1 − cos w) /
+    // (1 + cos w / 5) = 12/5.
+    assert!((Resolver::explicit(2, 2).modified_wavenumber(FRAC_PI_2) - 2.0).abs() < 1e-15);
+    assert!((Resolver::explicit(2, 4).modified_wavenumber(FRAC_PI_2) - 7.0 / 3.0).abs() < 1e-15);
+    assert!((Resolver::compact(2, 4, 3).modified_wavenumber(FRAC_PI_2) - 2.4).abs() < 1e-15);
+    // At the two-point wave w = π the first derivative of every centred scheme is 0 (sin πj
+    // vanishes on the grid), while the second is not: 4 for explicit accuracy 2, and
+    // 24/5 / (4/5) = 6 for the tridiagonal accuracy-4 scheme.
+    for r in resolvers(1) {
+        assert!(r.modified_wavenumber(PI).abs() < 1e-14, "{r:?}");
     }
-    let md = resolving_table();
-    assert_eq!(
-        md.lines()
-            .filter(|l| l.starts_with("| explicit") || l.starts_with("| compact"))
-            .count(),
-        7,
-        "{md}"
-    );
-    let path = out("edge_order_study_resolving.png");
-    render_resolving(&path).unwrap();
-    assert_picture(&path, (1000, 760));
+    assert!((Resolver::explicit(2, 2).modified_wavenumber(PI) - 4.0).abs() < 1e-14);
+    assert!((Resolver::compact(2, 4, 3).modified_wavenumber(PI) - 6.0).abs() < 1e-14);
+    // Explicit accuracy 2: first derivative w′ = sin w, relative error ≈ w²/6, resolved up
+    // to √(6·10⁻³); second derivative w″ = 2 − 2 cos w = w² − w⁴/12 + …, relative error
+    // ≈ w²/12, resolved up to √(12·10⁻³).
+    let e2 = Resolver::explicit(1, 2).efficiency();
+    assert!((e2 - (6e-3f64).sqrt() / PI).abs() < 2e-4, "{e2}");
+    let e2 = Resolver::explicit(2, 2).efficiency();
+    assert!((e2 - (12e-3f64).sqrt() / PI).abs() < 2e-4, "{e2}");
+    for derivative in DERIVATIVES {
+        let schemes = resolvers(derivative);
+        // Same width, more resolved: every compact scheme beats the explicit stencil reading
+        // as many points by half as much again (measured, first derivative: width 3: 0.205
+        // against 0.025; 5: 0.351 and 0.482 against 0.133; 7: 0.561 against 0.233; second:
+        // width 3: 0.222 against 0.035; 5: 0.383 and 0.512 against 0.176; 7: 0.596 against
+        // 0.295).
+        for c in schemes.iter().filter(|r| r.compact_scheme().is_some()) {
+            let explicit = schemes
+                .iter()
+                .find(|r| r.compact_scheme().is_none() && r.width() == c.width())
+                .unwrap_or_else(|| panic!("no explicit stencil of width {}", c.width()));
+            assert!(
+                c.efficiency() > 1.5 * explicit.efficiency(),
+                "{c:?} {} against {explicit:?} {}",
+                c.efficiency(),
+                explicit.efficiency()
+            );
+        }
+        // Within each family, a higher accuracy resolves more (the list is in accuracy order).
+        for family in [&schemes[..3], &schemes[3..]] {
+            for pair in family.windows(2) {
+                assert!(pair[1].efficiency() > pair[0].efficiency(), "{pair:?}");
+            }
+        }
+        // The second derivative's schemes resolve a larger fraction than the first's of the
+        // same construction (their error starts at the same order, with a smaller constant).
+        if derivative == 2 {
+            for (second, first) in schemes.iter().zip(resolvers(1)) {
+                assert!(second.efficiency() > first.efficiency(), "{second:?} against {first:?}");
+            }
+        }
+        let md = resolving_table(derivative);
+        assert_eq!(
+            md.lines()
+                .filter(|l| l.starts_with("| explicit") || l.starts_with("| compact"))
+                .count(),
+            7,
+            "{md}"
+        );
+        let path = out(resolving_picture(derivative));
+        render_resolving(derivative, &path).unwrap();
+        assert_picture(&path, (1000, 760));
+    }
 }
 
 /// The pictures need no system library: nothing in the lock file reaches the system's fonts
