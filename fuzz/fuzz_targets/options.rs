@@ -1290,6 +1290,32 @@ fn check(u: &mut Unstructured) -> AResult<()> {
                     first_difference(&magnitude.view(), &expected.view()),
                     ctx()
                 );
+                // Constants times the first derivatives, added in axis order (an operator of
+                // `Coef(c) * Diff(k)` terms, as `Operator::directional` builds: one sum pass in
+                // the crate, each term scaled on its buffer): the gradient's arrays scaled and
+                // added. Skipped where the operator refuses the options (a list of axes, a
+                // derivative order: the operator gives both).
+                let coefs: Vec<f64> = (0..results.len()).map(|i| [0.6, -1.5, 0.0, 2.0][i % 4]).collect();
+                let op = case
+                    .diff_axes()
+                    .into_iter()
+                    .zip(&coefs)
+                    .map(|(a, &c)| c * Operator::derivative(Axis(a), 1))
+                    .reduce(|x, y| x + y);
+                if let Some(Ok(got)) = op.map(|op| op.apply(&f, &opts)) {
+                    let expected = results
+                        .iter()
+                        .zip(&coefs)
+                        .map(|(g, &c)| g.mapv(|v| c * v))
+                        .reduce(|e, t| e + t)
+                        .expect("one term or more");
+                    assert!(
+                        bits_equal_any_nan(&got.view(), &expected.view()),
+                        "constants times derivatives differ from the gradient scaled and added ({}): {}",
+                        first_difference(&got.view(), &expected.view()),
+                        ctx()
+                    );
+                }
                 // The Hessian of the same options: an error (second derivatives need more
                 // points; options it refuses) or one entry per pair of the gradient's axes,
                 // never a panic (an empty list of axes panicked until 2026-12-05).
